@@ -1,0 +1,173 @@
+#include "arch/cim_macro.hpp"
+
+#include "workloads/bits.hpp"
+
+namespace cimsim {
+
+CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, const IReadout& readout,
+                   sc_core::sc_time period)
+    : sc_core::sc_module(name),
+      op_target("op_target"),
+      m_p(p),
+      m_readout(readout),
+      m_h(p),
+      m_period(period),
+      m_words_per_col(words_for(std::size_t(p.rows))),
+      m_cells(m_words_per_col * std::size_t(p.cols), 0),
+      m_weight_zero(std::size_t(m_h.domains()), 1),
+      m_group_discarded(std::size_t(m_h.col_groups()), 1),
+      m_col_needed(std::size_t(p.cols), 0),
+      m_domains(std::size_t(m_h.domains())),
+      m_count(std::size_t(m_h.levels())),
+      m_row_any(std::size_t(m_h.row_domains())),
+      m_active(std::size_t(m_h.domains())),
+      m_row_ones(std::size_t(m_h.row_domains())),
+      m_group_active_rows(std::size_t(m_h.col_groups())),
+      m_op_precharge(std::size_t(m_h.levels())) {
+  op_target.bind(*this);
+}
+
+uint64_t CimMacro::now_cycles() const {
+  return uint64_t(sc_core::sc_time_stamp().value() / m_period.value());
+}
+
+void CimMacro::set_domain(std::size_t d, PowerDomain::State s, uint64_t now, bool& woke) {
+  if (!m_domains[d].set_state(s, now)) return;
+  if (s == PowerDomain::State::On) {
+    ++m_count[Act::WakeEvent];
+    woke = true;
+  } else {
+    ++m_count[Act::GateEvent];
+  }
+}
+
+uint64_t CimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_used,
+                                 int64_t cols_used, const std::vector<uint8_t>& needed) {
+  const uint64_t now = now_cycles();
+  // Writing drives every column's bit line: all domains must be on.
+  bool woke = false;
+  for (std::size_t d = 0; d < m_domains.size(); ++d) set_domain(d, PowerDomain::State::On, now, woke);
+
+  std::fill(m_cells.begin(), m_cells.end(), 0);
+  for (int64_t c = 0; c < cols_used; ++c) {
+    uint64_t* col = &m_cells[std::size_t(c) * m_words_per_col];
+    for (int64_t r = 0; r < rows_used; ++r)
+      if (bits[std::size_t(c * rows_used + r)]) col[r >> 6] |= uint64_t{1} << (r & 63);
+  }
+  for (int64_t c = 0; c < m_p.cols; ++c) m_col_needed[c] = c < cols_used && needed[c];
+
+  const int64_t S = m_h.domain_rows(), G = m_h.col_groups();
+  for (int64_t g = 0; g < G; ++g) {
+    bool discarded = true;
+    for (int64_t c = g * m_p.gate_cols; c < g * m_p.gate_cols + m_h.group_cols(g); ++c)
+      if (m_col_needed[c]) discarded = false;
+    m_group_discarded[g] = discarded;
+    for (int64_t r = 0; r < m_h.row_domains(); ++r) {
+      bool zero = true;
+      for (int64_t c = g * m_p.gate_cols; zero && c < g * m_p.gate_cols + m_h.group_cols(g); ++c)
+        zero = !any_in_range(&m_cells[std::size_t(c) * m_words_per_col], std::size_t(r * S),
+                             std::size_t((r + 1) * S));
+      m_weight_zero[std::size_t(r * G + g)] = zero;
+    }
+  }
+
+  // Every row of the macro is written (unused rows are cleared so no stale weight remains).
+  m_count[Act::CellWrite] += uint64_t(m_p.rows * m_p.cols);
+  const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;
+  const uint64_t write = uint64_t(m_p.rows * m_p.cycles.write_row);
+  m_count[Stat::StallWakeup] += wake;
+  m_count[Stat::StallWeightWrite] += write;
+  m_count[Stat::Cycles] += wake + write;
+  return wake + write;
+}
+
+uint64_t CimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_out) {
+  const uint64_t now = now_cycles();
+  const int64_t S = m_h.domain_rows(), R = m_h.row_domains(), G = m_h.col_groups();
+  const int L = m_h.levels(), GL = m_h.gating_level();
+  ++m_count[Stat::Ops];
+
+  // Activation sparsity per row node of the gating level.
+  for (int64_t r = 0; r < R; ++r) {
+    m_row_ones[r] = popcount_range(input, std::size_t(r * S), std::size_t((r + 1) * S));
+    m_row_any[r] = m_row_ones[r] != 0;
+  }
+  // Gating rule: a domain evaluates only if some input bit on its rows is 1, some stored bit is
+  // 1 and some of its columns' outputs are kept.
+  bool woke = false;
+  std::fill(m_group_active_rows.begin(), m_group_active_rows.end(), 0);
+  std::fill(m_op_precharge.begin(), m_op_precharge.end(), 0);
+  for (int64_t r = 0; r < R; ++r) {
+    for (int64_t g = 0; g < G; ++g) {
+      const std::size_t d = std::size_t(r * G + g);
+      const bool active = m_row_any[r] && !m_weight_zero[d] && !m_group_discarded[g];
+      m_active[d] = active;
+      ++m_count[Stat::DomainEvals];
+      if (!active) {
+        ++m_count[Stat::DomainSkips];
+        set_domain(d, PowerDomain::State::Gated, now, woke);
+        continue;
+      }
+      set_domain(d, PowerDomain::State::On, now, woke);
+      const uint64_t gc = uint64_t(m_h.group_cols(g));
+      // Every segment at or below the gating level inside an active domain is precharged.
+      for (int l = 0; l <= GL; ++l) m_op_precharge[l] += uint64_t(S / m_h.span(l)) * gc;
+      m_count[Act::InputLineCell] += uint64_t(m_row_ones[r]) * gc;
+      m_group_active_rows[g] += S;
+    }
+  }
+  // Segments above the gating level are precharged when any domain beneath them is active.
+  for (int l = GL + 1; l < L; ++l) {
+    const int64_t per_node = m_h.span(l) / S;
+    for (int64_t n = 0; n < m_h.nodes(l); ++n) {
+      for (int64_t g = 0; g < G; ++g) {
+        bool any = false;
+        for (int64_t r = n * per_node; !any && r < (n + 1) * per_node; ++r) any = m_active[std::size_t(r * G + g)];
+        if (any) m_op_precharge[l] += uint64_t(m_h.group_cols(g));
+      }
+    }
+  }
+  // Each precharged segment below the root merges into its parent (a flat line has no merges).
+  for (int l = 0; l < L; ++l) {
+    m_count.precharge[l] += m_op_precharge[l];
+    if (l + 1 < L) m_count.merge[l] += m_op_precharge[l];
+  }
+
+  // Column accumulation: the AND popcount of the stored column and the input.
+  for (int64_t c = 0; c < m_p.cols; ++c) {
+    const int64_t g = c / m_p.gate_cols;
+    if (!m_col_needed[c] || m_group_active_rows[g] == 0) {
+      column_out[c] = 0;  // nothing evaluated: the count is known to be 0
+      continue;
+    }
+    const uint64_t* col = &m_cells[std::size_t(c) * m_words_per_col];
+    int64_t p = 0;
+    for (std::size_t w = 0; w < m_words_per_col; ++w) p += __builtin_popcountll(col[w] & input[w]);
+    m_count[Act::AndEval] += uint64_t(p);
+    m_readout.count(m_count, m_group_active_rows[g]);
+    column_out[c] = m_readout.read(p);
+  }
+
+  const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;
+  const uint64_t cycles = wake + uint64_t(m_p.cycles.precharge + m_p.cycles.evaluate +
+                                          m_p.cycles.merge_per_level * (L - 1) + m_p.cycles.writeout) +
+                          m_readout.cycles();
+  m_count[Stat::StallWakeup] += wake;
+  m_count[Stat::StallReadout] += m_readout.share_stall();
+  m_count[Stat::Cycles] += cycles;
+  return cycles;
+}
+
+void CimMacro::checkpoint() {
+  const uint64_t now = now_cycles();
+  uint64_t on = 0, gated = 0;
+  for (auto& d : m_domains) {
+    d.checkpoint(now);
+    on += d.cycles_on();
+    gated += d.cycles_gated();
+  }
+  m_count[Stat::DomainCyclesOn] = on;
+  m_count[Stat::DomainCyclesGated] = gated;
+}
+
+}  // namespace cimsim

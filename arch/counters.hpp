@@ -1,0 +1,65 @@
+// Plain integer counters on the hot path. arch/ counts actions; power/ prices them afterwards.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace cimsim {
+
+// Actions that cost energy, counted as they happen.
+enum class Act : std::size_t {
+  InputLineCell,   // a cell gate driven by an input line at 1 (row line x columns of an active domain)
+  AndEval,         // an AND product of 1 x 1 evaluated
+  AdcConversion,   // one column read out by an ADC / sense amplifier
+  AdderTreeBit,    // one input bit of a digital popcount adder tree
+  CellWrite,       // one bit cell written
+  GateEvent,       // a domain switched from on to gated (C1/C2 control lines and header)
+  WakeEvent,       // a domain switched from gated to on (virtual supply recharged)
+  DigitalAddBit,   // one bit of a digital add/compare (partial sums, offset correction, thresholds)
+  BufferReadBit,   // one bit read from the input/output buffers
+  BufferWriteBit,  // one bit written to the input/output buffers
+  Count_
+};
+
+// Events and cycle accounting.
+enum class Stat : std::size_t {
+  Ops,                // macro operations issued
+  DomainEvals,        // domain evaluations scheduled (domains x operations)
+  DomainSkips,        // of those, gated
+  Cycles,             // cycles of this macro's work (operations and weight writes)
+  StallWakeup,        // cycles waiting for gated domains to wake
+  StallReadout,       // cycles serialising shared converters
+  StallWeightWrite,   // cycles writing weights
+  DomainCyclesOn,     // domain-cycles spent on
+  DomainCyclesGated,  // domain-cycles spent gated
+  Count_
+};
+
+inline constexpr std::size_t kActs = std::size_t(Act::Count_);
+inline constexpr std::size_t kStats = std::size_t(Stat::Count_);
+
+struct MacroCounters {
+  std::array<uint64_t, kActs> act{};
+  std::array<uint64_t, kStats> stat{};
+  std::vector<uint64_t> precharge;  // segment precharges per hierarchy level (x columns)
+  std::vector<uint64_t> merge;      // merge-switch closures from level l into level l+1
+
+  explicit MacroCounters(std::size_t levels = 0) : precharge(levels, 0), merge(levels, 0) {}
+  uint64_t& operator[](Act a) { return act[std::size_t(a)]; }
+  uint64_t operator[](Act a) const { return act[std::size_t(a)]; }
+  uint64_t& operator[](Stat s) { return stat[std::size_t(s)]; }
+  uint64_t operator[](Stat s) const { return stat[std::size_t(s)]; }
+
+  MacroCounters minus(const MacroCounters& o) const {
+    MacroCounters d = *this;
+    for (std::size_t i = 0; i < kActs; ++i) d.act[i] -= o.act[i];
+    for (std::size_t i = 0; i < kStats; ++i) d.stat[i] -= o.stat[i];
+    for (std::size_t i = 0; i < precharge.size(); ++i) {
+      d.precharge[i] -= o.precharge[i];
+      d.merge[i] -= o.merge[i];
+    }
+    return d;
+  }
+};
+
+}  // namespace cimsim

@@ -1,0 +1,44 @@
+// Resolved hardware parameters. Loaded and validated once (sim/config), then passed by const
+// reference into the modules' constructors.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cimsim {
+
+struct PhaseCycles {
+  int64_t precharge = 1;        // bit-line precharge
+  int64_t evaluate = 1;         // AND evaluation onto the local bit lines
+  int64_t merge_per_level = 1;  // charge sharing up one hierarchy level
+  int64_t writeout = 1;         // result into the output register
+  int64_t wakeup = 2;           // a gated domain's supply and precharge path coming back
+  int64_t write_row = 1;        // writing one row of weights
+};
+
+struct MacroParams {
+  int64_t rows = 256;
+  int64_t cols = 256;
+  std::vector<int64_t> hierarchy = {16, 4, 4};  // leaf to root; product == rows
+  int64_t gating_level = 0;                     // hierarchy level of a gating domain (0 = leaf)
+  int64_t gate_cols = 8;                        // adjacent columns per gating domain
+  PhaseCycles cycles;
+};
+
+struct ReadoutParams {
+  std::string kind = "adc";      // adc | digital
+  int64_t bits = 0;              // adc: resolution; 0 = enough for the macro's rows (lossless)
+  int64_t share = 8;             // adc: columns sharing one converter (serialised)
+  int64_t conversion_cycles = 1; // adc: cycles per conversion
+  int64_t adder_cycles = 2;      // digital: pipeline latency of the popcount adder tree
+};
+
+struct ChipParams {
+  double clock_mhz = 500.0;
+  MacroParams macro;
+  ReadoutParams readout;
+
+  int64_t period_ps() const { return int64_t(1e6 / clock_mhz + 0.5); }
+};
+
+}  // namespace cimsim

@@ -1,0 +1,71 @@
+#include "arch/readout.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace cimsim {
+
+int64_t lossless_bits(int64_t rows) {
+  int64_t b = 0;
+  while ((int64_t{1} << b) < rows + 1) ++b;
+  return b;
+}
+
+namespace {
+
+// Shared ADCs (or sense amplifiers for 1 bit), one conversion per column, linear over the
+// column's full range [0, rows].
+class AdcReadout final : public IReadout {
+ public:
+  AdcReadout(const ReadoutParams& p, int64_t rows)
+      : m_bits(p.bits > 0 ? p.bits : lossless_bits(rows)),
+        m_rows(rows),
+        m_levels((int64_t{1} << m_bits) - 1),
+        m_cycles(uint64_t(p.share * p.conversion_cycles)),
+        m_stall(uint64_t((p.share - 1) * p.conversion_cycles)) {}
+  const char* kind() const override { return "adc"; }
+  uint64_t cycles() const override { return m_cycles; }
+  uint64_t share_stall() const override { return m_stall; }
+  bool lossless() const override { return m_levels >= m_rows; }
+  int64_t resolution_bits() const override { return m_bits; }
+  int64_t read(int64_t count) const override {
+    if (lossless()) return count;
+    const int64_t code = std::llround(double(count) * double(m_levels) / double(m_rows));
+    return std::llround(double(code) * double(m_rows) / double(m_levels));
+  }
+  void count(MacroCounters& c, int64_t) const override { ++c[Act::AdcConversion]; }
+
+ private:
+  int64_t m_bits, m_rows, m_levels;
+  uint64_t m_cycles, m_stall;
+};
+
+// A digital popcount adder tree per column: exact, one full-adder input per evaluated row.
+class DigitalReadout final : public IReadout {
+ public:
+  explicit DigitalReadout(const ReadoutParams& p, int64_t rows)
+      : m_cycles(uint64_t(p.adder_cycles)), m_bits(lossless_bits(rows)) {}
+  const char* kind() const override { return "digital"; }
+  uint64_t cycles() const override { return m_cycles; }
+  uint64_t share_stall() const override { return 0; }
+  bool lossless() const override { return true; }
+  int64_t resolution_bits() const override { return m_bits; }
+  int64_t read(int64_t count) const override { return count; }
+  void count(MacroCounters& c, int64_t active_rows) const override {
+    c[Act::AdderTreeBit] += uint64_t(active_rows);
+  }
+
+ private:
+  uint64_t m_cycles;
+  int64_t m_bits;
+};
+
+}  // namespace
+
+std::unique_ptr<IReadout> make_readout(const ReadoutParams& p, int64_t rows) {
+  if (p.kind == "adc") return std::make_unique<AdcReadout>(p, rows);
+  if (p.kind == "digital") return std::make_unique<DigitalReadout>(p, rows);
+  throw std::invalid_argument("unknown read-out kind " + p.kind);
+}
+
+}  // namespace cimsim

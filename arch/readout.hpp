@@ -1,0 +1,32 @@
+// Column read-out schemes, chosen from config through one registry (make_readout).
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "arch/counters.hpp"
+#include "arch/params.hpp"
+
+namespace cimsim {
+
+class IReadout {
+ public:
+  virtual ~IReadout() = default;
+  virtual const char* kind() const = 0;
+  // Cycles of the read-out phase of one macro operation, and the part of them spent only
+  // because converters are shared between columns.
+  virtual uint64_t cycles() const = 0;
+  virtual uint64_t share_stall() const = 0;
+  // The value reported for a column whose exact AND count is `count`.
+  virtual int64_t read(int64_t count) const = 0;
+  virtual bool lossless() const = 0;
+  virtual int64_t resolution_bits() const = 0;
+  // Counts the actions of reading one column with `active_rows` rows evaluated.
+  virtual void count(MacroCounters& c, int64_t active_rows) const = 0;
+};
+
+// Bits a lossless read-out of `rows` rows needs: ceil(log2(rows + 1)).
+int64_t lossless_bits(int64_t rows);
+
+std::unique_ptr<IReadout> make_readout(const ReadoutParams& p, int64_t rows);
+
+}  // namespace cimsim

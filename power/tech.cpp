@@ -1,0 +1,74 @@
+#include "power/tech.hpp"
+
+#include <cmath>
+
+#include "arch/hierarchy.hpp"
+
+namespace cimsim {
+
+const std::array<TechKeyInfo, kTechKeys>& tech_keys() {
+  static const std::array<TechKeyInfo, kTechKeys> keys = {{
+      {Tech::Vdd, "vdd", "V", 0.3, 5.0, "supply voltage"},
+      {Tech::WireCap, "wire_cap", "fF/um", 0.01, 2.0, "wire capacitance per length"},
+      {Tech::CellHeight, "cell_height", "um", 0.01, 20.0, "bit-cell pitch along the bit line"},
+      {Tech::CellWidth, "cell_width", "um", 0.01, 20.0, "bit-cell pitch along the word line"},
+      {Tech::AccessWidth, "access_width", "um", 0.005, 10.0, "cell transistor width on the bit line"},
+      {Tech::AndWidth, "and_width", "um", 0.005, 10.0, "width of the 2T AND devices"},
+      {Tech::SwitchWidth, "switch_width", "um", 0.005, 10.0, "merge switch width"},
+      {Tech::PrechargeWidth, "precharge_width", "um", 0.005, 50.0, "precharge driver width"},
+      {Tech::DrainCap, "drain_cap", "fF/um", 0.01, 10.0, "drain capacitance per transistor width"},
+      {Tech::GateCap, "gate_cap", "fF/um", 0.01, 10.0, "gate capacitance per transistor width"},
+      {Tech::SenseCap, "sense_cap", "fF", 0.0, 1000.0, "read-out input capacitance on the global line"},
+      {Tech::AdcFom, "adc_fom", "fJ/step", 0.01, 10000.0, "ADC Walden figure of merit"},
+      {Tech::DigitalAddBit, "digital_add_bit", "fJ", 0.001, 1000.0, "digital add per bit"},
+      {Tech::BufferBit, "buffer_bit", "fJ", 0.001, 100000.0, "SRAM buffer access per bit"},
+      {Tech::CellLeak, "cell_leak", "nW", 0.0, 1000.0, "leakage of one bit cell (retention)"},
+      {Tech::PeriphLeak, "periph_leak", "nW", 0.0, 1000.0, "gateable periphery leakage per cell"},
+      {Tech::GatedLeakRatio, "gated_leak_ratio", "1", 0.0, 1.0, "periphery leakage left when gated"},
+  }};
+  return keys;
+}
+
+ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t readout_bits) {
+  const Hierarchy h(macro);
+  const double v2 = t[Tech::Vdd] * t[Tech::Vdd];
+  const double fj_to_pj = 1e-3;
+  const int L = h.levels();
+  ActionPrices p;
+  // Bit-line capacitance contributed by one cell: its wire pitch and its access drain.
+  const double c_cell = t[Tech::CellHeight] * t[Tech::WireCap] + t[Tech::AccessWidth] * t[Tech::DrainCap];
+  const double c_switch = t[Tech::SwitchWidth] * t[Tech::DrainCap];
+  for (int l = 0; l < L; ++l) {
+    // A segment's load: the cells (leaf) or the child merge switches and the wire spanning the
+    // rows beneath (upper levels), plus its own merge switch, or the read-out input at the root.
+    double c = l == 0 ? double(h.fanin(0)) * c_cell
+                      : double(h.span(l)) * t[Tech::CellHeight] * t[Tech::WireCap] + double(h.fanin(l)) * c_switch;
+    c += l + 1 < L ? c_switch : t[Tech::SenseCap];
+    p.segment_cap_ff.push_back(c);
+    p.precharge.push_back(c * v2 * fj_to_pj);  // full-swing precharge, E = C V^2 (NeuroSim)
+  }
+  p.merge = t[Tech::SwitchWidth] * t[Tech::GateCap] * v2 * fj_to_pj;
+  p.input_line_cell = (t[Tech::CellWidth] * t[Tech::WireCap] + t[Tech::AndWidth] * t[Tech::GateCap]) * v2 * fj_to_pj;
+  p.and_eval = t[Tech::AndWidth] * t[Tech::DrainCap] * v2 * fj_to_pj;
+  // Walden figure of merit: energy per conversion = FoM x 2^bits (Murmann ADC survey).
+  p.adc_conversion = t[Tech::AdcFom] * std::ldexp(1.0, int(readout_bits)) * fj_to_pj;
+  p.adder_tree_bit = t[Tech::DigitalAddBit] * fj_to_pj;
+  // Writing a cell drives the column's whole path from the root to the leaf segment.
+  double c_path = 0;
+  for (double c : p.segment_cap_ff) c_path += c;
+  p.cell_write = c_path * v2 * fj_to_pj;
+  // A domain's gateable devices: the AND devices of its cells and its precharge drivers. Gating
+  // toggles their control (gate) load; waking recharges their virtual supply (drain) load.
+  const double cells = double(h.domain_rows() * h.gate_cols());
+  const double width = cells * t[Tech::AndWidth] + double(h.gate_cols()) * t[Tech::PrechargeWidth];
+  p.gate_event = width * t[Tech::GateCap] * v2 * fj_to_pj;
+  p.wake_event = width * t[Tech::DrainCap] * v2 * fj_to_pj;
+  p.digital_add_bit = t[Tech::DigitalAddBit] * fj_to_pj;
+  p.buffer_bit = t[Tech::BufferBit] * fj_to_pj;
+  p.leak_array_nw = double(macro.rows * macro.cols) * t[Tech::CellLeak];
+  p.leak_domain_on_nw = cells * t[Tech::PeriphLeak];
+  p.leak_domain_gated_nw = p.leak_domain_on_nw * t[Tech::GatedLeakRatio];
+  return p;
+}
+
+}  // namespace cimsim

@@ -1,0 +1,64 @@
+// Technology data: primitive device and circuit parameters (each with its source, loaded from
+// configs/tech/*.yaml) and the per-action energies derived from them for a given macro geometry.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "arch/params.hpp"
+
+namespace cimsim {
+
+enum class Tech : std::size_t {
+  Vdd,
+  WireCap,
+  CellHeight,
+  CellWidth,
+  AccessWidth,
+  AndWidth,
+  SwitchWidth,
+  PrechargeWidth,
+  DrainCap,
+  GateCap,
+  SenseCap,
+  AdcFom,
+  DigitalAddBit,
+  BufferBit,
+  CellLeak,
+  PeriphLeak,
+  GatedLeakRatio,
+  Count_
+};
+inline constexpr std::size_t kTechKeys = std::size_t(Tech::Count_);
+
+struct TechKeyInfo {
+  Tech key;
+  const char* name;  // key in the tech file
+  const char* unit;
+  double min, max;   // accepted range
+  const char* meaning;
+};
+const std::array<TechKeyInfo, kTechKeys>& tech_keys();
+
+struct TechTable {
+  std::string name;  // e.g. "65nm"
+  std::array<double, kTechKeys> value{};
+  std::array<std::string, kTechKeys> source{};
+  double operator[](Tech t) const { return value[std::size_t(t)]; }
+};
+
+// Energies per counted action, in pJ, and leakage powers in nW.
+struct ActionPrices {
+  std::vector<double> precharge;  // per hierarchy level, one segment of one column
+  double merge = 0, input_line_cell = 0, and_eval = 0, adc_conversion = 0, adder_tree_bit = 0,
+         cell_write = 0, gate_event = 0, wake_event = 0, digital_add_bit = 0, buffer_bit = 0;
+  double leak_array_nw = 0;        // whole cell array, always (retention)
+  double leak_domain_on_nw = 0;    // one domain's periphery, on
+  double leak_domain_gated_nw = 0; // one domain's periphery, gated
+  std::vector<double> segment_cap_ff;  // per level, for reports and tests
+};
+
+ActionPrices derive_prices(const TechTable& tech, const MacroParams& macro, int64_t readout_bits);
+
+}  // namespace cimsim

@@ -1,0 +1,39 @@
+// Configuration: YAML files parsed once into typed, validated parameters. A run config names a
+// workload bundle and an architecture file; the architecture names a technology file. All three
+// merge into one tree (arch under `arch`, tech under `arch.tech`), `--set key.path=value`
+// overrides any key, and the resolved tree, with every default filled in, is written beside the
+// results so that a run can be repeated.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "arch/params.hpp"
+#include "power/tech.hpp"
+
+namespace cimsim {
+
+struct Overrides {
+  std::string workload;  // --workload DIR (relative to the working directory)
+  std::string arch;      // --arch FILE
+  std::vector<std::string> sets;  // --set key.path=value
+};
+
+struct RunConfig {
+  std::filesystem::path config_file;
+  std::filesystem::path workload_dir;
+  ChipParams chip;
+  TechTable tech;
+  int64_t samples = 0;       // 0 = all
+  double tolerance = 1e-4;   // relative match tolerance against reference outputs
+  std::string resolved_yaml;
+};
+
+// Throws InputError naming the file, the key path and what was expected.
+RunConfig load_config(const std::filesystem::path& file, const Overrides& o);
+
+// Where shipped configs live: $CIMSIM_HOME, else the source tree the binary was built from.
+std::filesystem::path data_dir();
+std::filesystem::path default_config_path();
+
+}  // namespace cimsim

@@ -1,0 +1,185 @@
+#include "sim/driver.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+
+#include "arch/cim_macro.hpp"
+#include "arch/readout.hpp"
+#include "power/tech.hpp"
+#include "workloads/atomic_file.hpp"
+#include "workloads/errors.hpp"
+#include "workloads/tensor.hpp"
+
+namespace cimsim {
+namespace fs = std::filesystem;
+
+namespace {
+
+double ratio(uint64_t a, uint64_t b) { return b ? double(a) / double(b) : 0.0; }
+
+Stalls stalls_of(const MacroCounters& c) {
+  return {c[Stat::StallWakeup], c[Stat::StallReadout], c[Stat::StallWeightWrite]};
+}
+
+// Index of the largest value; the first one on ties.
+int64_t argmax(const double* v, int64_t n) {
+  int64_t best = 0;
+  for (int64_t i = 1; i < n; ++i)
+    if (v[i] > v[best]) best = i;
+  return best;
+}
+
+FunctionReport check_function(const RunConfig& cfg, const Workload& w, const std::vector<double>& hw,
+                              bool lossless) {
+  FunctionReport f;
+  f.samples = w.samples;
+  f.tolerance = cfg.tolerance;
+  f.readout_lossless = lossless;
+  const int64_t n = w.net.output_numel();
+  int64_t correct = 0, ref_correct = 0;
+  for (int64_t s = 0; s < w.samples; ++s) {
+    bool ok = true;
+    for (int64_t i = 0; i < n; ++i) {
+      const double ref = w.references[std::size_t(s * n + i)];
+      // The hardware's outputs are written as float32, so compare what is written.
+      const double got = double(float(hw[std::size_t(s * n + i)]));
+      const double err = std::fabs(got - ref);
+      f.max_abs_error = std::max(f.max_abs_error, err);
+      if (err > cfg.tolerance * std::max(1.0, std::fabs(ref))) ok = false;
+    }
+    if (!ok) ++f.mismatched_samples;
+    if (!w.labels.empty()) {
+      correct += argmax(&hw[std::size_t(s * n)], n) == w.labels[std::size_t(s)];
+      ref_correct += argmax(&w.references[std::size_t(s * n)], n) == w.labels[std::size_t(s)];
+    }
+  }
+  f.outputs_match_reference = f.mismatched_samples == 0;
+  if (!w.labels.empty() && w.samples > 0) {
+    f.accuracy = double(correct) / double(w.samples);
+    f.reference_accuracy = double(ref_correct) / double(w.samples);
+  }
+  return f;
+}
+
+}  // namespace
+
+RunResult simulate(const RunConfig& cfg, const Workload& w) {
+  std::vector<BitVec> inputs;
+  inputs.reserve(std::size_t(w.samples));
+  for (int64_t s = 0; s < w.samples; ++s) {
+    inputs.push_back(encode_input(w.net, &w.inputs[std::size_t(s * w.net.input_numel())],
+                                  fmt::format("{}: sample {}", w.dir.string(), s)));
+  }
+
+  // One elaboration per SystemC context: give every run a fresh one.
+  ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+
+  const ChipParams& chip = cfg.chip;
+  const sc_core::sc_time period(double(chip.period_ps()), sc_core::SC_PS);
+  auto readout = make_readout(chip.readout, chip.macro.rows);
+  auto macro = std::make_unique<CimMacro>("macro0", chip.macro, *readout, period);
+  auto ctrl = std::make_unique<Controller>("controller", w.net, std::move(inputs), chip, *macro);
+  ctrl->macro.bind(macro->op_target);
+  sc_core::sc_start();
+  if (sc_core::sc_get_status() != sc_core::SC_STOPPED && sc_core::sc_get_status() != sc_core::SC_PAUSED) {
+    throw SimulationError("the simulation ended before the controller finished the network");
+  }
+
+  RunResult res;
+  res.chip = ctrl->result();
+  if (res.chip.layers.size() != w.net.layers.size()) {
+    throw SimulationError(fmt::format("the controller finished {} of {} layers", res.chip.layers.size(),
+                                      w.net.layers.size()));
+  }
+  const ActionPrices prices = derive_prices(cfg.tech, chip.macro, readout->resolution_bits());
+  const double period_ns = double(chip.period_ps()) * 1e-3;
+
+  Report& r = res.report;
+  r.workload = w.name;
+  r.arch = {cfg.tech.name, chip.clock_mhz, chip.macro.rows, chip.macro.cols, chip.macro.hierarchy,
+            chip.macro.gating_level, chip.macro.gate_cols, res.chip.domains, readout->kind(),
+            readout->resolution_bits(), chip.readout.kind == "adc" ? chip.readout.share : 0};
+  for (const auto& l : res.chip.layers) {
+    LayerReport lr;
+    lr.name = l.name;
+    lr.kind = l.kind;
+    lr.op_type = l.op_type;
+    lr.macro = l.macro;
+    lr.row_tiles = l.row_tiles;
+    lr.col_tiles = l.col_tiles;
+    lr.cycles = l.cycles;
+    lr.ops = l.counters[Stat::Ops];
+    lr.macs = l.macs;
+    lr.energy = price(l.counters, l.cycles, prices, period_ns);
+    lr.energy_pj = lr.energy.total();
+    lr.gated_fraction_ops = ratio(l.counters[Stat::DomainSkips], l.counters[Stat::DomainEvals]);
+    lr.gated_fraction_time = ratio(l.counters[Stat::DomainCyclesGated],
+                                   l.counters[Stat::DomainCyclesOn] + l.counters[Stat::DomainCyclesGated]);
+    lr.stalls = stalls_of(l.counters);
+    r.macs += l.macs;
+    r.layers.push_back(std::move(lr));
+  }
+  const MacroCounters& t = res.chip.total;
+  r.cycles = res.chip.cycles;
+  r.time_ns = double(r.cycles) * period_ns;
+  r.energy = price(t, r.cycles, prices, period_ns);
+  r.energy_pj = r.energy.total();
+  // One MAC counts as two operations: ops/J / 1e12 = 2 MACs / (E_pJ 1e-12) / 1e12.
+  r.tops_per_w = r.energy_pj > 0 ? 2.0 * double(r.macs) / r.energy_pj : 0.0;
+  r.gated_fraction_ops = ratio(t[Stat::DomainSkips], t[Stat::DomainEvals]);
+  r.gated_fraction_time = ratio(t[Stat::DomainCyclesGated], t[Stat::DomainCyclesOn] + t[Stat::DomainCyclesGated]);
+  r.stalls = stalls_of(t);
+  r.function = check_function(cfg, w, res.chip.outputs, readout->lossless());
+  return res;
+}
+
+void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w, const RunResult& r) {
+  std::error_code ec;
+  if (fs::exists(out) && !fs::is_directory(out)) {
+    throw InputError(fmt::format("--out {}: exists and is not a folder", out.string()));
+  }
+  if (fs::is_directory(out) && !fs::is_empty(out, ec) && !fs::exists(out / "report.json") &&
+      !fs::exists(out / "resolved.yaml")) {
+    throw InputError(fmt::format("--out {}: folder is not empty and holds no cimsim results; refusing "
+                                 "to replace it", out.string()));
+  }
+  const fs::path abs = fs::absolute(out).lexically_normal();
+  const fs::path stage = abs.parent_path() / fmt::format(".{}.partial-{}", abs.filename().string(), ::getpid());
+  fs::remove_all(stage, ec);
+  try {
+    write_file_atomic(stage / "report.json", report_json(r.report));
+    write_file_atomic(stage / "layers.csv", layers_csv(r.report));
+    write_file_atomic(stage / "resolved.yaml", cfg.resolved_yaml);
+    const int64_t n = w.net.output_numel();
+    int64_t s0 = 0;
+    for (std::size_t i = 0; i < w.sets.size(); ++i) {
+      const int64_t b = w.sets[i].batch;
+      std::vector<float> vals(std::size_t(b * n));
+      for (int64_t k = 0; k < b * n; ++k) vals[std::size_t(k)] = float(r.chip.outputs[std::size_t(s0 * n + k)]);
+      std::vector<int64_t> shape = {b};
+      shape.insert(shape.end(), w.net.output_shape.begin(), w.net.output_shape.end());
+      write_file_atomic(stage / "outputs" / w.sets[i].dir.filename() / "output_0.pb",
+                        float_tensor_bytes(w.net.output_name, shape, vals));
+      s0 += b;
+    }
+    // Swap the finished folder in place of the old one.
+    const fs::path old = abs.parent_path() / fmt::format(".{}.old-{}", abs.filename().string(), ::getpid());
+    if (fs::exists(abs)) fs::rename(abs, old);
+    fs::rename(stage, abs);
+    fs::remove_all(old, ec);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(stage, ec);
+    throw SimulationError(fmt::format("cannot write results to {}: {}", out.string(), e.what()));
+  } catch (...) {
+    fs::remove_all(stage, ec);
+    throw;
+  }
+}
+
+}  // namespace cimsim

@@ -1,0 +1,107 @@
+// cimsim: cycle-level simulation of SRAM compute-in-memory hardware.
+#include <fmt/format.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "sim/config.hpp"
+#include "sim/driver.hpp"
+#include "sim/table.hpp"
+#include "workloads/bundle.hpp"
+#include "workloads/errors.hpp"
+
+// SystemC prints its banner from main() before sc_main runs; static initialisation comes first.
+static const bool kNoBanner = [] { return ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0) == 0; }();
+
+namespace po = boost::program_options;
+using namespace cimsim;
+
+namespace {
+
+constexpr int kOk = 0, kFailed = 1, kUsage = 2;
+
+const char* kUsageText =
+    "usage: cimsim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run [CONFIG.yaml]   simulate a workload on an architecture and write a report\n"
+    "\n"
+    "options:\n"
+    "  -h, --help          show this help (cimsim run --help for the command's options)\n"
+    "  --version           print the version\n";
+
+int cmd_run(const std::vector<std::string>& args) {
+  po::options_description opts("cimsim run [CONFIG.yaml] [options]\n\n"
+                               "Simulates the workload named by CONFIG (default: the shipped "
+                               "configs/default.yaml)\non its architecture and writes report.json, "
+                               "layers.csv, resolved.yaml and outputs/ into --out.\n\noptions");
+  std::string workload, arch, out = "cimsim-out";
+  std::vector<std::string> sets;
+  bool quiet = false;
+  opts.add_options()
+      ("help,h", "show this help")
+      ("workload", po::value(&workload), "exported bundle folder (model.onnx, test_data_set_N/); overrides the config's")
+      ("arch", po::value(&arch), "architecture YAML file; overrides the config's")
+      ("set", po::value(&sets)->composing(), "override any key, e.g. --set arch.macro.hierarchy=[16,16] (repeatable)")
+      ("out", po::value(&out), "results folder (default: cimsim-out)")
+      ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
+  po::options_description hidden;
+  std::vector<std::string> positional;
+  hidden.add_options()("config", po::value(&positional));
+  po::positional_options_description pos;
+  pos.add("config", -1);
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return kOk;
+  }
+  po::notify(vm);
+  if (positional.size() > 1) throw po::error("run takes at most one CONFIG file");
+  const std::filesystem::path config = positional.empty() ? default_config_path() : std::filesystem::path(positional[0]);
+
+  const RunConfig cfg = load_config(config, {workload, arch, sets});
+  const Workload w = load_workload(cfg.workload_dir, cfg.samples);
+  const RunResult r = simulate(cfg, w);
+  write_results(out, cfg, w, r);
+  if (!quiet) std::cout << summary_table(r.report, out) << std::flush;
+  return kOk;
+}
+
+}  // namespace
+
+// Debian's libsystemc provides main(), which calls sc_main.
+int sc_main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty()) {
+      std::cerr << kUsageText;
+      return kUsage;
+    }
+    const std::string cmd = args.front();
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+      std::cout << kUsageText;
+      return kOk;
+    }
+    if (cmd == "--version") {
+      std::cout << "cimsim " << CIMSIM_VERSION << "\n";
+      return kOk;
+    }
+    if (cmd == "run") return cmd_run({args.begin() + 1, args.end()});
+    std::cerr << fmt::format("cimsim: unknown command '{}'\n\n{}", cmd, kUsageText);
+    return kUsage;
+  } catch (const po::error& e) {
+    std::cerr << "cimsim: " << e.what() << " (see cimsim run --help)\n";
+    return kUsage;
+  } catch (const InputError& e) {
+    std::cerr << "cimsim: error: " << e.what() << "\n";
+    return kUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "cimsim: simulation failed: " << e.what() << "\n";
+    return kFailed;
+  }
+}

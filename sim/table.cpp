@@ -1,0 +1,70 @@
+#include "sim/table.hpp"
+
+#include <fmt/format.h>
+
+namespace cimsim {
+
+std::string format_energy(double pj) {
+  const double a = std::abs(pj);
+  if (a >= 1e9) return fmt::format("{:.3g} mJ", pj * 1e-9);
+  if (a >= 1e6) return fmt::format("{:.3g} uJ", pj * 1e-6);
+  if (a >= 1e3) return fmt::format("{:.3g} nJ", pj * 1e-3);
+  if (a >= 1 || a == 0) return fmt::format("{:.3g} pJ", pj);
+  return fmt::format("{:.3g} fJ", pj * 1e3);
+}
+
+std::string format_time(double ns) {
+  const double a = std::abs(ns);
+  if (a >= 1e9) return fmt::format("{:.3g} s", ns * 1e-9);
+  if (a >= 1e6) return fmt::format("{:.3g} ms", ns * 1e-6);
+  if (a >= 1e3) return fmt::format("{:.3g} us", ns * 1e-3);
+  return fmt::format("{:.3g} ns", ns);
+}
+
+namespace {
+std::string pct(double f) { return fmt::format("{:.1f}%", 100.0 * f); }
+}  // namespace
+
+std::string summary_table(const Report& r, const std::string& out_dir) {
+  std::string s;
+  const auto& a = r.arch;
+  const auto& f = r.function;
+  const double per_sample = f.samples ? r.energy_pj / double(f.samples) : 0.0;
+  s += fmt::format("cimsim: {} on a {}x{} CIM macro, bit line [{}], gating level {} x {} columns, "
+                   "{} read-out ({} bits), {} at {:g} MHz\n\n",
+                   r.workload, a.rows, a.cols, fmt::join(a.hierarchy, ", "), a.gating_level, a.gate_cols,
+                   a.readout, a.readout_bits, a.tech.empty() ? "tech" : a.tech, a.clock_mhz);
+  s += fmt::format("  {:<22}{}\n", "samples", f.samples);
+  s += fmt::format("  {:<22}{} ({})\n", "cycles", r.cycles, format_time(r.time_ns));
+  s += fmt::format("  {:<22}{} stall: wake-up {}, read-out sharing {}, weight write {}\n", "",
+                   "", r.stalls.wakeup, r.stalls.readout_share, r.stalls.weight_write);
+  s += fmt::format("  {:<22}{} ({} per sample)\n", "energy", format_energy(r.energy_pj), format_energy(per_sample));
+  s += fmt::format("  {:<22}{}\n", "MACs", r.macs);
+  s += fmt::format("  {:<22}{:.4g} (1 MAC = 2 ops)\n", "TOPS/W", r.tops_per_w);
+  s += fmt::format("  {:<22}ops {}   time {}\n", "gated fraction", pct(r.gated_fraction_ops), pct(r.gated_fraction_time));
+  std::string fn = f.outputs_match_reference
+                       ? fmt::format("match the reference (max |error| {:.3g})", f.max_abs_error)
+                       : fmt::format("DIFFER from the reference in {} of {} samples (max |error| {:.3g}){}",
+                                     f.mismatched_samples, f.samples, f.max_abs_error,
+                                     f.readout_lossless ? "" : "; the read-out is lossy");
+  s += fmt::format("  {:<22}{}\n", "outputs", fn);
+  if (f.accuracy) {
+    s += fmt::format("  {:<22}{} on the hardware, {} in the reference outputs\n", "accuracy",
+                     pct(*f.accuracy), pct(*f.reference_accuracy));
+  }
+  s += fmt::format("\n  {:<22}{:>12}  {:>6}\n", "energy by component", "energy", "share");
+  for (const auto& [k, v] : r.energy.items) {
+    s += fmt::format("  {:<22}{:>12}  {:>6}\n", k, format_energy(v), pct(r.energy_pj > 0 ? v / r.energy_pj : 0));
+  }
+  s += fmt::format("\n  {:<18}{:<9}{:>7}{:>12}{:>12}{:>12}{:>12}\n", "layer", "kind", "tiles", "cycles",
+                   "energy", "gated ops", "gated time");
+  for (const auto& l : r.layers) {
+    s += fmt::format("  {:<18}{:<9}{:>7}{:>12}{:>12}{:>12}{:>12}\n", l.name.size() > 17 ? l.name.substr(0, 16) + "~" : l.name,
+                     l.kind, fmt::format("{}x{}", l.row_tiles, l.col_tiles), l.cycles,
+                     format_energy(l.energy_pj), pct(l.gated_fraction_ops), pct(l.gated_fraction_time));
+  }
+  if (!out_dir.empty()) s += fmt::format("\n  results in {}/ (report.json, layers.csv, resolved.yaml, outputs/)\n", out_dir);
+  return s;
+}
+
+}  // namespace cimsim

@@ -1,0 +1,60 @@
+// Packed bit vectors: the operand format of the macros (64 bits per word, bit i of the vector is
+// bit (i % 64) of word (i / 64)).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <algorithm>
+#include <vector>
+
+namespace cimsim {
+
+inline constexpr std::size_t words_for(std::size_t bits) { return (bits + 63) / 64; }
+
+class BitVec {
+ public:
+  BitVec() = default;
+  explicit BitVec(std::size_t nbits) : m_bits(nbits), m_words(words_for(nbits), 0) {}
+
+  std::size_t size() const { return m_bits; }
+  bool get(std::size_t i) const { return (m_words[i >> 6] >> (i & 63)) & 1u; }
+  void set(std::size_t i, bool v) {
+    const uint64_t m = uint64_t{1} << (i & 63);
+    if (v) m_words[i >> 6] |= m; else m_words[i >> 6] &= ~m;
+  }
+  const uint64_t* data() const { return m_words.data(); }
+  uint64_t* data() { return m_words.data(); }
+  std::size_t word_count() const { return m_words.size(); }
+  void clear() { std::fill(m_words.begin(), m_words.end(), 0); }
+
+ private:
+  std::size_t m_bits = 0;
+  std::vector<uint64_t> m_words;
+};
+
+// Number of set bits of `words` in bit range [lo, hi).
+inline int popcount_range(const uint64_t* words, std::size_t lo, std::size_t hi) {
+  int n = 0;
+  while (lo < hi) {
+    const std::size_t w = lo >> 6, b = lo & 63;
+    const std::size_t take = std::min<std::size_t>(64 - b, hi - lo);
+    uint64_t v = words[w] >> b;
+    if (take < 64) v &= (uint64_t{1} << take) - 1;
+    n += __builtin_popcountll(v);
+    lo += take;
+  }
+  return n;
+}
+
+inline bool any_in_range(const uint64_t* words, std::size_t lo, std::size_t hi) {
+  while (lo < hi) {
+    const std::size_t w = lo >> 6, b = lo & 63;
+    const std::size_t take = std::min<std::size_t>(64 - b, hi - lo);
+    uint64_t v = words[w] >> b;
+    if (take < 64) v &= (uint64_t{1} << take) - 1;
+    if (v) return true;
+    lo += take;
+  }
+  return false;
+}
+
+}  // namespace cimsim
