@@ -1,0 +1,71 @@
+// The command line as a user meets it: exit codes 0 / 2 (usage, config, input) / 1, messages.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <sys/wait.h>
+
+#include "helpers.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int status;
+  std::string output;
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(CIMSIM_BINARY) + " " + args + " 2>&1";
+  Result r{-1, ""};
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("cimsim --version, --help and usage errors", "[cli]") {
+  auto v = run("--version");
+  CHECK(v.status == 0);
+  CHECK_THAT(v.output, Catch::StartsWith("cimsim "));
+  CHECK(run("--help").status == 0);
+  CHECK(run("run --help").status == 0);
+  CHECK(run("").status == 2);
+  CHECK(run("frobnicate").status == 2);
+  auto bad = run("run --no-such-option");
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.output, Catch::Contains("no-such-option"));
+}
+
+TEST_CASE("cimsim run: bad inputs exit 2 and write nothing", "[cli]") {
+  const fs::path dir = cimsim::test::temp_dir("cli");
+  auto missing = run("run " + (dir / "none.yaml").string() + " --out " + (dir / "o1").string());
+  CHECK(missing.status == 2);
+  CHECK_THAT(missing.output, Catch::Contains("none.yaml") && Catch::Contains("file not found"));
+  auto wl = run("run --workload " + (dir / "nowhere").string() + " --out " + (dir / "o2").string());
+  CHECK(wl.status == 2);
+  CHECK_THAT(wl.output, Catch::Contains("nowhere") && Catch::Contains("workload folder not found"));
+  auto set = run("run --set arch.macro.hierarchy=[16,4] --out " + (dir / "o3").string());
+  CHECK(set.status == 2);
+  CHECK_THAT(set.output, Catch::Contains("arch.macro.hierarchy"));
+  for (const char* o : {"o1", "o2", "o3"}) CHECK_FALSE(fs::exists(dir / o));
+}
+
+TEST_CASE("cimsim run with no arguments simulates the default workload", "[cli]") {
+  const fs::path dir = cimsim::test::temp_dir("clirun");
+  auto r = run("run --out " + (dir / "out").string());
+  CHECK(r.status == 0);
+  for (const char* s : {"cycles", "energy", "TOPS/W", "gated fraction", "match the reference", "accuracy"})
+    CHECK_THAT(r.output, Catch::Contains(s));
+  CHECK(fs::exists(dir / "out" / "report.json"));
+  auto q = run("run --quiet --set arch.macro.hierarchy=[16,16] --out " + (dir / "q").string());
+  CHECK(q.status == 0);
+  CHECK(q.output.empty());
+}

@@ -1,0 +1,110 @@
+// Config loading: defaults, overrides, and error messages that name the file, the key path and
+// what was expected.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "helpers.hpp"
+#include "sim/config.hpp"
+#include "workloads/errors.hpp"
+
+using namespace cimsim;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path write(const fs::path& dir, const std::string& name, const std::string& text) {
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+
+// The error message of loading `file` with `o`, or "" when it loads.
+std::string error_of(const fs::path& file, const Overrides& o = {}) {
+  try {
+    load_config(file, o);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const std::string kArchRef = "arch: " + (test::source_dir() / "configs/arch/default.yaml").string() + "\n";
+
+}  // namespace
+
+TEST_CASE("the shipped default config resolves with its documented defaults", "[config]") {
+  const RunConfig c = load_config(default_config_path(), {});
+  CHECK(c.chip.macro.rows == 256);
+  CHECK(c.chip.macro.hierarchy == std::vector<int64_t>{16, 4, 4});
+  CHECK(c.chip.period_ps() == 2000);
+  CHECK(c.tech.name == "65nm");
+  for (const auto& k : tech_keys()) CHECK_FALSE(c.tech.source[std::size_t(k.key)].empty());
+  CHECK(c.resolved_yaml.find("hierarchy: [16, 4, 4]") != std::string::npos);
+  CHECK(c.workload_dir.filename() == "fmnist_bnn_mlp");
+}
+
+TEST_CASE("set overrides any key and the resolved config reloads to the same parameters", "[config]") {
+  const fs::path dir = test::temp_dir("cfg");
+  const RunConfig c = load_config(default_config_path(),
+                                  {"", "", {"arch.macro.hierarchy=[16, 16]", "arch.macro.gating.cols=4", "arch.tech.vdd=0.9"}});
+  CHECK(c.chip.macro.hierarchy == std::vector<int64_t>{16, 16});
+  CHECK(c.chip.macro.gate_cols == 4);
+  CHECK(c.tech[Tech::Vdd] == 0.9);
+  CHECK(c.tech.source[std::size_t(Tech::Vdd)] == "set on the command line");
+  const fs::path resolved = write(dir, "resolved.yaml", c.resolved_yaml);
+  const RunConfig again = load_config(resolved, {});
+  CHECK(again.chip.macro.hierarchy == c.chip.macro.hierarchy);
+  CHECK(again.tech.value == c.tech.value);
+  CHECK(again.workload_dir == c.workload_dir);
+  CHECK(again.resolved_yaml == c.resolved_yaml);
+}
+
+TEST_CASE("config errors name the file, the key path and what was expected", "[config]") {
+  const fs::path dir = test::temp_dir("cfgerr");
+  SECTION("unknown key") {
+    const auto f = write(dir, "a.yaml", "workload: x\n" + kArchRef + "run:\n  sampels: 3\n");
+    const std::string e = error_of(f);
+    CHECK_THAT(e, Catch::Contains(f.string()) && Catch::Contains("run.sampels") && Catch::Contains("unknown key"));
+  }
+  SECTION("wrong type") {
+    const auto f = write(dir, "b.yaml", "workload: x\n" + kArchRef + "run:\n  samples: many\n");
+    CHECK_THAT(error_of(f), Catch::Contains("run.samples") && Catch::Contains("'many' is not a sample count"));
+  }
+  SECTION("out of range, in the architecture file") {
+    const auto arch = write(dir, "arch.yaml", "macro:\n  rows: 256\n  hierarchy: [256]\n  gating:\n    cols: 0\n");
+    const auto f = write(dir, "c.yaml", "workload: x\narch: arch.yaml\n");
+    const std::string e = error_of(f);
+    CHECK_THAT(e, Catch::Contains(arch.string()) && Catch::Contains("arch.macro.gating.cols") &&
+                      Catch::Contains("out of range"));
+  }
+  SECTION("hierarchy whose product is not the row count") {
+    const auto f = write(dir, "d.yaml", "workload: x\narch:\n  macro:\n    rows: 256\n    hierarchy: [16, 4, 2]\n");
+    CHECK_THAT(error_of(f), Catch::Contains("arch.macro.hierarchy") && Catch::Contains("product of [16, 4, 2] is 128") &&
+                                Catch::Contains("must equal arch.macro.rows = 256"));
+  }
+  SECTION("gating level deeper than the hierarchy") {
+    const auto f = write(dir, "e.yaml", "workload: x\narch:\n  macro:\n    hierarchy: [16, 16]\n    gating:\n      level: 2\n");
+    CHECK_THAT(error_of(f), Catch::Contains("arch.macro.gating.level") && Catch::Contains("[0, 1]"));
+  }
+  SECTION("a technology number without a source") {
+    const auto tech = write(dir, "tech.yaml", "vdd:\n  value: 1.0\n  unit: V\n");
+    const auto f = write(dir, "f.yaml", "workload: x\narch:\n  tech: " + tech.string() + "\n");
+    CHECK_THAT(error_of(f), Catch::Contains(tech.string()) && Catch::Contains("arch.tech.vdd.source"));
+  }
+  SECTION("a --set override is named as the origin") {
+    const std::string e = error_of(default_config_path(), {"", "", {"arch.readout.kind=flash"}});
+    CHECK_THAT(e, Catch::Contains("--set arch.readout.kind") && Catch::Contains("'flash' is not one of adc, digital"));
+  }
+  SECTION("malformed --set") {
+    CHECK_THAT(error_of(default_config_path(), {"", "", {"arch.macro.rows"}}), Catch::Contains("expected key.path=value"));
+  }
+  SECTION("YAML syntax error with line number") {
+    const auto f = write(dir, "g.yaml", "workload: x\nrun: [1,\n");
+    CHECK_THAT(error_of(f), Catch::Contains(f.string() + ":"));
+  }
+  SECTION("missing file") { CHECK_THAT(error_of(dir / "nope.yaml"), Catch::Contains("file not found")); }
+  SECTION("missing workload") {
+    const auto f = write(dir, "h.yaml", kArchRef);
+    CHECK_THAT(error_of(f), Catch::Contains("key 'workload'") && Catch::Contains("missing"));
+  }
+}

@@ -1,0 +1,179 @@
+// ONNX import: graphs built here with the onnx protobuf classes, so each case states exactly
+// what the importer is given.
+#include <catch2/catch.hpp>
+#include <onnx/onnx_pb.h>
+
+#include <fstream>
+
+#include "helpers.hpp"
+#include "workloads/errors.hpp"
+#include "workloads/onnx_import.hpp"
+#include "workloads/reference.hpp"
+
+using namespace cimsim;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct GraphBuilder {
+  onnx::ModelProto model;
+  onnx::GraphProto* g;
+  GraphBuilder(const std::vector<int64_t>& input_shape) {
+    model.set_ir_version(8);
+    model.add_opset_import()->set_version(13);
+    g = model.mutable_graph();
+    g->set_name("test");
+    auto* in = g->add_input();
+    in->set_name("x");
+    auto* tt = in->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    tt->mutable_shape()->add_dim()->set_dim_param("batch");
+    for (auto d : input_shape) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+  void init(const std::string& name, const std::vector<int64_t>& shape, const std::vector<float>& v) {
+    auto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    for (auto d : shape) t->add_dims(d);
+    for (auto x : v) t->add_float_data(x);
+  }
+  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& in, const std::string& out,
+                        const std::string& name = "") {
+    auto* n = g->add_node();
+    n->set_op_type(op);
+    n->set_name(name.empty() ? op + "_" + out : name);
+    for (const auto& i : in) n->add_input(i);
+    n->add_output(out);
+    return n;
+  }
+  void output(const std::string& name) { g->add_output()->set_name(name); }
+  fs::path save(const std::string& tag) {
+    const fs::path dir = test::temp_dir(tag);
+    std::ofstream f(dir / "model.onnx", std::ios::binary);
+    model.SerializeToOstream(&f);
+    return dir / "model.onnx";
+  }
+};
+
+void attr_i(onnx::NodeProto* n, const std::string& name, int64_t v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(v);
+}
+
+std::string import_error(const fs::path& p) {
+  try {
+    import_onnx(p);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("Gemm with scaled +-1 weights, bias and Sign folds into exact thresholds", "[import]") {
+  GraphBuilder b({4});
+  // Channel 0: weights 0.5 x [+1 -1 +1 +1], bias 0.25: y = 0.5 s + 0.25 > 0  <=>  s > -0.5.
+  // Channel 1: weights 2 x [-1 -1 +1 -1], bias -3:    y = 2 s - 3 > 0      <=>  s > 1.5.
+  b.init("W", {2, 4}, {0.5f, -0.5f, 0.5f, 0.5f, -2.f, -2.f, 2.f, -2.f});
+  b.init("C", {2}, {0.25f, -3.f});
+  attr_i(b.node("Gemm", {"x", "W", "C"}, "y", "fc"), "transB", 1);
+  b.node("Sign", {"y"}, "z");
+  b.output("z");
+  const Network net = import_onnx(b.save("gemm"));
+  REQUIRE(net.layers.size() == 1);
+  const LayerSpec& L = net.layers[0];
+  CHECK(L.name == "fc");
+  CHECK(L.w_code == BitCode::Signed);
+  CHECK(L.weights == std::vector<uint8_t>{1, 0, 1, 1, 0, 0, 1, 0});
+  CHECK(L.scale == std::vector<double>{0.5, 2.0});
+  CHECK(L.out_code == BitCode::Signed);
+  CHECK(L.dir == std::vector<int8_t>{1, 1});
+  CHECK(L.thr == std::vector<int64_t>{0, 2});  // smallest integer s with y > 0
+  CHECK(net.output_shape == std::vector<int64_t>{2});
+}
+
+TEST_CASE("MatMul with a transposed constant and a negative BatchNormalization scale", "[import]") {
+  GraphBuilder b({3});
+  b.init("Wt", {2, 3}, {1, 1, -1, -1, 1, 1});  // [N, K], transposed by a Transpose node
+  b.node("Transpose", {"Wt"}, "W");
+  b.node("MatMul", {"x", "W"}, "y", "mm");
+  // BatchNormalization with gamma = -1 on channel 0: y' = -(y - 1) = 1 - y >= 0  <=>  s <= 1.
+  b.init("g", {2}, {-1.f, 1.f});
+  b.init("bb", {2}, {0.f, 0.f});
+  b.init("m", {2}, {1.f, 0.5f});
+  b.init("v", {2}, {1.f - 1e-5f, 1.f - 1e-5f});
+  b.node("BatchNormalization", {"y", "g", "bb", "m", "v"}, "n");
+  b.init("zero", {}, {0.f});
+  b.node("GreaterOrEqual", {"n", "zero"}, "c");
+  auto* cast = b.node("Cast", {"c"}, "o");
+  attr_i(cast, "to", onnx::TensorProto::FLOAT);
+  b.output("o");
+  const Network net = import_onnx(b.save("matmul"));
+  const LayerSpec& L = net.layers[0];
+  CHECK(L.weights == std::vector<uint8_t>{1, 1, 0, 0, 1, 1});
+  CHECK(L.dir[0] == -1);
+  CHECK(L.thr[0] == 1);
+  CHECK(L.dir[1] == 1);
+  CHECK(L.thr[1] == 1);  // s - 0.5 >= 0  <=>  s >= 1
+  // Check the folded layer on every {0,1} input against the float formula.
+  for (int x = 0; x < 8; ++x) {
+    BitVec bits(3);
+    for (int i = 0; i < 3; ++i) bits.set(i, (x >> i) & 1);
+    const auto out = reference_forward(net, bits);
+    const int s0 = (x & 1) + ((x >> 1) & 1) - ((x >> 2) & 1);
+    const int s1 = -(x & 1) + ((x >> 1) & 1) + ((x >> 2) & 1);
+    CHECK(out[0] == (-(s0 - 1.0) >= 0 ? 1.0 : 0.0));
+    CHECK(out[1] == ((s1 - 0.5) >= 0 ? 1.0 : 0.0));
+  }
+}
+
+TEST_CASE("unsupported graphs are rejected with the node, its op type and the reason", "[import]") {
+  SECTION("an unsupported op") {
+    GraphBuilder b({4});
+    b.init("W", {4, 2}, {1, 1, 1, 1, 1, 1, 1, 1});
+    b.node("MatMul", {"x", "W"}, "y", "mm");
+    b.node("Softmax", {"y"}, "z", "probs");
+    b.output("z");
+    CHECK_THAT(import_error(b.save("softmax")), Catch::Contains("node 'probs' (Softmax)") && Catch::Contains("not supported"));
+  }
+  SECTION("multi-valued weights") {
+    GraphBuilder b({3});
+    b.init("W", {3, 1}, {1.f, 0.5f, -1.f});
+    b.node("MatMul", {"x", "W"}, "y", "mm");
+    b.output("y");
+    CHECK_THAT(import_error(b.save("weights")), Catch::Contains("node 'mm' (MatMul)") && Catch::Contains("output channel 0") &&
+                                                     Catch::Contains("+-a or {0, a}"));
+  }
+  SECTION("a 3x3 convolution") {
+    GraphBuilder b({2, 4, 4});
+    b.init("W", {1, 2, 3, 3}, std::vector<float>(18, 1.f));
+    b.node("Conv", {"x", "W"}, "y", "conv3");
+    b.output("y");
+    CHECK_THAT(import_error(b.save("conv3")), Catch::Contains("node 'conv3' (Conv)") && Catch::Contains("not a 1x1 kernel"));
+  }
+  SECTION("Sign that can output 0") {
+    GraphBuilder b({2});
+    b.init("W", {2, 1}, {1, 1});
+    b.node("MatMul", {"x", "W"}, "y", "mm");
+    b.node("Sign", {"y"}, "z", "sgn");
+    b.output("z");
+    // {0,1} inputs, weights +1: s = 0 is reachable, and Sign(0) = 0 is not binary.
+    CHECK_THAT(import_error(b.save("sign0")), Catch::Contains("node 'sgn' (Sign)") && Catch::Contains("exactly 0"));
+  }
+  SECTION("a hidden layer without a binarizing step") {
+    GraphBuilder b({2});
+    b.init("W", {2, 2}, {1, 1, 1, -1});
+    b.node("MatMul", {"x", "W"}, "y", "mm1");
+    b.node("MatMul", {"y", "W"}, "z", "mm2");
+    b.output("z");
+    CHECK_THAT(import_error(b.save("nobin")), Catch::Contains("node 'mm2' (MatMul)") && Catch::Contains("binary activations"));
+  }
+  SECTION("not an ONNX file") {
+    const fs::path dir = test::temp_dir("garbage");
+    std::ofstream(dir / "model.onnx") << "this is not protobuf";
+    CHECK_THAT(import_error(dir / "model.onnx"), Catch::Contains("model.onnx") && Catch::Contains("not a valid ONNX model"));
+  }
+}

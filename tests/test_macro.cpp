@@ -1,0 +1,163 @@
+// Hand-worked cases for a small macro: 16 rows, bit line [4, 4], 8 columns, gating domains of
+// one leaf segment (4 rows) x 4 columns. Expected values are derived in the comments from the
+// stored pattern and the inputs.
+#include <catch2/catch.hpp>
+
+#include "arch/cim_macro.hpp"
+#include "helpers.hpp"
+
+using namespace cimsim;
+
+namespace {
+
+struct Driver : sc_core::sc_module {
+  sc_core::sc_port<MacroIf> macro;
+  std::vector<uint8_t> bits, needed;
+  std::vector<BitVec> inputs;
+  std::vector<std::vector<int64_t>> outs;
+  std::vector<uint64_t> op_cycles;
+  uint64_t write_cycles = 0;
+  sc_core::sc_time period;
+  SC_HAS_PROCESS(Driver);
+  Driver(sc_core::sc_module_name n, sc_core::sc_time p) : sc_module(n), macro("macro"), period(p) {
+    SC_THREAD(run);
+  }
+  void run() {
+    write_cycles = macro->write_weights(bits, 16, 8, needed);
+    wait(period * double(write_cycles));
+    for (auto& in : inputs) {
+      std::vector<int64_t> o(8);
+      const uint64_t c = macro->operate(in.data(), o);
+      outs.push_back(o);
+      op_cycles.push_back(c);
+      wait(period * double(c));
+    }
+  }
+};
+
+MacroParams small_macro() {
+  MacroParams p;
+  p.rows = 16;
+  p.cols = 8;
+  p.hierarchy = {4, 4};
+  p.gating_level = 0;
+  p.gate_cols = 4;
+  p.cycles = {1, 1, 1, 1, 2, 1};  // precharge, evaluate, merge/level, writeout, wakeup, write_row
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("small macro: outputs, gating, precharges and cycles worked by hand", "[macro]") {
+  test::fresh_context();
+  const MacroParams p = small_macro();
+  ReadoutParams rp;
+  rp.kind = "adc";
+  rp.share = 2;
+  rp.conversion_cycles = 1;
+  auto readout = make_readout(rp, p.rows);
+  const sc_core::sc_time period(2, sc_core::SC_NS);
+  CimMacro macro("macro", p, *readout, period);
+  Driver drv("drv", period);
+  drv.macro.bind(macro.op_target);
+
+  // Columns 0-3 store 1 in rows 0-7; column 4 stores 1 in rows 8-15; columns 5-7 store 0.
+  drv.bits.assign(16 * 8, 0);
+  for (int c = 0; c < 4; ++c)
+    for (int r = 0; r < 8; ++r) drv.bits[c * 16 + r] = 1;
+  for (int r = 8; r < 16; ++r) drv.bits[4 * 16 + r] = 1;
+  drv.needed.assign(8, 1);
+  // Op 1: inputs on rows 0, 1 (leaf 0) and 9 (leaf 2). Op 2: input on row 5 only (leaf 1).
+  BitVec a(16), b(16);
+  a.set(0, true);
+  a.set(1, true);
+  a.set(9, true);
+  b.set(5, true);
+  drv.inputs = {a, b};
+  sc_core::sc_start();
+
+  // Outputs: the AND popcounts. Op 1: columns 0-3 see rows 0,1 -> 2; column 4 sees row 9 -> 1.
+  CHECK(drv.outs[0] == std::vector<int64_t>{2, 2, 2, 2, 1, 0, 0, 0});
+  // Op 2: row 5 lies in the stored block of columns 0-3 only.
+  CHECK(drv.outs[1] == std::vector<int64_t>{1, 1, 1, 1, 0, 0, 0, 0});
+
+  const MacroCounters& c = macro.counters();
+  // Domains (leaf r, group g), 4 x 2 = 8. Op 1 active: (0,0) [input rows 0,1; stored 1s] and
+  // (2,1) [input row 9; column 4 stores 1s there]. (1,*) and (3,*) have no input; (2,0) and
+  // (0,1) have only stored zeros. Op 2 active: (1,0) only.
+  CHECK(c[Stat::DomainEvals] == 16);
+  CHECK(c[Stat::DomainSkips] == 6 + 7);
+  // All domains start on after the write. Op 1 gates 6; op 2 wakes (1,0) and gates (0,0), (2,1).
+  CHECK(c[Act::GateEvent] == 6 + 2);
+  CHECK(c[Act::WakeEvent] == 1);
+  // Leaf precharges: one leaf segment x 4 columns per active domain: (2 + 1) x 4.
+  CHECK(c.precharge[0] == 12);
+  // Global line: per column group with any active leaf: op 1 both groups, op 2 group 0: 3 x 4.
+  CHECK(c.precharge[1] == 12);
+  CHECK(c.merge[0] == 12);
+  // Input-line cells: rows at 1 in active domains x 4 columns: op 1 (2 + 1) x 4, op 2 1 x 4.
+  CHECK(c[Act::InputLineCell] == 16);
+  // AND evaluations = sum of the outputs.
+  CHECK(c[Act::AndEval] == 9 + 4);
+  // Conversions: needed columns of a group with an active domain: op 1 8, op 2 4.
+  CHECK(c[Act::AdcConversion] == 12);
+
+  // Cycles: write 16 rows x 1; op = precharge 1 + evaluate 1 + merge 1 x (2 levels - 1) +
+  // read-out 2 columns per ADC x 1 + writeout 1 = 6; op 2 adds the 2-cycle wake-up.
+  CHECK(drv.write_cycles == 16);
+  CHECK(drv.op_cycles == std::vector<uint64_t>{6, 8});
+  CHECK(c[Stat::StallWakeup] == 2);
+  CHECK(c[Stat::StallReadout] == 2);  // (share - 1) x conversion cycles per op
+  CHECK(c[Stat::Cycles] == 30);
+
+  // Residency: [0,16) all 8 on; [16,22) 6 gated; [22,30) 7 gated.
+  macro.checkpoint();
+  CHECK(c[Stat::DomainCyclesGated] == 6 * 6 + 7 * 8);
+  CHECK(c[Stat::DomainCyclesOn] + c[Stat::DomainCyclesGated] == 8 * 30);
+}
+
+TEST_CASE("gating level above the leaf precharges every segment of an active domain", "[macro]") {
+  test::fresh_context();
+  MacroParams p = small_macro();
+  p.gating_level = 1;  // one domain spans all 16 rows
+  ReadoutParams rp;
+  rp.kind = "digital";
+  auto readout = make_readout(rp, p.rows);
+  const sc_core::sc_time period(2, sc_core::SC_NS);
+  CimMacro macro("macro", p, *readout, period);
+  Driver drv("drv", period);
+  drv.macro.bind(macro.op_target);
+  drv.bits.assign(16 * 8, 1);
+  drv.needed = {1, 1, 1, 1, 0, 0, 0, 0};  // group 1's outputs are discarded
+  BitVec a(16);
+  a.set(3, true);
+  drv.inputs = {a};
+  sc_core::sc_start();
+  const MacroCounters& c = macro.counters();
+  CHECK(c[Stat::DomainEvals] == 2);
+  CHECK(c[Stat::DomainSkips] == 1);  // the discarded group
+  // The active domain precharges all 4 leaf segments of its 4 columns, and the global line.
+  CHECK(c.precharge[0] == 16);
+  CHECK(c.precharge[1] == 4);
+  // Digital read-out: one adder-tree input per evaluated row of each read column: 16 x 4.
+  CHECK(c[Act::AdderTreeBit] == 64);
+  CHECK(drv.outs[0] == std::vector<int64_t>{1, 1, 1, 1, 0, 0, 0, 0});
+  CHECK(drv.op_cycles[0] == 1 + 1 + 1 + 2 + 1);
+}
+
+TEST_CASE("an ADC with too few bits loses information and says so", "[macro][readout]") {
+  ReadoutParams rp;
+  rp.bits = 2;  // 3 levels above zero for a 16-row column
+  auto r = make_readout(rp, 16);
+  CHECK_FALSE(r->lossless());
+  CHECK(r->read(0) == 0);
+  CHECK(r->read(16) == 16);
+  CHECK(r->read(5) == 5);    // code round(5*3/16) = 1 -> round(16/3) = 5
+  CHECK(r->read(7) == 5);    // code 1 as well
+  CHECK(r->read(9) == 11);   // code 2 -> round(32/3) = 11
+  rp.bits = 0;
+  auto full = make_readout(rp, 16);
+  CHECK(full->lossless());
+  CHECK(full->resolution_bits() == 5);  // ceil(log2(17))
+  for (int k = 0; k <= 16; ++k) CHECK(full->read(k) == k);
+}

@@ -1,0 +1,153 @@
+// The report contract (schema cimsim.report/1), determinism, atomic results, and the golden
+// result of the default run.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "helpers.hpp"
+#include "sim/driver.hpp"
+#include "workloads/errors.hpp"
+#include "workloads/tensor.hpp"
+
+using namespace cimsim;
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+struct DefaultRun {
+  RunConfig cfg = load_config(default_config_path(), {});
+  Workload w = load_workload(cfg.workload_dir, cfg.samples);
+  RunResult r = simulate(cfg, w);
+};
+
+const DefaultRun& default_run() {
+  static const DefaultRun run;
+  return run;
+}
+
+// Numbers equal to 1e-9 relative, everything else exactly.
+void compare_json(const json& got, const json& want, const std::string& path) {
+  INFO(path);
+  if (want.is_number_float() || (want.is_number() && got.is_number_float())) {
+    REQUIRE(got.is_number());
+    const double a = got.get<double>(), b = want.get<double>();
+    CHECK(a == Approx(b).epsilon(1e-9).margin(1e-12));
+  } else if (want.is_object()) {
+    REQUIRE(got.is_object());
+    CHECK(got.size() == want.size());
+    for (auto it = want.begin(); it != want.end(); ++it) {
+      REQUIRE(got.contains(it.key()));
+      compare_json(got[it.key()], it.value(), path + "." + it.key());
+    }
+  } else if (want.is_array()) {
+    REQUIRE(got.is_array());
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) compare_json(got[i], want[i], path + "[" + std::to_string(i) + "]");
+  } else {
+    CHECK(got == want);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("report.json holds the contract and its numbers add up", "[report]") {
+  const DefaultRun& d = default_run();
+  const fs::path out = test::temp_dir("report") / "run";
+  write_results(out, d.cfg, d.w, d.r);
+  const json j = json::parse(slurp(out / "report.json"));
+  CHECK(j["schema"] == "cimsim.report/1");
+  for (const char* k : {"cycles", "time_ns", "energy_pj", "macs", "tops_per_w", "gated_fraction_ops", "gated_fraction_time"})
+    CHECK(j["totals"].contains(k));
+  double sum = 0;
+  for (auto& [k, v] : j["energy_breakdown_pj"].items()) sum += v.get<double>();
+  CHECK(sum == Approx(j["totals"]["energy_pj"].get<double>()).epsilon(1e-12));
+  uint64_t cycles = 0, macs = 0;
+  double layer_energy = 0;
+  REQUIRE(j["layers"].size() == d.w.net.layers.size());
+  for (const auto& l : j["layers"]) {
+    for (const char* k : {"name", "kind", "macro", "cycles", "energy_pj", "macs", "gated_fraction_ops", "gated_fraction_time"})
+      CHECK(l.contains(k));
+    cycles += l["cycles"].get<uint64_t>();
+    macs += l["macs"].get<uint64_t>();
+    layer_energy += l["energy_pj"].get<double>();
+    CHECK(l["gated_fraction_ops"].get<double>() >= 0.0);
+    CHECK(l["gated_fraction_ops"].get<double>() <= 1.0);
+  }
+  CHECK(cycles == j["totals"]["cycles"].get<uint64_t>());
+  CHECK(macs == j["totals"]["macs"].get<uint64_t>());
+  CHECK(layer_energy == Approx(j["totals"]["energy_pj"].get<double>()).epsilon(1e-9));
+  CHECK(j["totals"]["tops_per_w"].get<double>() ==
+        Approx(2.0 * double(macs) / j["totals"]["energy_pj"].get<double>()));
+  CHECK(j["totals"]["time_ns"].get<double>() == Approx(double(cycles) * 1e3 / d.cfg.chip.clock_mhz));
+  const json& f = j["function"];
+  CHECK(f["samples"] == d.w.samples);
+  CHECK(f["outputs_match_reference"] == true);
+  CHECK(f["accuracy"].is_number());
+  CHECK(f["accuracy"].get<double>() == Approx(f["reference_accuracy"].get<double>()));
+  // The hardware's outputs, in the bundle's layout, equal the reference outputs.
+  for (const auto& set : d.w.sets) {
+    const Tensor got = read_tensor_file(out / "outputs" / set.dir.filename() / "output_0.pb");
+    const Tensor ref = read_tensor_file(set.dir / "output_0.pb");
+    REQUIRE(got.shape == ref.shape);
+    for (std::size_t i = 0; i < ref.data.size(); ++i) CHECK(got.data[i] == Approx(ref.data[i]).margin(1e-4));
+  }
+  const std::string csv = slurp(out / "layers.csv");
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == int(d.w.net.layers.size()) + 1);
+  CHECK(fs::exists(out / "resolved.yaml"));
+}
+
+TEST_CASE("the same inputs give byte-identical reports", "[report][determinism]") {
+  const DefaultRun& d = default_run();
+  const RunResult again = simulate(d.cfg, d.w);
+  CHECK(report_json(again.report) == report_json(d.r.report));
+  CHECK(layers_csv(again.report) == layers_csv(d.r.report));
+}
+
+TEST_CASE("results replace a folder all at once and never a foreign one", "[report][atomic]") {
+  const DefaultRun& d = default_run();
+  const fs::path base = test::temp_dir("atomic");
+  const fs::path out = base / "run";
+  write_results(out, d.cfg, d.w, d.r);
+  write_results(out, d.cfg, d.w, d.r);  // replacing an earlier result is fine
+  CHECK(fs::exists(out / "report.json"));
+  std::size_t entries = 0;
+  for (auto& e : fs::directory_iterator(base)) entries += e.path().filename().string()[0] != '.' ? 1 : 100;
+  CHECK(entries == 1);  // no partial or old folder left behind
+  const fs::path foreign = base / "mine";
+  fs::create_directories(foreign);
+  std::ofstream(foreign / "notes.txt") << "keep me";
+  CHECK_THROWS_AS(write_results(foreign, d.cfg, d.w, d.r), InputError);
+  CHECK(fs::exists(foreign / "notes.txt"));
+  CHECK_FALSE(fs::exists(foreign / "report.json"));
+}
+
+TEST_CASE("golden: the default run matches the reviewed reference report", "[report][golden]") {
+  // To update after a reviewed change: build/cimsim run --out /tmp/g && cp /tmp/g/report.json
+  // tests/golden/default_report.json (docs/testing.md).
+  const json want = json::parse(slurp(test::source_dir() / "tests/golden/default_report.json"));
+  const json got = json::parse(report_json(default_run().r.report));
+  compare_json(got, want, "report");
+}
+
+TEST_CASE("a lossy ADC shows up in the function check", "[report][readout]") {
+  RunConfig cfg = load_config(default_config_path(), {"", "", {"arch.readout.bits=3"}});
+  const Workload w = load_workload(cfg.workload_dir, 100);
+  const RunResult r = simulate(cfg, w);
+  CHECK_FALSE(r.report.function.readout_lossless);
+  CHECK_FALSE(r.report.function.outputs_match_reference);
+  CHECK(r.report.function.mismatched_samples > 0);
+  CHECK(r.report.function.accuracy.has_value());
+  // Fewer bits per conversion cost less read-out energy than the lossless 9 bits.
+  const RunResult full = simulate(load_config(default_config_path(), {}), w);
+  CHECK(r.report.energy.get("readout") < full.report.energy.get("readout"));
+}
