@@ -44,6 +44,13 @@ void CimMacro::set_domain(std::size_t d, PowerDomain::State s, uint64_t now, boo
 uint64_t CimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_used,
                                  int64_t cols_used, const std::vector<uint8_t>& needed) {
   const uint64_t now = now_cycles();
+  if (!m_in_use) {  // the time before the first write is idle, not part of the gated fractions
+    m_in_use = true;
+    for (auto& d : m_domains) {
+      d.checkpoint(now);
+      m_idle_gated += d.cycles_gated();
+    }
+  }
   // Writing drives every column's bit line: all domains must be on.
   bool woke = false;
   for (std::size_t d = 0; d < m_domains.size(); ++d) set_domain(d, PowerDomain::State::On, now, woke);
@@ -158,7 +165,7 @@ uint64_t CimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_o
   return cycles;
 }
 
-void CimMacro::checkpoint() {
+const MacroCounters& CimMacro::stats() {
   const uint64_t now = now_cycles();
   uint64_t on = 0, gated = 0;
   for (auto& d : m_domains) {
@@ -167,7 +174,9 @@ void CimMacro::checkpoint() {
     gated += d.cycles_gated();
   }
   m_count[Stat::DomainCyclesOn] = on;
-  m_count[Stat::DomainCyclesGated] = gated;
+  m_count[Stat::DomainCyclesGated] = m_in_use ? gated - m_idle_gated : 0;
+  m_count[Stat::DomainCyclesIdle] = m_in_use ? m_idle_gated : gated;
+  return m_count;
 }
 
 }  // namespace cimsim

@@ -23,6 +23,8 @@ class MacroIf : public virtual sc_core::sc_interface {
   // One operation with the input bits of all rows (macro rows, packed). Writes each column's
   // read-out value into `column_out` and returns the operation's cycles.
   virtual uint64_t operate(const uint64_t* input, std::vector<int64_t>& column_out) = 0;
+  // Counters so far, with each domain's residency brought up to now.
+  virtual const MacroCounters& stats() = 0;
 };
 
 class CimMacro : public sc_core::sc_module, public MacroIf {
@@ -36,8 +38,7 @@ class CimMacro : public sc_core::sc_module, public MacroIf {
                          const std::vector<uint8_t>& needed) override;
   uint64_t operate(const uint64_t* input, std::vector<int64_t>& column_out) override;
 
-  // Adds each domain's residency up to now into the counters.
-  void checkpoint();
+  const MacroCounters& stats() override;
   const MacroCounters& counters() const { return m_count; }
   const Hierarchy& hierarchy() const { return m_h; }
   const std::vector<PowerDomain>& domains() const { return m_domains; }
@@ -56,7 +57,8 @@ class CimMacro : public sc_core::sc_module, public MacroIf {
   std::vector<uint8_t> m_group_discarded;
   std::vector<uint8_t> m_col_needed;
   std::vector<PowerDomain> m_domains;
-  uint64_t m_resident_on = 0, m_resident_gated = 0;  // residency already added to m_count
+  bool m_in_use = false;     // written at least once
+  uint64_t m_idle_gated = 0; // gated domain-cycles before the first write
   MacroCounters m_count;
   // Scratch reused by every operation.
   std::vector<uint8_t> m_row_any, m_active;

@@ -1,151 +1,490 @@
 #include "arch/controller.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
 #include "arch/readout.hpp"
-#include "workloads/mapping.hpp"
+#include "workloads/digital.hpp"
+#include "workloads/errors.hpp"
 #include "workloads/reference.hpp"
 
 namespace cimsim {
 
+struct Controller::LayerWork {
+  const LayerSpec& L;
+  const ValueInfo& in;
+  const LayerMapping& map;
+  MacroKind kind;
+  std::vector<int64_t> order;                // channel position -> channel
+  std::vector<std::vector<BitVec>> planes;   // [sample][plane]: HWC bits, channels by position
+  std::vector<int64_t> acc;                  // [sample][pixel][out channel]
+  int64_t acc_bits = 0;
+  int slot_base = -1;                        // first resident slot, -1 when not resident
+  uint64_t weight_writes = 0;
+};
+
 namespace {
 
-// dst[0..n) = src bits [lo, lo+n), both packed; src holds `src_words` words.
-void copy_bits(const BitVec& src, std::size_t lo, std::size_t n, uint64_t* dst) {
-  const std::size_t words = words_for(n), w0 = lo >> 6, b = lo & 63, nsrc = src.word_count();
-  const uint64_t* s = src.data();
-  for (std::size_t i = 0; i < words; ++i) {
-    uint64_t v = w0 + i < nsrc ? s[w0 + i] >> b : 0;
-    if (b && w0 + i + 1 < nsrc) v |= s[w0 + i + 1] << (64 - b);
-    dst[i] = v;
-  }
-  if (n & 63) dst[words - 1] &= (uint64_t{1} << (n & 63)) - 1;
-}
+int64_t max_level(const LayerSpec& L) { return L.in_kind == ValueKind::UInt ? (int64_t{1} << L.in_bits) - 1 : 1; }
 
 }  // namespace
 
-Controller::Controller(sc_core::sc_module_name name, const Network& net, std::vector<BitVec> inputs,
-                       const ChipParams& chip, CimMacro& macro_for_stats)
+Controller::Controller(sc_core::sc_module_name name, const Network& net,
+                       const std::vector<std::vector<double>>& inputs, const ChipParams& chip,
+                       int64_t domains_per_macro)
     : sc_core::sc_module(name),
-      macro("macro"),
+      macros_1x1("macros_1x1"),
+      macros_3x3("macros_3x3"),
       m_net(net),
-      m_act(std::move(inputs)),
+      m_values(net.values.size()),
+      m_samples(inputs.size()),
       m_chip(chip),
-      m_stats(macro_for_stats),
       m_period(double(chip.period_ps()), sc_core::SC_PS),
-      m_periph(macro_for_stats.hierarchy().levels()) {
+      m_periph(chip.macro.hierarchy.size()) {
+  m_values[std::size_t(net.input)] = inputs;
+  m_run.domains = domains_per_macro;
   SC_THREAD(sequence);
 }
 
+MacroIf& Controller::macro_at(MacroKind k, int i) {
+  return k == MacroKind::K1x1 ? *macros_1x1[i] : *macros_3x3[i];
+}
+
+int Controller::macro_count(MacroKind k) const {
+  return k == MacroKind::K1x1 ? macros_1x1.size() : macros_3x3.size();
+}
+
+// The layer's natural kind (3x3 kernels on 3x3 macros), unless the config forces one; a kind the
+// chip has none of falls back to the other.
+MacroKind Controller::kind_of(const LayerSpec& L) const {
+  MacroKind k = natural_kind(L);
+  if (auto it = m_chip.force_kind.find(L.name); it != m_chip.force_kind.end())
+    k = it->second == "cim3x3" ? MacroKind::K3x3 : MacroKind::K1x1;
+  if (macro_count(k) == 0) k = k == MacroKind::K1x1 ? MacroKind::K3x3 : MacroKind::K1x1;
+  return k;
+}
+
+uint64_t Controller::now_cycles() const { return uint64_t(sc_core::sc_time_stamp().value() / m_period.value()); }
+
 MacroCounters Controller::snapshot() {
-  m_stats.checkpoint();
-  MacroCounters c = m_stats.counters();
-  for (std::size_t i = 0; i < kActs; ++i) c.act[i] += m_periph.act[i];
+  MacroCounters c = m_periph;
+  for (MacroKind k : {MacroKind::K1x1, MacroKind::K3x3}) {
+    for (int i = 0; i < macro_count(k); ++i) {
+      const MacroCounters& m = macro_at(k, i).stats();
+      for (std::size_t a = 0; a < kActs; ++a) c.act[a] += m.act[a];
+      for (std::size_t s = 0; s < kStats; ++s) c.stat[s] += m.stat[s];
+      for (std::size_t l = 0; l < c.precharge.size(); ++l) {
+        c.precharge[l] += m.precharge[l];
+        c.merge[l] += m.merge[l];
+      }
+    }
+  }
   return c;
 }
 
 void Controller::sequence() {
-  m_run.outputs.assign(m_act.size() * std::size_t(m_net.output_numel()), 0.0);
-  m_run.domains = m_stats.hierarchy().domains();
+  m_run.macros = macros_1x1.size() + macros_3x3.size();
+  // Weights stay resident when every tile of the network has a macro of its own kind.
+  int tiles[2] = {0, 0};
+  std::vector<int> base(m_net.layers.size(), -1);
+  for (const Step& st : m_net.steps) {
+    if (!st.macro) continue;
+    const LayerSpec& L = m_net.layers[std::size_t(st.index)];
+    const MacroKind k = kind_of(L);
+    const LayerMapping map =
+        map_layer(L, {m_chip.macro.rows, m_chip.macro.cols, m_chip.macro.domain_rows()}, k);
+    base[std::size_t(st.index)] = tiles[int(k)];
+    tiles[int(k)] += int(map.tiles.size());
+  }
+  m_run.weights_resident = tiles[0] <= macro_count(MacroKind::K1x1) && tiles[1] <= macro_count(MacroKind::K3x3);
+  if (m_run.weights_resident) {
+    m_slot_base = base;
+    m_written.assign(std::size_t(tiles[0] + tiles[1]), 0);
+  }
+
   const MacroCounters start = snapshot();
-  for (const auto& L : m_net.layers) run_layer(L);
+  for (const Step& st : m_net.steps) {
+    if (st.macro) run_layer(m_net.layers[std::size_t(st.index)]);
+    else run_digital_step(m_net.digital[std::size_t(st.index)]);
+  }
+  m_run.outputs.clear();
+  for (const auto& o : m_values[std::size_t(m_net.output)]) m_run.outputs.insert(m_run.outputs.end(), o.begin(), o.end());
   m_run.total = snapshot().minus(start);
-  m_run.cycles = uint64_t(sc_core::sc_time_stamp().value() / m_period.value());
+  m_run.cycles = now_cycles();
   // No sc_stop(): with the sequencer done and no events pending, sc_start() returns.
 }
 
-void Controller::run_layer(const LayerSpec& L) {
-  const uint64_t t0 = uint64_t(sc_core::sc_time_stamp().value() / m_period.value());
+void Controller::run_digital_step(const DigitalStep& d) {
+  const uint64_t t0 = now_cycles();
   const MacroCounters c0 = snapshot();
-  const MacroShape shape{m_chip.macro.rows, m_chip.macro.cols};
-  const LayerMapping map = map_weight_stationary(L, shape);
-  const int64_t P = L.pixels(), K = L.in_channels, N = L.out_channels;
-  const std::size_t S = m_act.size();
-  const bool last = &L == &m_net.layers.back();
-  const uint64_t acc_bits = uint64_t(lossless_bits(2 * K));
+  auto& out = m_values[std::size_t(d.output)];
+  out.resize(m_samples);
+  for (std::size_t s = 0; s < m_samples; ++s) {
+    std::vector<const std::vector<double>*> ins;
+    for (int i : d.inputs) ins.push_back(&m_values[std::size_t(i)][s]);
+    out[s] = run_digital(m_net, d, ins);
+  }
+  auto value_bits = [&](int v) -> uint64_t {
+    const ValueInfo& vi = m_net.values[std::size_t(v)];
+    const uint64_t per = vi.kind == ValueKind::Bits ? 1 : vi.kind == ValueKind::UInt ? uint64_t(vi.bits) : uint64_t(m_chip.digital_width);
+    return per * uint64_t(vi.numel());
+  };
+  const uint64_t ops = digital_ops(m_net, d) * m_samples;
+  if (d.op != DigitalOp::Reshape) {
+    m_periph[Act::DigitalAddBit] += ops * uint64_t(m_chip.digital_width);
+    for (int i : d.inputs) m_periph[Act::BufferReadBit] += value_bits(i) * m_samples;
+    m_periph[Act::BufferWriteBit] += value_bits(d.output) * m_samples;
+    wait(m_period * double((ops + uint64_t(m_chip.digital_lanes) - 1) / uint64_t(m_chip.digital_lanes)));
+  }
+  LayerRun r;
+  r.name = d.name;
+  r.kind = std::string("digital:") + to_string(d.op);
+  r.op_type = to_string(d.op);
+  r.macro = "periphery";
+  r.cycles = now_cycles() - t0;
+  r.counters = snapshot().minus(c0);
+  m_run.layers.push_back(std::move(r));
+}
 
-  // Pixel-major copies of the activations so that one operation's rows are contiguous.
-  std::vector<BitVec> pm(S, BitVec(std::size_t(P * K)));
+void Controller::run_layer(const LayerSpec& L) {
+  const uint64_t t0 = now_cycles();
+  const MacroCounters c0 = snapshot();
+  const MacroKind kind = kind_of(L);
+  const LayerMapping map = map_layer(L, {m_chip.macro.rows, m_chip.macro.cols, m_chip.macro.domain_rows()}, kind);
+  const ValueInfo& in = m_net.values[std::size_t(L.input)];
+  LayerWork w{L, in, map, kind, {}, {}, {}, 0, -1, 0};
+  if (m_run.weights_resident) w.slot_base = m_slot_base[std::size_t(&L - m_net.layers.data())];
+
+  const int64_t C = L.in_channels, H = L.in_h, W = L.in_w, P = L.out_pixels(), N = L.out_channels;
+  const std::size_t S = m_samples;
+  const auto& x = m_values[std::size_t(L.input)];
+
+  // Channel order on the rows: as is, or (reordering) the most often zero channels first so
+  // that they share gating domains. Statistics from the run's own samples.
+  w.order.resize(std::size_t(C));
+  std::iota(w.order.begin(), w.order.end(), 0);
+  if (m_chip.reorder_channels && C > 1) {
+    std::vector<int64_t> nonzero(std::size_t(C), 0);
+    for (std::size_t s = 0; s < S; ++s)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t i = 0; i < H * W; ++i) nonzero[std::size_t(c)] += layer_input_level(L, in, x[s][std::size_t(c * H * W + i)]) != 0;
+    std::stable_sort(w.order.begin(), w.order.end(), [&](int64_t a, int64_t b) { return nonzero[std::size_t(a)] < nonzero[std::size_t(b)]; });
+  }
+  std::vector<int64_t> pos(static_cast<std::size_t>(C));
+  for (int64_t q = 0; q < C; ++q) pos[std::size_t(w.order[std::size_t(q)])] = q;
+
+  // Bit planes of the input, pixel-major so that a tap block's channels are contiguous.
+  const int64_t planes = L.in_bits;
+  w.planes.assign(S, std::vector<BitVec>(std::size_t(planes), BitVec(std::size_t(H * W * C))));
   for (std::size_t s = 0; s < S; ++s)
-    for (int64_t k = 0; k < K; ++k)
-      for (int64_t p = 0; p < P; ++p)
-        if (m_act[s].get(std::size_t(k * P + p))) pm[s].set(std::size_t(p * K + k), true);
-
-  std::vector<int64_t> acc(S * std::size_t(P * N), 0);
-  BitVec in(std::size_t(m_chip.macro.rows));
-  std::vector<int64_t> col_out(std::size_t(m_chip.macro.cols));
-  std::vector<uint8_t> bits, needed(std::size_t(m_chip.macro.cols));
-  std::vector<int64_t> w_ones(std::size_t(m_chip.macro.cols));
-
-  for (const Tile& t : map.tiles) {
-    // Columns whose output does not depend on the dot product (pruned channels) are discarded.
-    bits.assign(std::size_t(t.rows * t.cols), 0);
-    for (int64_t c = 0; c < t.cols; ++c) {
-      const int64_t n = t.col0 + c;
-      needed[c] = L.scale[n] != 0.0 && !(L.binarized && L.dir[n] == 0);
-      w_ones[c] = 0;
-      for (int64_t r = 0; r < t.rows; ++r) {
-        const bool b = L.weight(n, t.row0 + r);
-        bits[std::size_t(c * t.rows + r)] = b;
-        w_ones[c] += b;
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t i = 0; i < H * W; ++i) {
+        const int64_t lvl = layer_input_level(L, in, x[s][std::size_t(c * H * W + i)]);
+        for (int64_t b = 0; b < planes; ++b)
+          if ((lvl >> b) & 1) w.planes[s][std::size_t(b)].set(std::size_t(i * C + pos[std::size_t(c)]), true);
       }
-    }
-    wait(m_period * double(macro->write_weights(bits, t.rows, t.cols, needed)));
+  int64_t wmax = 1;
+  for (auto v : L.weights) wmax = std::max<int64_t>(wmax, std::abs(int64_t(v)));
+  w.acc_bits = lossless_bits(2 * L.k_per_out() * max_level(L) * wmax);
+  w.acc.assign(S * std::size_t(P * N), 0);
 
-    for (std::size_t s = 0; s < S; ++s) {
-      for (int64_t p = 0; p < P; ++p) {
-        in.clear();
-        copy_bits(pm[s], std::size_t(p * K + t.row0), std::size_t(t.rows), in.data());
-        m_periph[Act::BufferReadBit] += uint64_t(t.rows);
-        const uint64_t cyc = macro->operate(in.data(), col_out);
-        const int64_t ones = popcount_range(in.data(), 0, std::size_t(t.rows));
-        for (int64_t c = 0; c < t.cols; ++c) {
-          if (!needed[c]) continue;
-          // Offset correction on this tile's rows only; the tiles' dot products add up.
-          const int64_t dot = signed_dot(L.w_code, L.in_code, col_out[c], ones, w_ones[c], t.rows);
-          acc[(s * std::size_t(P) + std::size_t(p)) * std::size_t(N) + std::size_t(t.col0 + c)] += dot;
-          m_periph[Act::DigitalAddBit] += acc_bits;
-          if (map.row_tiles > 1) {
-            m_periph[Act::BufferWriteBit] += acc_bits;
-            if (t.row_tile > 0) m_periph[Act::BufferReadBit] += acc_bits;
-          }
-        }
-        wait(m_period * double(cyc));
-      }
+  // Batch chunks that fit the buffers: the layer's input bits, and its partial sums or outputs.
+  const uint64_t in_bits = uint64_t(H * W * C * planes);
+  const uint64_t out_bits = uint64_t(P * N) * (map.row_tiles > 1 ? uint64_t(w.acc_bits) : 1);
+  std::size_t chunk = S;
+  chunk = std::min<std::size_t>(chunk, std::max<uint64_t>(1, uint64_t(m_chip.input_buffer.kib) * 8192 / std::max<uint64_t>(1, in_bits)));
+  chunk = std::min<std::size_t>(chunk, std::max<uint64_t>(1, uint64_t(m_chip.output_buffer.kib) * 8192 / std::max<uint64_t>(1, out_bits)));
+
+  const int M = macro_count(kind);
+  for (std::size_t s0 = 0; s0 < S; s0 += chunk) {
+    const std::size_t s1 = std::min(S, s0 + chunk);
+    // Weight-stationary: tiles spread over the macros. Input-stationary: row blocks (the tiles
+    // of the first column tile; each applies every output channel) spread over the macros.
+    std::vector<std::size_t> units;
+    for (std::size_t ti = 0; ti < map.tiles.size(); ++ti)
+      if (!m_chip.input_stationary || map.tiles[ti].col_tile == 0 || L.kind == LayerKind::Depthwise3x3) units.push_back(ti);
+    std::vector<std::vector<std::size_t>> per_macro(static_cast<std::size_t>(M));
+    for (std::size_t u = 0; u < units.size(); ++u) {
+      const int m = w.slot_base >= 0 ? int((std::size_t(w.slot_base) + u) % std::size_t(M)) : int(u % std::size_t(M));
+      per_macro[std::size_t(m)].push_back(units[u]);
     }
+    std::vector<sc_core::sc_process_handle> workers;
+    for (int m = 0; m < M; ++m) {
+      if (per_macro[std::size_t(m)].empty()) continue;
+      workers.push_back(sc_core::sc_spawn([this, &w, m, &per_macro, s0, s1] {
+        if (m_chip.input_stationary) run_tiles_input_stationary(w, m, per_macro[std::size_t(m)], s0, s1);
+        else run_tiles(w, m, per_macro[std::size_t(m)], s0, s1);
+      }));
+    }
+    for (auto& h : workers)
+      if (!h.terminated()) wait(h.terminated_event());
   }
 
   // Epilogue in the digital periphery: thresholds (binarized layers) or scale and bias.
-  std::vector<BitVec> next(S, BitVec(std::size_t(N * P)));
-  const std::size_t out_numel = std::size_t(m_net.output_numel());
-  for (std::size_t s = 0; s < S; ++s) {
-    for (int64_t p = 0; p < P; ++p) {
+  auto& out = m_values[std::size_t(L.output)];
+  out.assign(S, std::vector<double>(std::size_t(N * P)));
+  for (std::size_t s = 0; s < S; ++s)
+    for (int64_t p = 0; p < P; ++p)
       for (int64_t n = 0; n < N; ++n) {
-        const int64_t dot = acc[(s * std::size_t(P) + std::size_t(p)) * std::size_t(N) + std::size_t(n)];
-        const std::size_t idx = std::size_t(n * P + p);
-        m_periph[Act::DigitalAddBit] += acc_bits;
-        if (L.binarized) {
-          const bool b = L.output_bit(n, dot);
-          next[s].set(idx, b);
-          m_periph[Act::BufferWriteBit] += 1;
-          if (last) m_run.outputs[s * out_numel + idx] = bit_value(L.out_code, b);
-        } else {
-          m_periph[Act::BufferWriteBit] += acc_bits;
-          if (last) m_run.outputs[s * out_numel + idx] = L.output_value(n, dot);
+        const int64_t dot = w.acc[(s * std::size_t(P) + std::size_t(p)) * std::size_t(N) + std::size_t(n)];
+        out[s][std::size_t(n * P + p)] = L.binarized ? bit_value(L.out_code, L.output_bit(n, dot)) : L.output_value(n, dot);
+      }
+  m_periph[Act::DigitalAddBit] += uint64_t(w.acc_bits) * S * uint64_t(N * P);
+  m_periph[Act::BufferWriteBit] += (L.binarized ? 1 : uint64_t(m_chip.digital_width)) * S * uint64_t(N * P);
+
+  LayerRun r;
+  r.name = L.name;
+  r.kind = to_string(L.kind);
+  r.op_type = L.op_type;
+  r.macro = to_string(kind);
+  r.row_tiles = map.row_tiles;
+  r.col_tiles = map.col_tiles;
+  r.macs = uint64_t(L.macs_per_sample()) * S;
+  r.weight_writes = w.weight_writes;
+  r.cycles = now_cycles() - t0;
+  r.counters = snapshot().minus(c0);
+  m_run.layers.push_back(std::move(r));
+}
+
+void Controller::run_tiles(LayerWork& w, int m, const std::vector<std::size_t>& tiles, std::size_t s0, std::size_t s1) {
+  const LayerSpec& L = w.L;
+  const LayerMapping& map = w.map;
+  MacroIf& mac = macro_at(w.kind, m);
+  const bool dw = L.kind == LayerKind::Depthwise3x3;
+  const int64_t k = L.kernel, P = L.out_pixels(), N = L.out_channels;
+  const int64_t slices = map.slices, planes = L.in_bits;
+  const BitCode wc = L.w_code == BitCode::Signed ? BitCode::Signed : BitCode::Unsigned01;
+  const BitCode ic = L.in_kind == ValueKind::Bits ? L.in_code : BitCode::Unsigned01;
+  const bool need_w_ones = ic == BitCode::Signed;
+  const uint64_t acc_bits = uint64_t(w.acc_bits);
+  const bool line_buffer = w.kind == MacroKind::K3x3;
+
+  BitVec in(std::size_t(m_chip.macro.rows));
+  std::vector<int64_t> col_out(std::size_t(m_chip.macro.cols));
+  std::vector<uint8_t> bits, needed(std::size_t(m_chip.macro.cols));
+  std::vector<int64_t> w_ones, col_n(std::size_t(m_chip.macro.cols)), col_j(std::size_t(m_chip.macro.cols));
+  std::vector<int64_t> valid_taps;
+
+  for (std::size_t ti : tiles) {
+    const Tile& t = map.tiles[ti];
+    const int64_t rows_used = t.nt * t.tap_rows, cols_used = t.nc * slices;
+    bits.assign(std::size_t(rows_used * cols_used), 0);
+    w_ones.assign(std::size_t(cols_used * t.nt), 0);
+    for (int64_t col = 0; col < cols_used; ++col) {
+      const int64_t q_or_n = t.n0 + col / slices, j = col % slices;
+      const int64_t n = dw ? w.order[std::size_t(q_or_n)] : q_or_n;  // depthwise columns follow the channel order
+      col_n[std::size_t(col)] = n;
+      col_j[std::size_t(col)] = j;
+      needed[std::size_t(col)] = L.column_needed(n);
+      for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap)
+        for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
+          const int64_t c = w.order[std::size_t(q)];
+          if (dw && c != n) continue;  // block-diagonal: a channel's taps meet only its own column
+          const int64_t kidx = dw ? tap : c * k * k + tap;
+          if (L.weight_bit(n, kidx, j)) {
+            bits[std::size_t(col * rows_used + t.row(tap, q))] = 1;
+            ++w_ones[std::size_t(col * t.nt + (tap - t.t0))];
+          }
+        }
+    }
+    const int slot = w.slot_base >= 0 ? w.slot_base + int(ti) : -1;
+    if (slot < 0 || !m_written[std::size_t(slot)]) {
+      wait(m_period * double(mac.write_weights(bits, rows_used, cols_used, needed)));
+      ++w.weight_writes;
+      if (slot >= 0) m_written[std::size_t(slot)] = 1;
+    }
+
+    for (std::size_t s = s0; s < s1; ++s) {
+      for (int64_t oy = 0; oy < L.out_h; ++oy) {
+        for (int64_t ox = 0; ox < L.out_w; ++ox) {
+          const int64_t pix = oy * L.out_w + ox;
+          uint64_t compute = 0, read_bits = 0;
+          for (int64_t b = 0; b < planes; ++b) {
+            gather(w, t, s, oy, ox, b, in, valid_taps);
+            if (b == 0) {
+              // A line buffer keeps the window: only the pixel columns shifted in are read again.
+              uint64_t new_pixels = 0;
+              for (int64_t tap : valid_taps)
+                if (!line_buffer || ox == 0 || L.stride >= k || tap % k >= k - L.stride) ++new_pixels;
+              read_bits = new_pixels * uint64_t(t.cc * planes);
+              m_periph[Act::BufferReadBit] += read_bits;
+            }
+            const uint64_t cyc = mac.operate(in.data(), col_out);
+            compute += cyc;
+            const int64_t ones = popcount_range(in.data(), 0, std::size_t(rows_used));
+            for (int64_t col = 0; col < cols_used; ++col) {
+              if (!needed[std::size_t(col)]) continue;
+              int64_t in_ones = ones, rows_valid = int64_t(valid_taps.size()) * t.cc, wo = 0;
+              if (dw) {  // the column's own channel rows only
+                const int64_t q = t.n0 + col / slices;
+                in_ones = 0;
+                rows_valid = int64_t(valid_taps.size());
+                for (int64_t tap : valid_taps) in_ones += in.get(std::size_t(t.row(tap, q)));
+              }
+              if (need_w_ones || dw)
+                for (int64_t tap : valid_taps) wo += w_ones[std::size_t(col * t.nt + (tap - t.t0))];
+              const int64_t d = signed_dot(wc, ic, col_out[std::size_t(col)], in_ones, wo, rows_valid);
+              const int64_t n = col_n[std::size_t(col)];
+              w.acc[(s * std::size_t(P) + std::size_t(pix)) * std::size_t(N) + std::size_t(n)] +=
+                  (int64_t{1} << b) * L.slice_coef(col_j[std::size_t(col)]) * d;
+              m_periph[Act::DigitalAddBit] += acc_bits;
+            }
+            wait(m_period * double(cyc));
+          }
+          uint64_t psum_bits = 0;
+          if (map.row_tiles > 1) {  // partial sums through the output buffer
+            const uint64_t psum = uint64_t(t.nc) * acc_bits;
+            m_periph[Act::BufferWriteBit] += psum;
+            psum_bits += psum;
+            if (t.row_tile > 0) {
+              m_periph[Act::BufferReadBit] += psum;
+              psum_bits += psum;
+            }
+          }
+          // The buffers' bandwidth: a pixel's operations wait when its bits take longer to move.
+          const uint64_t in_width = uint64_t(m_chip.input_buffer.width_bits), out_width = uint64_t(m_chip.output_buffer.width_bits);
+          const uint64_t buf = std::max((read_bits + in_width - 1) / in_width, (psum_bits + out_width - 1) / out_width);
+          if (buf > compute) {
+            m_periph[Stat::StallBuffer] += buf - compute;
+            wait(m_period * double(buf - compute));
+          }
         }
       }
     }
   }
-  m_act = std::move(next);
+}
 
-  LayerRun run;
-  run.name = L.name;
-  run.kind = to_string(L.kind);
-  run.op_type = L.op_type;
-  run.row_tiles = map.row_tiles;
-  run.col_tiles = map.col_tiles;
-  run.macs = uint64_t(L.macs_per_sample()) * S;
-  run.cycles = uint64_t(sc_core::sc_time_stamp().value() / m_period.value()) - t0;
-  run.counters = snapshot().minus(c0);
-  m_run.layers.push_back(std::move(run));
+void Controller::gather(const LayerWork& w, const Tile& t, std::size_t s, int64_t oy, int64_t ox, int64_t plane,
+                        BitVec& in, std::vector<int64_t>& valid_taps) const {
+  const LayerSpec& L = w.L;
+  const int64_t k = L.kernel, C = L.in_channels, H = L.in_h, W = L.in_w;
+  in.clear();
+  valid_taps.clear();
+  for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
+    const int64_t iy = oy * L.stride - L.pad + tap / k, ix = ox * L.stride - L.pad + tap % k;
+    if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;  // padding: the rows stay 0
+    valid_taps.push_back(tap);
+    or_bits_at(in, std::size_t(t.row(tap, t.c0)), w.planes[s][std::size_t(plane)], std::size_t((iy * W + ix) * C + t.c0),
+               std::size_t(t.cc));
+  }
+}
+
+// Input-stationary: each macro column stores one input window (sample, output pixel, bit plane)
+// of a row block; each operation applies one output channel's weight slice on the rows and
+// reads the dot products of every stored window at once.
+void Controller::run_tiles_input_stationary(LayerWork& w, int m, const std::vector<std::size_t>& blocks,
+                                            std::size_t s0, std::size_t s1) {
+  const LayerSpec& L = w.L;
+  const LayerMapping& map = w.map;
+  MacroIf& mac = macro_at(w.kind, m);
+  const bool dw = L.kind == LayerKind::Depthwise3x3;
+  const int64_t P = L.out_pixels(), N = L.out_channels, k = L.kernel;
+  const int64_t slices = map.slices, planes = L.in_bits, cols = m_chip.macro.cols;
+  const BitCode wc = L.w_code == BitCode::Signed ? BitCode::Signed : BitCode::Unsigned01;
+  const BitCode ic = L.in_kind == ValueKind::Bits ? L.in_code : BitCode::Unsigned01;
+  const uint64_t acc_bits = uint64_t(w.acc_bits);
+
+  struct Stored {
+    std::size_t s;
+    int64_t pix, plane, ones;
+    std::vector<int64_t> valid;
+  };
+  BitVec in(std::size_t(m_chip.macro.rows)), applied(std::size_t(m_chip.macro.rows));
+  std::vector<int64_t> col_out(static_cast<std::size_t>(cols));
+  std::vector<uint8_t> bits, needed(static_cast<std::size_t>(cols));
+  std::vector<Stored> stored;
+  std::vector<int64_t> valid;
+
+  for (std::size_t bi : blocks) {
+    const Tile& t = map.tiles[bi];
+    const int64_t rows_used = t.nt * t.tap_rows;
+    // The applied side: every output channel of the block, one weight slice per operation.
+    const int64_t n0 = dw ? t.n0 : 0, nc = dw ? t.nc : N;
+    std::vector<BitVec> wvec;
+    std::vector<int64_t> w_ones;  // [vector][tap in block]
+    std::vector<int64_t> vec_n, vec_j;
+    for (int64_t qn = n0; qn < n0 + nc; ++qn) {
+      const int64_t n = dw ? w.order[std::size_t(qn)] : qn;
+      if (!L.column_needed(n)) continue;
+      for (int64_t j = 0; j < slices; ++j) {
+        BitVec v(static_cast<std::size_t>(m_chip.macro.rows));
+        for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
+          int64_t ones = 0;
+          for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
+            const int64_t c = w.order[std::size_t(q)];
+            if (dw && c != n) continue;
+            if (L.weight_bit(n, dw ? tap : c * k * k + tap, j)) {
+              v.set(std::size_t(t.row(tap, q)), true);
+              ++ones;
+            }
+          }
+          w_ones.push_back(ones);
+        }
+        wvec.push_back(std::move(v));
+        vec_n.push_back(n);
+        vec_j.push_back(j);
+      }
+    }
+    // The stored side: windows of the batch chunk, `cols` per write.
+    std::vector<std::tuple<std::size_t, int64_t, int64_t>> windows;
+    for (std::size_t s = s0; s < s1; ++s)
+      for (int64_t pix = 0; pix < P; ++pix)
+        for (int64_t b = 0; b < planes; ++b) windows.emplace_back(s, pix, b);
+    for (std::size_t w0 = 0; w0 < windows.size(); w0 += std::size_t(cols)) {
+      const int64_t used = int64_t(std::min<std::size_t>(std::size_t(cols), windows.size() - w0));
+      bits.assign(std::size_t(rows_used * used), 0);
+      stored.clear();
+      uint64_t read_bits = 0;
+      for (int64_t col = 0; col < used; ++col) {
+        const auto [s, pix, b] = windows[w0 + std::size_t(col)];
+        gather(w, t, s, pix / L.out_w, pix % L.out_w, b, in, valid);
+        for (int64_t r = 0; r < rows_used; ++r) bits[std::size_t(col * rows_used + r)] = in.get(std::size_t(r));
+        stored.push_back({s, pix, b, popcount_range(in.data(), 0, std::size_t(rows_used)), valid});
+        read_bits += uint64_t(valid.size()) * uint64_t(t.cc);
+        needed[std::size_t(col)] = 1;
+      }
+      m_periph[Act::BufferReadBit] += read_bits;
+      wait(m_period * double(mac.write_weights(bits, rows_used, used, needed)));
+      ++w.weight_writes;
+      for (std::size_t vi = 0; vi < wvec.size(); ++vi) {
+        const uint64_t cyc = mac.operate(wvec[vi].data(), col_out);
+        m_periph[Act::BufferReadBit] += uint64_t(rows_used);  // the weight slice applied
+        const int64_t n = vec_n[vi], j = vec_j[vi];
+        const int64_t qn = dw ? t.n0 + (std::find(w.order.begin() + t.n0, w.order.begin() + t.n0 + t.nc, n) - (w.order.begin() + t.n0)) : 0;
+        for (int64_t col = 0; col < used; ++col) {
+          const Stored& st = stored[std::size_t(col)];
+          int64_t in_ones = st.ones, rows_valid = int64_t(st.valid.size()) * t.cc, wo = 0;
+          for (int64_t tap : st.valid) wo += w_ones[vi * std::size_t(t.nt) + std::size_t(tap - t.t0)];
+          if (dw) {  // only the column's own channel rows carry this channel's weights
+            in_ones = 0;
+            rows_valid = int64_t(st.valid.size());
+            const std::size_t base = std::size_t(col * rows_used);
+            for (int64_t tap : st.valid) in_ones += bits[base + std::size_t(t.row(tap, qn))];
+          }
+          const int64_t d = signed_dot(wc, ic, col_out[std::size_t(col)], in_ones, wo, rows_valid);
+          w.acc[(st.s * std::size_t(P) + std::size_t(st.pix)) * std::size_t(N) + std::size_t(n)] +=
+              (int64_t{1} << st.plane) * L.slice_coef(j) * d;
+        }
+        m_periph[Act::DigitalAddBit] += acc_bits * uint64_t(used);
+        uint64_t psum_bits = 0;
+        if (map.row_tiles > 1) {
+          psum_bits = uint64_t(used) * acc_bits * (t.row_tile > 0 ? 2 : 1);
+          m_periph[Act::BufferWriteBit] += uint64_t(used) * acc_bits;
+          if (t.row_tile > 0) m_periph[Act::BufferReadBit] += uint64_t(used) * acc_bits;
+        }
+        const uint64_t in_width = uint64_t(m_chip.input_buffer.width_bits), out_width = uint64_t(m_chip.output_buffer.width_bits);
+        const uint64_t buf = std::max((uint64_t(rows_used) + in_width - 1) / in_width, (psum_bits + out_width - 1) / out_width);
+        wait(m_period * double(cyc));
+        if (buf > cyc) {
+          m_periph[Stat::StallBuffer] += buf - cyc;
+          wait(m_period * double(buf - cyc));
+        }
+      }
+    }
+  }
 }
 
 }  // namespace cimsim

@@ -1,7 +1,9 @@
-// The chip controller: an SC_THREAD sequencer that runs a network layer by layer through a
-// macro. Weight-stationary: each tile's weights are written once, then every sample's operations
-// for that tile are issued. The digital periphery (offset correction, partial-sum adds, epilogue)
-// and the buffers are modelled here.
+// The chip controller: an SC_THREAD sequencer that runs a network step by step. Macro layers are
+// tiled (workloads/mapping) and their tiles spread over the macros of the layer's kind, each
+// macro working through its tiles in its own spawned process; digital steps run in the digital
+// periphery. Weight-stationary: a tile's weights are written, then every sample of the current
+// batch chunk is applied. The digital periphery (offset correction, shift-add of bit planes and
+// weight slices, partial sums, epilogue) and the buffers are modelled here.
 #pragma once
 #include <systemc>
 #include <string>
@@ -9,17 +11,19 @@
 
 #include "arch/cim_macro.hpp"
 #include "arch/params.hpp"
+#include "workloads/mapping.hpp"
 #include "workloads/network.hpp"
 
 namespace cimsim {
 
 struct LayerRun {
   std::string name, kind, op_type;
-  std::string macro = "cim1x1";
+  std::string macro;  // cim1x1 | cim3x3 | periphery
   int row_tiles = 0, col_tiles = 0;
   uint64_t macs = 0;
-  uint64_t cycles = 0;  // elapsed from the layer's first weight write to its last operation
-  MacroCounters counters;  // macro and periphery actions during the layer
+  uint64_t cycles = 0;     // elapsed
+  uint64_t weight_writes = 0;  // tile weight writes during the layer
+  MacroCounters counters;  // all macros' and the periphery's actions during the step
 };
 
 struct ChipRun {
@@ -27,30 +31,50 @@ struct ChipRun {
   std::vector<double> outputs;  // [samples][output_numel], NCHW per sample
   uint64_t cycles = 0;
   MacroCounters total;
-  int64_t domains = 0;
+  int64_t domains = 0;  // per macro
+  int64_t macros = 0;
+  bool weights_resident = false;  // every tile of the network has a macro of its own
 };
 
 class Controller : public sc_core::sc_module {
  public:
-  sc_core::sc_port<MacroIf> macro;
+  // A chip may have no macro of one kind.
+  sc_core::sc_port<MacroIf, 0, sc_core::SC_ZERO_OR_MORE_BOUND> macros_1x1;
+  sc_core::sc_port<MacroIf, 0, sc_core::SC_ZERO_OR_MORE_BOUND> macros_3x3;
 
   SC_HAS_PROCESS(Controller);
-  Controller(sc_core::sc_module_name name, const Network& net, std::vector<BitVec> inputs,
-             const ChipParams& chip, CimMacro& macro_for_stats);
+  Controller(sc_core::sc_module_name name, const Network& net, const std::vector<std::vector<double>>& inputs,
+             const ChipParams& chip, int64_t domains_per_macro);
 
   const ChipRun& result() const { return m_run; }
 
  private:
+  struct LayerWork;
   void sequence();
   void run_layer(const LayerSpec& L);
+  void run_digital_step(const DigitalStep& d);
+  void run_tiles(LayerWork& w, int macro, const std::vector<std::size_t>& tiles, std::size_t s0, std::size_t s1);
+  void run_tiles_input_stationary(LayerWork& w, int macro, const std::vector<std::size_t>& blocks, std::size_t s0,
+                                  std::size_t s1);
+  // The input bits of one window (tile rows) for sample s, output pixel, bit plane; returns the
+  // taps inside the image.
+  void gather(const LayerWork& w, const Tile& t, std::size_t s, int64_t oy, int64_t ox, int64_t plane, BitVec& in,
+              std::vector<int64_t>& valid_taps) const;
+  MacroKind kind_of(const LayerSpec& L) const;
+  MacroIf& macro_at(MacroKind k, int i);
+  int macro_count(MacroKind k) const;
   MacroCounters snapshot();
+  uint64_t now_cycles() const;
 
   const Network& m_net;
-  std::vector<BitVec> m_act;  // current activations per sample (NCHW bits)
+  std::vector<std::vector<std::vector<double>>> m_values;  // [value][sample] -> elements
+  std::size_t m_samples;
   const ChipParams& m_chip;
-  CimMacro& m_stats;
   sc_core::sc_time m_period;
   MacroCounters m_periph;  // digital periphery and buffer actions
+  std::vector<std::vector<int>> m_resident;  // per kind: tile slot -> macro (when resident)
+  std::vector<uint8_t> m_written;            // resident slots already written
+  std::vector<int> m_slot_base;              // per layer: first resident slot
   ChipRun m_run;
 };
 

@@ -30,8 +30,10 @@ enum class Stat : std::size_t {
   StallWakeup,        // cycles waiting for gated domains to wake
   StallReadout,       // cycles serialising shared converters
   StallWeightWrite,   // cycles writing weights
+  StallBuffer,        // cycles waiting for the input buffer's bandwidth
   DomainCyclesOn,     // domain-cycles spent on
-  DomainCyclesGated,  // domain-cycles spent gated
+  DomainCyclesGated,  // domain-cycles spent gated (macros in use)
+  DomainCyclesIdle,   // domain-cycles of macros not yet written (gated, not in the fractions)
   Count_
 };
 

@@ -18,8 +18,4 @@ Hierarchy::Hierarchy(const MacroParams& p)
   }
 }
 
-int64_t Hierarchy::group_cols(int64_t g) const {
-  return std::min(m_gate_cols, m_cols - g * m_gate_cols);
-}
-
 }  // namespace cimsim

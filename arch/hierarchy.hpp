@@ -1,5 +1,6 @@
 // Geometry of the hierarchical bit line and of the power-gating domains on it.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -24,7 +25,7 @@ class Hierarchy {
   int64_t row_domains() const { return nodes(m_gating_level); }
   int64_t col_groups() const { return m_col_groups; }
   int64_t domains() const { return row_domains() * m_col_groups; }
-  int64_t group_cols(int64_t g) const;  // the last group may be narrower
+  int64_t group_cols(int64_t g) const { return std::min(m_gate_cols, m_cols - g * m_gate_cols); }  // the last may be narrower
   int64_t gate_cols() const { return m_gate_cols; }
   int64_t rows() const { return m_rows; }
   int64_t cols() const { return m_cols; }

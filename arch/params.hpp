@@ -2,6 +2,7 @@
 // reference into the modules' constructors.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,12 @@ struct MacroParams {
   int64_t gating_level = 0;                     // hierarchy level of a gating domain (0 = leaf)
   int64_t gate_cols = 8;                        // adjacent columns per gating domain
   PhaseCycles cycles;
+
+  int64_t domain_rows() const {
+    int64_t s = 1;
+    for (int64_t l = 0; l <= gating_level; ++l) s *= hierarchy[std::size_t(l)];
+    return s;
+  }
 };
 
 struct ReadoutParams {
@@ -33,10 +40,22 @@ struct ReadoutParams {
   int64_t adder_cycles = 2;      // digital: pipeline latency of the popcount adder tree
 };
 
+struct BufferParams {
+  int64_t kib = 64;          // capacity
+  int64_t width_bits = 256;  // bits per cycle
+};
+
 struct ChipParams {
   double clock_mhz = 500.0;
   MacroParams macro;
   ReadoutParams readout;
+  int64_t macros_1x1 = 1, macros_3x3 = 1;
+  BufferParams input_buffer, output_buffer;
+  int64_t digital_lanes = 64;   // elements per cycle of the digital periphery's vector unit
+  int64_t digital_width = 16;   // bits of a digital periphery operand
+  bool reorder_channels = false;
+  bool input_stationary = false;  // activations in the cells, weights applied on the rows
+  std::map<std::string, std::string> force_kind;  // layer name -> cim1x1 | cim3x3
 
   int64_t period_ps() const { return int64_t(1e6 / clock_mhz + 0.5); }
 };

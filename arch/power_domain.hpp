@@ -25,7 +25,8 @@ class PowerDomain {
   uint64_t cycles_gated() const { return m_gated; }
 
  private:
-  State m_state = State::On;
+  // A macro that has not been written yet is gated: its first weight write wakes it.
+  State m_state = State::Gated;
   uint64_t m_since = 0, m_on = 0, m_gated = 0;
 };
 

@@ -16,7 +16,7 @@ double EnergyBreakdown::get(const std::string& name) const {
   return 0.0;
 }
 
-EnergyBreakdown price(const MacroCounters& c, uint64_t cycles, const ActionPrices& p, double period_ns) {
+EnergyBreakdown price(const MacroCounters& c, uint64_t cycles, int64_t macros, const ActionPrices& p, double period_ns) {
   EnergyBreakdown e;
   auto n = [&](Act a) { return double(c[a]); };
   for (std::size_t l = 0; l < p.precharge.size(); ++l)
@@ -33,9 +33,9 @@ EnergyBreakdown price(const MacroCounters& c, uint64_t cycles, const ActionPrice
   e.items.emplace_back("gating_control", n(Act::GateEvent) * p.gate_event);
   e.items.emplace_back("wakeup", n(Act::WakeEvent) * p.wake_event);
   // nW x ns = 1e-18 J = 1e-6 pJ.
-  const double leak = p.leak_array_nw * double(cycles) * period_ns +
+  const double leak = p.leak_array_nw * double(macros) * double(cycles) * period_ns +
                       p.leak_domain_on_nw * double(c[Stat::DomainCyclesOn]) * period_ns +
-                      p.leak_domain_gated_nw * double(c[Stat::DomainCyclesGated]) * period_ns;
+                      p.leak_domain_gated_nw * double(c[Stat::DomainCyclesGated] + c[Stat::DomainCyclesIdle]) * period_ns;
   e.items.emplace_back("leakage", leak * 1e-6);
   return e;
 }

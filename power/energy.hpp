@@ -15,7 +15,7 @@ struct EnergyBreakdown {
   double get(const std::string& name) const;
 };
 
-// `cycles`: elapsed cycles the counters cover (the cell array leaks for all of them).
-EnergyBreakdown price(const MacroCounters& c, uint64_t cycles, const ActionPrices& p, double period_ns);
+// `cycles`: elapsed cycles the counters cover; the cell arrays of all `macros` leak throughout.
+EnergyBreakdown price(const MacroCounters& c, uint64_t cycles, int64_t macros, const ActionPrices& p, double period_ns);
 
 }  // namespace cimsim

@@ -15,7 +15,7 @@ nlohmann::ordered_json breakdown_json(const EnergyBreakdown& e) {
 }
 
 nlohmann::ordered_json stalls_json(const Stalls& s) {
-  return {{"wakeup", s.wakeup}, {"readout_share", s.readout_share}, {"weight_write", s.weight_write}};
+  return {{"wakeup", s.wakeup}, {"readout_share", s.readout_share}, {"buffer", s.buffer}, {"weight_write", s.weight_write}};
 }
 
 template <class T>
@@ -47,6 +47,9 @@ std::string report_json(const Report& r) {
                           {"gating_level", r.arch.gating_level},
                           {"gate_cols", r.arch.gate_cols},
                           {"domains", r.arch.domains}}},
+               {"macros", {{"cim1x1", r.arch.macros_1x1}, {"cim3x3", r.arch.macros_3x3}}},
+               {"weights_resident", r.arch.weights_resident},
+               {"reorder_channels", r.arch.reorder_channels},
                {"readout", {{"kind", r.arch.readout}, {"bits", r.arch.readout_bits}, {"share", r.arch.adc_share}}}};
   j["totals"] = {{"cycles", r.cycles},
                  {"time_ns", r.time_ns},
@@ -55,6 +58,8 @@ std::string report_json(const Report& r) {
                  {"tops_per_w", r.tops_per_w},
                  {"gated_fraction_ops", r.gated_fraction_ops},
                  {"gated_fraction_time", r.gated_fraction_time},
+                 {"gated_fraction_ops_without_reorder", opt(r.gated_fraction_ops_without_reorder)},
+                 {"gated_fraction_time_without_reorder", opt(r.gated_fraction_time_without_reorder)},
                  {"stall_cycles", stalls_json(r.stalls)}};
   j["energy_breakdown_pj"] = breakdown_json(r.energy);
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
@@ -65,6 +70,7 @@ std::string report_json(const Report& r) {
                       {"macro", l.macro},
                       {"tiles", {{"rows", l.row_tiles}, {"cols", l.col_tiles}}},
                       {"ops", l.ops},
+                      {"weight_writes", l.weight_writes},
                       {"cycles", l.cycles},
                       {"stall_cycles", stalls_json(l.stalls)},
                       {"energy_pj", l.energy_pj},
@@ -87,16 +93,16 @@ std::string report_json(const Report& r) {
 }
 
 std::string layers_csv(const Report& r) {
-  std::string out = "name,kind,op_type,macro,row_tiles,col_tiles,ops,cycles,stall_wakeup,stall_readout_share,"
-                    "stall_weight_write,macs,energy_pj,gated_fraction_ops,gated_fraction_time";
+  std::string out = "name,kind,op_type,macro,row_tiles,col_tiles,ops,weight_writes,cycles,stall_wakeup,"
+                    "stall_readout_share,stall_buffer,stall_weight_write,macs,energy_pj,gated_fraction_ops,gated_fraction_time";
   if (!r.layers.empty())
     for (const auto& [k, v] : r.layers.front().energy.items) out += ",energy_" + k + "_pj";
   out += "\n";
   for (const auto& l : r.layers) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", field(l.name), l.kind, l.op_type, l.macro,
-                       l.row_tiles, l.col_tiles, l.ops, l.cycles, l.stalls.wakeup, l.stalls.readout_share,
-                       l.stalls.weight_write, l.macs, num(l.energy_pj), num(l.gated_fraction_ops),
-                       num(l.gated_fraction_time));
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", field(l.name), l.kind, l.op_type, l.macro,
+                       l.row_tiles, l.col_tiles, l.ops, l.weight_writes, l.cycles, l.stalls.wakeup,
+                       l.stalls.readout_share, l.stalls.buffer, l.stalls.weight_write, l.macs, num(l.energy_pj),
+                       num(l.gated_fraction_ops), num(l.gated_fraction_time));
     for (const auto& [k, v] : l.energy.items) out += "," + num(v);
     out += "\n";
   }

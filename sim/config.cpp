@@ -304,6 +304,35 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
   ro.conversion_cycles = r.scalar<int64_t>("arch.readout.conversion_cycles", 1, 1, 1000, "a cycle count");
   ro.adder_cycles = r.scalar<int64_t>("arch.readout.adder_cycles", 2, 1, 1000, "a cycle count");
 
+  c.macros_1x1 = r.scalar<int64_t>("arch.macros.cim1x1", 1, 0, 4096, "a macro count");
+  c.macros_3x3 = r.scalar<int64_t>("arch.macros.cim3x3", 1, 0, 4096, "a macro count");
+  if (c.macros_1x1 + c.macros_3x3 == 0) r.fail("arch.macros", "the chip needs at least one macro");
+  c.input_buffer.kib = r.scalar<int64_t>("arch.buffers.input.kib", 64, 1, int64_t{1} << 24, "a capacity in KiB");
+  c.input_buffer.width_bits = r.scalar<int64_t>("arch.buffers.input.width_bits", 256, 1, 1 << 20, "bits per cycle");
+  c.output_buffer.kib = r.scalar<int64_t>("arch.buffers.output.kib", 64, 1, int64_t{1} << 24, "a capacity in KiB");
+  c.output_buffer.width_bits = r.scalar<int64_t>("arch.buffers.output.width_bits", 256, 1, 1 << 20, "bits per cycle");
+  c.digital_lanes = r.scalar<int64_t>("arch.digital.lanes", 64, 1, 1 << 20, "elements per cycle");
+  c.digital_width = r.scalar<int64_t>("arch.digital.width_bits", 16, 1, 64, "an operand width in bits");
+
+  // Mapping choices.
+  c.reorder_channels = r.scalar<bool>("mapping.reorder_channels", false, false, true, "true or false");
+  c.input_stationary = r.choice("mapping.stationary", "weight", {"weight", "input"}) == "input";
+  r.mark("mapping.force");
+  if (YAML::Node f = r.find("mapping.force"); f.IsDefined() && !f.IsNull()) {
+    if (!f.IsMap()) r.fail("mapping.force", "expected a mapping of layer name to cim1x1 or cim3x3");
+    for (const auto& kv : f) {
+      const std::string name = kv.first.as<std::string>();
+      const std::string kind = kv.second.IsScalar() ? kv.second.Scalar() : "";
+      if (kind != "cim1x1" && kind != "cim3x3") r.fail("mapping.force." + name, fmt::format("'{}' is not one of cim1x1, cim3x3", kind));
+      c.force_kind[name] = kind;
+    }
+  }
+  {
+    YAML::Node forced(YAML::NodeType::Map);
+    for (const auto& [name, kind] : c.force_kind) forced[name] = kind;
+    r.set_resolved("mapping.force", forced);
+  }
+
   // Technology: every primitive, each with a unit and a source.
   cfg.tech.name = "";
   r.mark("arch.tech.name");

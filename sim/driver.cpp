@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
 
 #include "arch/cim_macro.hpp"
+#include "arch/hierarchy.hpp"
 #include "arch/readout.hpp"
 #include "power/tech.hpp"
 #include "workloads/atomic_file.hpp"
@@ -22,7 +24,7 @@ namespace {
 double ratio(uint64_t a, uint64_t b) { return b ? double(a) / double(b) : 0.0; }
 
 Stalls stalls_of(const MacroCounters& c) {
-  return {c[Stat::StallWakeup], c[Stat::StallReadout], c[Stat::StallWeightWrite]};
+  return {c[Stat::StallWakeup], c[Stat::StallReadout], c[Stat::StallBuffer], c[Stat::StallWeightWrite]};
 }
 
 // Index of the largest value; the first one on ties.
@@ -67,44 +69,74 @@ FunctionReport check_function(const RunConfig& cfg, const Workload& w, const std
 
 }  // namespace
 
-RunResult simulate(const RunConfig& cfg, const Workload& w) {
-  std::vector<BitVec> inputs;
-  inputs.reserve(std::size_t(w.samples));
-  for (int64_t s = 0; s < w.samples; ++s) {
-    inputs.push_back(encode_input(w.net, &w.inputs[std::size_t(s * w.net.input_numel())],
-                                  fmt::format("{}: sample {}", w.dir.string(), s)));
-  }
-
-  // One elaboration per SystemC context: give every run a fresh one.
+ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs) {
   ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
   sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-
-  const ChipParams& chip = cfg.chip;
   const sc_core::sc_time period(double(chip.period_ps()), sc_core::SC_PS);
   auto readout = make_readout(chip.readout, chip.macro.rows);
-  auto macro = std::make_unique<CimMacro>("macro0", chip.macro, *readout, period);
-  auto ctrl = std::make_unique<Controller>("controller", w.net, std::move(inputs), chip, *macro);
-  ctrl->macro.bind(macro->op_target);
+  std::vector<std::unique_ptr<CimMacro>> macros;
+  auto ctrl = std::make_unique<Controller>("controller", net, inputs, chip, Hierarchy(chip.macro).domains());
+  for (int64_t i = 0; i < chip.macros_1x1; ++i) {
+    macros.push_back(std::make_unique<CimMacro>(fmt::format("cim1x1_{}", i).c_str(), chip.macro, *readout, period));
+    ctrl->macros_1x1.bind(macros.back()->op_target);
+  }
+  for (int64_t i = 0; i < chip.macros_3x3; ++i) {
+    macros.push_back(std::make_unique<CimMacro>(fmt::format("cim3x3_{}", i).c_str(), chip.macro, *readout, period));
+    ctrl->macros_3x3.bind(macros.back()->op_target);
+  }
   sc_core::sc_start();
-  if (sc_core::sc_get_status() != sc_core::SC_STOPPED && sc_core::sc_get_status() != sc_core::SC_PAUSED) {
-    throw SimulationError("the simulation ended before the controller finished the network");
+  ChipOutcome o;
+  o.run = ctrl->result();
+  o.readout_bits = readout->resolution_bits();
+  o.lossless = readout->lossless();
+  o.readout_kind = readout->kind();
+  const std::size_t steps = net.steps.size();
+  if (o.run.layers.size() != steps) {
+    throw SimulationError(fmt::format("the controller finished {} of {} steps", o.run.layers.size(), steps));
   }
+  return o;
+}
 
-  RunResult res;
-  res.chip = ctrl->result();
-  if (res.chip.layers.size() != w.net.layers.size()) {
-    throw SimulationError(fmt::format("the controller finished {} of {} layers", res.chip.layers.size(),
-                                      w.net.layers.size()));
+RunResult simulate(const RunConfig& cfg, const Workload& w) {
+  const ChipParams& chip = cfg.chip;
+  for (const auto& [name, kind] : chip.force_kind) {
+    if (std::none_of(w.net.layers.begin(), w.net.layers.end(), [&](const LayerSpec& L) { return L.name == name; })) {
+      std::string names;
+      for (const auto& L : w.net.layers) names += (names.empty() ? "" : ", ") + L.name;
+      throw InputError(fmt::format("{}: key 'mapping.force': layer '{}' is not a macro layer of {} (its layers: {})",
+                                   cfg.config_file.string(), name, w.dir.string(), names));
+    }
   }
-  const ActionPrices prices = derive_prices(cfg.tech, chip.macro, readout->resolution_bits());
+  std::vector<std::vector<double>> inputs(std::size_t(w.samples));
+  const std::size_t n_in = std::size_t(w.net.input_numel());
+  for (std::size_t s = 0; s < inputs.size(); ++s)
+    inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(s * n_in), w.inputs.begin() + std::ptrdiff_t((s + 1) * n_in));
+
+  const ChipOutcome chip_run = run_chip(chip, w.net, inputs);
+  RunResult res;
+  res.chip = chip_run.run;
+  const ActionPrices prices = derive_prices(cfg.tech, chip.macro, chip_run.readout_bits);
   const double period_ns = double(chip.period_ps()) * 1e-3;
+  const int64_t macros = res.chip.macros;
 
   Report& r = res.report;
   r.workload = w.name;
-  r.arch = {cfg.tech.name, chip.clock_mhz, chip.macro.rows, chip.macro.cols, chip.macro.hierarchy,
-            chip.macro.gating_level, chip.macro.gate_cols, res.chip.domains, readout->kind(),
-            readout->resolution_bits(), chip.readout.kind == "adc" ? chip.readout.share : 0};
+  r.arch.tech = cfg.tech.name;
+  r.arch.clock_mhz = chip.clock_mhz;
+  r.arch.rows = chip.macro.rows;
+  r.arch.cols = chip.macro.cols;
+  r.arch.hierarchy = chip.macro.hierarchy;
+  r.arch.gating_level = chip.macro.gating_level;
+  r.arch.gate_cols = chip.macro.gate_cols;
+  r.arch.domains = res.chip.domains;
+  r.arch.macros_1x1 = chip.macros_1x1;
+  r.arch.macros_3x3 = chip.macros_3x3;
+  r.arch.weights_resident = res.chip.weights_resident;
+  r.arch.reorder_channels = chip.reorder_channels;
+  r.arch.readout = chip_run.readout_kind;
+  r.arch.readout_bits = chip_run.readout_bits;
+  r.arch.adc_share = chip.readout.kind == "adc" ? chip.readout.share : 0;
   for (const auto& l : res.chip.layers) {
     LayerReport lr;
     lr.name = l.name;
@@ -115,8 +147,9 @@ RunResult simulate(const RunConfig& cfg, const Workload& w) {
     lr.col_tiles = l.col_tiles;
     lr.cycles = l.cycles;
     lr.ops = l.counters[Stat::Ops];
+    lr.weight_writes = l.weight_writes;
     lr.macs = l.macs;
-    lr.energy = price(l.counters, l.cycles, prices, period_ns);
+    lr.energy = price(l.counters, l.cycles, macros, prices, period_ns);
     lr.energy_pj = lr.energy.total();
     lr.gated_fraction_ops = ratio(l.counters[Stat::DomainSkips], l.counters[Stat::DomainEvals]);
     lr.gated_fraction_time = ratio(l.counters[Stat::DomainCyclesGated],
@@ -128,14 +161,24 @@ RunResult simulate(const RunConfig& cfg, const Workload& w) {
   const MacroCounters& t = res.chip.total;
   r.cycles = res.chip.cycles;
   r.time_ns = double(r.cycles) * period_ns;
-  r.energy = price(t, r.cycles, prices, period_ns);
+  r.energy = price(t, r.cycles, macros, prices, period_ns);
   r.energy_pj = r.energy.total();
   // One MAC counts as two operations: ops/J / 1e12 = 2 MACs / (E_pJ 1e-12) / 1e12.
   r.tops_per_w = r.energy_pj > 0 ? 2.0 * double(r.macs) / r.energy_pj : 0.0;
   r.gated_fraction_ops = ratio(t[Stat::DomainSkips], t[Stat::DomainEvals]);
   r.gated_fraction_time = ratio(t[Stat::DomainCyclesGated], t[Stat::DomainCyclesOn] + t[Stat::DomainCyclesGated]);
   r.stalls = stalls_of(t);
-  r.function = check_function(cfg, w, res.chip.outputs, readout->lossless());
+  r.function = check_function(cfg, w, res.chip.outputs, chip_run.lossless);
+  if (chip.reorder_channels) {
+    // The same chip without reordering, for the gated fractions it would have had.
+    ChipParams plain = chip;
+    plain.reorder_channels = false;
+    const ChipOutcome base = run_chip(plain, w.net, inputs);
+    const MacroCounters& b = base.run.total;
+    r.gated_fraction_ops_without_reorder = ratio(b[Stat::DomainSkips], b[Stat::DomainEvals]);
+    r.gated_fraction_time_without_reorder =
+        ratio(b[Stat::DomainCyclesGated], b[Stat::DomainCyclesOn] + b[Stat::DomainCyclesGated]);
+  }
   return res;
 }
 
@@ -157,15 +200,16 @@ void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w,
     write_file_atomic(stage / "layers.csv", layers_csv(r.report));
     write_file_atomic(stage / "resolved.yaml", cfg.resolved_yaml);
     const int64_t n = w.net.output_numel();
+    const std::vector<int64_t> out_shape = w.net.output_shape();
     int64_t s0 = 0;
     for (std::size_t i = 0; i < w.sets.size(); ++i) {
       const int64_t b = w.sets[i].batch;
       std::vector<float> vals(std::size_t(b * n));
       for (int64_t k = 0; k < b * n; ++k) vals[std::size_t(k)] = float(r.chip.outputs[std::size_t(s0 * n + k)]);
       std::vector<int64_t> shape = {b};
-      shape.insert(shape.end(), w.net.output_shape.begin(), w.net.output_shape.end());
+      shape.insert(shape.end(), out_shape.begin(), out_shape.end());
       write_file_atomic(stage / "outputs" / w.sets[i].dir.filename() / "output_0.pb",
-                        float_tensor_bytes(w.net.output_name, shape, vals));
+                        float_tensor_bytes(w.net.out().name, shape, vals));
       s0 += b;
     }
     // Swap the finished folder in place of the old one.

@@ -15,7 +15,18 @@ struct RunResult {
   ChipRun chip;
 };
 
-// Each call elaborates in a fresh SystemC context, so one process may simulate several designs.
+struct ChipOutcome {
+  ChipRun run;
+  int64_t readout_bits = 0;
+  bool lossless = true;
+  std::string readout_kind;
+};
+
+// Elaborates the chip (macros, controller) in a fresh SystemC context, so that one process may
+// simulate several designs, and runs the network on one input vector per sample.
+ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs);
+
+// run_chip on a workload, priced, with the function check.
 RunResult simulate(const RunConfig& cfg, const Workload& w);
 
 // Writes report.json, layers.csv, resolved.yaml and outputs/test_data_set_N/output_0.pb into

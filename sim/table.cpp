@@ -30,18 +30,23 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
   const auto& a = r.arch;
   const auto& f = r.function;
   const double per_sample = f.samples ? r.energy_pj / double(f.samples) : 0.0;
-  s += fmt::format("cimsim: {} on a {}x{} CIM macro, bit line [{}], gating level {} x {} columns, "
-                   "{} read-out ({} bits), {} at {:g} MHz\n\n",
-                   r.workload, a.rows, a.cols, fmt::join(a.hierarchy, ", "), a.gating_level, a.gate_cols,
-                   a.readout, a.readout_bits, a.tech.empty() ? "tech" : a.tech, a.clock_mhz);
+  s += fmt::format("cimsim: {} on {} cim1x1 + {} cim3x3 macros of {}x{}, bit line [{}], gating level {} x {} "
+                   "columns, {} read-out ({} bits), {} at {:g} MHz{}\n\n",
+                   r.workload, a.macros_1x1, a.macros_3x3, a.rows, a.cols, fmt::join(a.hierarchy, ", "), a.gating_level,
+                   a.gate_cols, a.readout, a.readout_bits, a.tech.empty() ? "tech" : a.tech, a.clock_mhz,
+                   a.weights_resident ? ", weights resident" : "");
   s += fmt::format("  {:<22}{}\n", "samples", f.samples);
   s += fmt::format("  {:<22}{} ({})\n", "cycles", r.cycles, format_time(r.time_ns));
-  s += fmt::format("  {:<22}{} stall: wake-up {}, read-out sharing {}, weight write {}\n", "",
-                   "", r.stalls.wakeup, r.stalls.readout_share, r.stalls.weight_write);
+  s += fmt::format("  {:<22}stall cycles (summed over macros): wake-up {}, read-out sharing {}, buffer {}, "
+                   "weight write {}\n", "", r.stalls.wakeup, r.stalls.readout_share, r.stalls.buffer, r.stalls.weight_write);
   s += fmt::format("  {:<22}{} ({} per sample)\n", "energy", format_energy(r.energy_pj), format_energy(per_sample));
   s += fmt::format("  {:<22}{}\n", "MACs", r.macs);
   s += fmt::format("  {:<22}{:.4g} (1 MAC = 2 ops)\n", "TOPS/W", r.tops_per_w);
   s += fmt::format("  {:<22}ops {}   time {}\n", "gated fraction", pct(r.gated_fraction_ops), pct(r.gated_fraction_time));
+  if (r.gated_fraction_ops_without_reorder) {
+    s += fmt::format("  {:<22}ops {}   time {}  without channel reordering\n", "", pct(*r.gated_fraction_ops_without_reorder),
+                     pct(*r.gated_fraction_time_without_reorder));
+  }
   std::string fn = f.outputs_match_reference
                        ? fmt::format("match the reference (max |error| {:.3g})", f.max_abs_error)
                        : fmt::format("DIFFER from the reference in {} of {} samples (max |error| {:.3g}){}",
@@ -56,12 +61,15 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
   for (const auto& [k, v] : r.energy.items) {
     s += fmt::format("  {:<22}{:>12}  {:>6}\n", k, format_energy(v), pct(r.energy_pj > 0 ? v / r.energy_pj : 0));
   }
-  s += fmt::format("\n  {:<18}{:<9}{:>7}{:>12}{:>12}{:>12}{:>12}\n", "layer", "kind", "tiles", "cycles",
+  s += fmt::format("\n  {:<22}{:<18}{:<8}{:>7}{:>10}{:>11}{:>10}{:>11}\n", "step", "kind", "macro", "tiles", "cycles",
                    "energy", "gated ops", "gated time");
   for (const auto& l : r.layers) {
-    s += fmt::format("  {:<18}{:<9}{:>7}{:>12}{:>12}{:>12}{:>12}\n", l.name.size() > 17 ? l.name.substr(0, 16) + "~" : l.name,
-                     l.kind, fmt::format("{}x{}", l.row_tiles, l.col_tiles), l.cycles,
-                     format_energy(l.energy_pj), pct(l.gated_fraction_ops), pct(l.gated_fraction_time));
+    if (l.kind == "digital:reshape") continue;  // no work: a new shape for the same data
+    const bool macro = l.macro != "periphery";
+    s += fmt::format("  {:<22}{:<18}{:<8}{:>7}{:>10}{:>11}{:>10}{:>11}\n",
+                     l.name.size() > 21 ? l.name.substr(0, 20) + "~" : l.name, l.kind, macro ? l.macro : "-",
+                     macro ? fmt::format("{}x{}", l.row_tiles, l.col_tiles) : "-", l.cycles, format_energy(l.energy_pj),
+                     macro ? pct(l.gated_fraction_ops) : "-", macro ? pct(l.gated_fraction_time) : "-");
   }
   if (!out_dir.empty()) s += fmt::format("\n  results in {}/ (report.json, layers.csv, resolved.yaml, outputs/)\n", out_dir);
   return s;

@@ -1,15 +1,17 @@
 // Shared test helpers.
 #pragma once
 #include <systemc>
+#include <unistd.h>
 
 #include <filesystem>
 #include <random>
 #include <string>
-#include <unistd.h>
 
-#include "workloads/network.hpp"
+#include "workloads/builder.hpp"
 
 namespace cimsim::test {
+
+using NetBuilder = cimsim::NetBuilder;
 
 inline std::filesystem::path source_dir() { return std::filesystem::path(CIMSIM_TEST_DIR).parent_path(); }
 
@@ -29,30 +31,18 @@ inline std::filesystem::path temp_dir(const std::string& tag) {
   return p;
 }
 
-// A random binarized dense layer with an exact integer threshold per channel.
-inline LayerSpec random_dense(const std::string& name, int64_t K, int64_t N, BitCode in, BitCode w,
-                              bool binarized, std::mt19937& rng) {
-  LayerSpec L;
-  L.name = name;
-  L.op_type = "Gemm";
-  L.in_channels = K;
-  L.out_channels = N;
-  L.in_code = in;
-  L.w_code = w;
-  L.weights.resize(std::size_t(K * N));
-  for (auto& b : L.weights) b = rng() & 1;
-  L.scale.assign(std::size_t(N), 1.0);
-  L.bias.assign(std::size_t(N), 0.0);
-  for (int64_t n = 0; n < N; ++n) L.bias[n] = double(int64_t(rng() % 7) - 3) + 0.5;
-  if (binarized) {
-    L.binarized = true;
-    L.out_code = BitCode::Unsigned01;
-    for (int64_t n = 0; n < N; ++n) {
-      L.dir.push_back(n % 3 == 2 ? -1 : 1);
-      L.thr.push_back(int64_t(rng() % 5) - 2);
+// Random sample inputs for the network input: bits with P(1) = density, or fixed-point levels.
+inline std::vector<std::vector<double>> random_inputs(const Network& net, std::size_t samples, double density,
+                                                      std::mt19937& rng) {
+  const ValueInfo& in = net.in();
+  std::vector<std::vector<double>> x(samples, std::vector<double>(std::size_t(in.numel())));
+  std::uniform_real_distribution<double> u(0, 1);
+  for (auto& s : x)
+    for (auto& v : s) {
+      if (in.kind == ValueKind::UInt) v = double(rng() % (uint64_t{1} << in.bits)) * in.scale;
+      else v = u(rng) < density ? 1.0 : (in.code == BitCode::Signed ? -1.0 : 0.0);
     }
-  }
-  return L;
+  return x;
 }
 
 }  // namespace cimsim::test

@@ -55,7 +55,10 @@ TEST_CASE("cimsim run: bad inputs exit 2 and write nothing", "[cli]") {
   auto set = run("run --set arch.macro.hierarchy=[16,4] --out " + (dir / "o3").string());
   CHECK(set.status == 2);
   CHECK_THAT(set.output, Catch::Contains("arch.macro.hierarchy"));
-  for (const char* o : {"o1", "o2", "o3"}) CHECK_FALSE(fs::exists(dir / o));
+  auto force = run("run --set 'mapping.force={nosuch: cim3x3}' --out " + (dir / "o4").string());
+  CHECK(force.status == 2);
+  CHECK_THAT(force.output, Catch::Contains("mapping.force") && Catch::Contains("'nosuch' is not a macro layer"));
+  for (const char* o : {"o1", "o2", "o3", "o4"}) CHECK_FALSE(fs::exists(dir / o));
 }
 
 TEST_CASE("cimsim run with no arguments simulates the default workload", "[cli]") {

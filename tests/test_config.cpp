@@ -95,6 +95,14 @@ TEST_CASE("config errors name the file, the key path and what was expected", "[c
     const std::string e = error_of(default_config_path(), {"", "", {"arch.readout.kind=flash"}});
     CHECK_THAT(e, Catch::Contains("--set arch.readout.kind") && Catch::Contains("'flash' is not one of adc, digital"));
   }
+  SECTION("mapping keys") {
+    CHECK_THAT(error_of(default_config_path(), {"", "", {"mapping.stationary=output"}}),
+               Catch::Contains("mapping.stationary") && Catch::Contains("not one of weight, input"));
+    CHECK_THAT(error_of(default_config_path(), {"", "", {"mapping.force={fc1: cim5x5}"}}),
+               Catch::Contains("mapping.force.fc1") && Catch::Contains("not one of cim1x1, cim3x3"));
+    CHECK_THAT(error_of(default_config_path(), {"", "", {"arch.macros.cim1x1=0", "arch.macros.cim3x3=0"}}),
+               Catch::Contains("arch.macros") && Catch::Contains("at least one macro"));
+  }
   SECTION("malformed --set") {
     CHECK_THAT(error_of(default_config_path(), {"", "", {"arch.macro.rows"}}), Catch::Contains("expected key.path=value"));
   }

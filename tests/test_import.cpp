@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "helpers.hpp"
+#include "workloads/digital.hpp"
 #include "workloads/errors.hpp"
 #include "workloads/onnx_import.hpp"
 #include "workloads/reference.hpp"
@@ -62,9 +63,16 @@ void attr_i(onnx::NodeProto* n, const std::string& name, int64_t v) {
   a->set_i(v);
 }
 
+// Imports and finalizes with {0,1} sample data.
+Network load(const fs::path& p) {
+  Network net = import_onnx(p);
+  finalize_network(net, std::vector<double>(std::size_t(net.input_numel()), 1.0), "test data");
+  return net;
+}
+
 std::string import_error(const fs::path& p) {
   try {
-    import_onnx(p);
+    load(p);
   } catch (const InputError& e) {
     return e.what();
   }
@@ -82,17 +90,18 @@ TEST_CASE("Gemm with scaled +-1 weights, bias and Sign folds into exact threshol
   attr_i(b.node("Gemm", {"x", "W", "C"}, "y", "fc"), "transB", 1);
   b.node("Sign", {"y"}, "z");
   b.output("z");
-  const Network net = import_onnx(b.save("gemm"));
+  const Network net = load(b.save("gemm"));
   REQUIRE(net.layers.size() == 1);
   const LayerSpec& L = net.layers[0];
   CHECK(L.name == "fc");
   CHECK(L.w_code == BitCode::Signed);
-  CHECK(L.weights == std::vector<uint8_t>{1, 0, 1, 1, 0, 0, 1, 0});
+  CHECK(L.weights == std::vector<int8_t>{1, -1, 1, 1, -1, -1, 1, -1});
   CHECK(L.scale == std::vector<double>{0.5, 2.0});
   CHECK(L.out_code == BitCode::Signed);
   CHECK(L.dir == std::vector<int8_t>{1, 1});
   CHECK(L.thr == std::vector<int64_t>{0, 2});  // smallest integer s with y > 0
-  CHECK(net.output_shape == std::vector<int64_t>{2});
+  CHECK(net.output_shape() == std::vector<int64_t>{2});
+  CHECK(net.steps.size() == 1);  // bias and Sign folded into the layer
 }
 
 TEST_CASE("MatMul with a transposed constant and a negative BatchNormalization scale", "[import]") {
@@ -111,17 +120,17 @@ TEST_CASE("MatMul with a transposed constant and a negative BatchNormalization s
   auto* cast = b.node("Cast", {"c"}, "o");
   attr_i(cast, "to", onnx::TensorProto::FLOAT);
   b.output("o");
-  const Network net = import_onnx(b.save("matmul"));
+  const Network net = load(b.save("matmul"));
   const LayerSpec& L = net.layers[0];
-  CHECK(L.weights == std::vector<uint8_t>{1, 1, 0, 0, 1, 1});
+  CHECK(L.weights == std::vector<int8_t>{1, 1, -1, -1, 1, 1});
   CHECK(L.dir[0] == -1);
   CHECK(L.thr[0] == 1);
   CHECK(L.dir[1] == 1);
   CHECK(L.thr[1] == 1);  // s - 0.5 >= 0  <=>  s >= 1
   // Check the folded layer on every {0,1} input against the float formula.
   for (int x = 0; x < 8; ++x) {
-    BitVec bits(3);
-    for (int i = 0; i < 3; ++i) bits.set(i, (x >> i) & 1);
+    std::vector<double> bits(3);
+    for (int i = 0; i < 3; ++i) bits[std::size_t(i)] = (x >> i) & 1;
     const auto out = reference_forward(net, bits);
     const int s0 = (x & 1) + ((x >> 1) & 1) - ((x >> 2) & 1);
     const int s1 = -(x & 1) + ((x >> 1) & 1) + ((x >> 2) & 1);
@@ -141,18 +150,25 @@ TEST_CASE("unsupported graphs are rejected with the node, its op type and the re
   }
   SECTION("multi-valued weights") {
     GraphBuilder b({3});
-    b.init("W", {3, 1}, {1.f, 0.5f, -1.f});
+    b.init("W", {3, 1}, {1.f, 0.37f, -1.f});  // 1 / 0.37 is no integer: not a fixed-point weight
     b.node("MatMul", {"x", "W"}, "y", "mm");
     b.output("y");
     CHECK_THAT(import_error(b.save("weights")), Catch::Contains("node 'mm' (MatMul)") && Catch::Contains("output channel 0") &&
-                                                     Catch::Contains("+-a or {0, a}"));
+                                                     Catch::Contains("integer multiples"));
   }
-  SECTION("a 3x3 convolution") {
-    GraphBuilder b({2, 4, 4});
-    b.init("W", {1, 2, 3, 3}, std::vector<float>(18, 1.f));
-    b.node("Conv", {"x", "W"}, "y", "conv3");
+  SECTION("a 5x5 convolution") {
+    GraphBuilder b({2, 6, 6});
+    b.init("W", {1, 2, 5, 5}, std::vector<float>(50, 1.f));
+    b.node("Conv", {"x", "W"}, "y", "conv5");
     b.output("y");
-    CHECK_THAT(import_error(b.save("conv3")), Catch::Contains("node 'conv3' (Conv)") && Catch::Contains("not a 1x1 kernel"));
+    CHECK_THAT(import_error(b.save("conv5")), Catch::Contains("node 'conv5' (Conv)") && Catch::Contains("not a 1x1 or 3x3 kernel"));
+  }
+  SECTION("a grouped (not depthwise) convolution") {
+    GraphBuilder b({4, 4, 4});
+    b.init("W", {4, 2, 3, 3}, std::vector<float>(72, 1.f));
+    attr_i(b.node("Conv", {"x", "W"}, "y", "grouped"), "group", 2);
+    b.output("y");
+    CHECK_THAT(import_error(b.save("grouped")), Catch::Contains("node 'grouped' (Conv)") && Catch::Contains("group=2"));
   }
   SECTION("Sign that can output 0") {
     GraphBuilder b({2});
@@ -169,7 +185,7 @@ TEST_CASE("unsupported graphs are rejected with the node, its op type and the re
     b.node("MatMul", {"x", "W"}, "y", "mm1");
     b.node("MatMul", {"y", "W"}, "z", "mm2");
     b.output("z");
-    CHECK_THAT(import_error(b.save("nobin")), Catch::Contains("node 'mm2' (MatMul)") && Catch::Contains("binary activations"));
+    CHECK_THAT(import_error(b.save("nobin")), Catch::Contains("node 'mm2' (MatMul)") && Catch::Contains("real values"));
   }
   SECTION("not an ONNX file") {
     const fs::path dir = test::temp_dir("garbage");

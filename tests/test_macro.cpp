@@ -81,15 +81,15 @@ TEST_CASE("small macro: outputs, gating, precharges and cycles worked by hand", 
   // Op 2: row 5 lies in the stored block of columns 0-3 only.
   CHECK(drv.outs[1] == std::vector<int64_t>{1, 1, 1, 1, 0, 0, 0, 0});
 
-  const MacroCounters& c = macro.counters();
+  const MacroCounters& c = macro.stats();
   // Domains (leaf r, group g), 4 x 2 = 8. Op 1 active: (0,0) [input rows 0,1; stored 1s] and
   // (2,1) [input row 9; column 4 stores 1s there]. (1,*) and (3,*) have no input; (2,0) and
   // (0,1) have only stored zeros. Op 2 active: (1,0) only.
   CHECK(c[Stat::DomainEvals] == 16);
   CHECK(c[Stat::DomainSkips] == 6 + 7);
-  // All domains start on after the write. Op 1 gates 6; op 2 wakes (1,0) and gates (0,0), (2,1).
+  // A new macro is gated; the write wakes all 8. Op 1 gates 6; op 2 wakes (1,0), gates (0,0), (2,1).
   CHECK(c[Act::GateEvent] == 6 + 2);
-  CHECK(c[Act::WakeEvent] == 1);
+  CHECK(c[Act::WakeEvent] == 8 + 1);
   // Leaf precharges: one leaf segment x 4 columns per active domain: (2 + 1) x 4.
   CHECK(c.precharge[0] == 12);
   // Global line: per column group with any active leaf: op 1 both groups, op 2 group 0: 3 x 4.
@@ -102,18 +102,18 @@ TEST_CASE("small macro: outputs, gating, precharges and cycles worked by hand", 
   // Conversions: needed columns of a group with an active domain: op 1 8, op 2 4.
   CHECK(c[Act::AdcConversion] == 12);
 
-  // Cycles: write 16 rows x 1; op = precharge 1 + evaluate 1 + merge 1 x (2 levels - 1) +
-  // read-out 2 columns per ADC x 1 + writeout 1 = 6; op 2 adds the 2-cycle wake-up.
-  CHECK(drv.write_cycles == 16);
+  // Cycles: wake-up 2 + write 16 rows x 1; op = precharge 1 + evaluate 1 + merge 1 x (2 levels
+  // - 1) + read-out 2 columns per ADC x 1 + writeout 1 = 6; op 2 adds the 2-cycle wake-up.
+  CHECK(drv.write_cycles == 2 + 16);
   CHECK(drv.op_cycles == std::vector<uint64_t>{6, 8});
-  CHECK(c[Stat::StallWakeup] == 2);
+  CHECK(c[Stat::StallWakeup] == 2 + 2);
   CHECK(c[Stat::StallReadout] == 2);  // (share - 1) x conversion cycles per op
-  CHECK(c[Stat::Cycles] == 30);
+  CHECK(c[Stat::Cycles] == 32);
 
-  // Residency: [0,16) all 8 on; [16,22) 6 gated; [22,30) 7 gated.
-  macro.checkpoint();
+  // Residency: [0,18) all 8 on (in use from the write at 0); [18,24) 6 gated; [24,32) 7 gated.
+  CHECK(c[Stat::DomainCyclesIdle] == 0);
   CHECK(c[Stat::DomainCyclesGated] == 6 * 6 + 7 * 8);
-  CHECK(c[Stat::DomainCyclesOn] + c[Stat::DomainCyclesGated] == 8 * 30);
+  CHECK(c[Stat::DomainCyclesOn] + c[Stat::DomainCyclesGated] == 8 * 32);
 }
 
 TEST_CASE("gating level above the leaf precharges every segment of an active domain", "[macro]") {
@@ -133,7 +133,7 @@ TEST_CASE("gating level above the leaf precharges every segment of an active dom
   a.set(3, true);
   drv.inputs = {a};
   sc_core::sc_start();
-  const MacroCounters& c = macro.counters();
+  const MacroCounters& c = macro.stats();
   CHECK(c[Stat::DomainEvals] == 2);
   CHECK(c[Stat::DomainSkips] == 1);  // the discarded group
   // The active domain precharges all 4 leaf segments of its 4 columns, and the global line.

@@ -73,7 +73,7 @@ TEST_CASE("report.json holds the contract and its numbers add up", "[report]") {
   CHECK(sum == Approx(j["totals"]["energy_pj"].get<double>()).epsilon(1e-12));
   uint64_t cycles = 0, macs = 0;
   double layer_energy = 0;
-  REQUIRE(j["layers"].size() == d.w.net.layers.size());
+  REQUIRE(j["layers"].size() == d.w.net.steps.size());  // macro layers and digital steps
   for (const auto& l : j["layers"]) {
     for (const char* k : {"name", "kind", "macro", "cycles", "energy_pj", "macs", "gated_fraction_ops", "gated_fraction_time"})
       CHECK(l.contains(k));
@@ -102,7 +102,7 @@ TEST_CASE("report.json holds the contract and its numbers add up", "[report]") {
     for (std::size_t i = 0; i < ref.data.size(); ++i) CHECK(got.data[i] == Approx(ref.data[i]).margin(1e-4));
   }
   const std::string csv = slurp(out / "layers.csv");
-  CHECK(std::count(csv.begin(), csv.end(), '\n') == int(d.w.net.layers.size()) + 1);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == int(d.w.net.steps.size()) + 1);
   CHECK(fs::exists(out / "resolved.yaml"));
 }
 

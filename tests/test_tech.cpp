@@ -53,7 +53,7 @@ TEST_CASE("the ledger sums counts times prices and integrates leakage over time"
   c[Act::AdcConversion] = 2;
   c[Stat::DomainCyclesOn] = 100;
   c[Stat::DomainCyclesGated] = 300;
-  const EnergyBreakdown e = price(c, 50, p, 2.0);
+  const EnergyBreakdown e = price(c, 50, 1, p, 2.0);
   CHECK(e.get("precharge_l0") == Approx(2.0));
   CHECK(e.get("precharge_l1") == Approx(2.0));
   CHECK(e.get("merge") == Approx(0.4));

@@ -57,4 +57,24 @@ inline bool any_in_range(const uint64_t* words, std::size_t lo, std::size_t hi) 
   return false;
 }
 
+// dst bits [dst_off, dst_off + n) |= src bits [src_off, src_off + n); dst must hold them.
+inline void or_bits_at(BitVec& dst, std::size_t dst_off, const BitVec& src, std::size_t src_off, std::size_t n) {
+  const uint64_t* s = src.data();
+  uint64_t* d = dst.data();
+  const std::size_t nsrc = src.word_count(), ndst = dst.word_count();
+  while (n > 0) {
+    const std::size_t take = std::min<std::size_t>(64, n);
+    const std::size_t w = src_off >> 6, b = src_off & 63;
+    uint64_t v = s[w] >> b;
+    if (b && w + 1 < nsrc) v |= s[w + 1] << (64 - b);
+    if (take < 64) v &= (uint64_t{1} << take) - 1;
+    const std::size_t dw = dst_off >> 6, db = dst_off & 63;
+    d[dw] |= v << db;
+    if (db && dw + 1 < ndst) d[dw + 1] |= v >> (64 - db);
+    src_off += take;
+    dst_off += take;
+    n -= take;
+  }
+}
+
 }  // namespace cimsim

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "workloads/digital.hpp"
 #include "workloads/errors.hpp"
 #include "workloads/onnx_import.hpp"
 #include "workloads/tensor.hpp"
@@ -65,8 +66,8 @@ Workload load_workload(const fs::path& dir, int64_t max_samples) {
     }
     Tensor in = read_tensor_file(in_f);
     Tensor out = read_tensor_file(out_f);
-    const int64_t b = check_batch(in, w.net.input_shape, in_f, "input_0");
-    const int64_t bo = check_batch(out, w.net.output_shape, out_f, "output_0");
+    const int64_t b = check_batch(in, w.net.in().shape, in_f, "input_0");
+    const int64_t bo = check_batch(out, w.net.output_shape(), out_f, "output_0");
     if (b != bo) {
       throw InputError(fmt::format("{}: output_0 holds {} samples but input_0 holds {}",
                                    out_f.string(), bo, b));
@@ -101,7 +102,7 @@ Workload load_workload(const fs::path& dir, int64_t max_samples) {
     throw InputError(fmt::format("{}: some test_data_set folders have label_0.pb and some do not",
                                  dir.string()));
   }
-  resolve_input_code(w.net, w.inputs, (dir / "test_data_set_*/input_0.pb").string());
+  finalize_network(w.net, w.inputs, (dir / "test_data_set_*/input_0.pb").string());
   return w;
 }
 

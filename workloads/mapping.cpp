@@ -1,24 +1,82 @@
 #include "workloads/mapping.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "workloads/errors.hpp"
+
 namespace cimsim {
 
-LayerMapping map_weight_stationary(const LayerSpec& layer, MacroShape macro) {
-  LayerMapping m;
-  m.row_tiles = int((layer.in_channels + macro.rows - 1) / macro.rows);
-  m.col_tiles = int((layer.out_channels + macro.cols - 1) / macro.cols);
-  for (int ct = 0; ct < m.col_tiles; ++ct) {
-    for (int rt = 0; rt < m.row_tiles; ++rt) {
-      Tile t;
-      t.row0 = rt * macro.rows;
-      t.rows = std::min(macro.rows, layer.in_channels - t.row0);
-      t.col0 = ct * macro.cols;
-      t.cols = std::min(macro.cols, layer.out_channels - t.col0);
-      t.row_tile = rt;
-      t.col_tile = ct;
-      m.tiles.push_back(t);
-    }
+const char* to_string(MacroKind k) { return k == MacroKind::K1x1 ? "cim1x1" : "cim3x3"; }
+
+MacroKind natural_kind(const LayerSpec& L) { return L.kernel == 3 ? MacroKind::K3x3 : MacroKind::K1x1; }
+
+namespace {
+int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+}  // namespace
+
+LayerMapping map_layer(const LayerSpec& L, MacroShape m, MacroKind kind) {
+  LayerMapping out;
+  out.kind = kind;
+  out.slices = L.slices();
+  const bool dw = L.kind == LayerKind::Depthwise3x3;
+  const int64_t taps = L.kernel * L.kernel;
+  const int64_t C = dw ? L.in_channels : L.in_channels / L.groups;
+  const int64_t align = kind == MacroKind::K3x3 ? m.domain_rows : 1;
+  const int64_t cols_per_tile = m.cols / out.slices;
+  if (cols_per_tile < 1) {
+    throw InputError(fmt::format("layer '{}': {} weight slices do not fit in {} columns", L.name, out.slices, m.cols));
   }
-  return m;
+  if (m.rows < align) throw InputError(fmt::format("layer '{}': a macro of {} rows cannot hold one domain of {} rows", L.name, m.rows, align));
+  // Channels per row block: all of them when a tap block fits, else as many as fill the rows.
+  int64_t cc = std::min(C, m.rows / align * align);
+  if (dw) {
+    cc = std::min(cc, cols_per_tile);
+    // Prefer all nine taps of a channel group in one tile.
+    const int64_t all_taps = (m.rows / taps) / align * align;
+    if (all_taps >= 1) cc = std::min(cc, all_taps);
+  }
+  const int64_t tap_rows = round_up(cc, align);
+  const int64_t taps_per_tile = std::max<int64_t>(1, std::min(taps, m.rows / tap_rows));
+  const int64_t chunks = (C + cc - 1) / cc, tap_groups = (taps + taps_per_tile - 1) / taps_per_tile;
+  out.row_tiles = int(chunks * tap_groups);
+  if (dw) {
+    out.col_tiles = int(chunks);
+    for (int64_t ch = 0; ch < chunks; ++ch)
+      for (int64_t tg = 0; tg < tap_groups; ++tg) {
+        Tile t;
+        t.c0 = ch * cc;
+        t.cc = std::min(cc, C - t.c0);
+        t.t0 = tg * taps_per_tile;
+        t.nt = std::min(taps_per_tile, taps - t.t0);
+        t.tap_rows = tap_rows;
+        t.n0 = t.c0;
+        t.nc = t.cc;
+        t.row_tile = int(tg);
+        t.col_tile = int(ch);
+        out.tiles.push_back(t);
+      }
+    out.row_tiles = int(tap_groups);
+    return out;
+  }
+  out.col_tiles = int((L.out_channels + cols_per_tile - 1) / cols_per_tile);
+  for (int ct = 0; ct < out.col_tiles; ++ct)
+    for (int64_t ch = 0; ch < chunks; ++ch)
+      for (int64_t tg = 0; tg < tap_groups; ++tg) {
+        Tile t;
+        t.c0 = ch * cc;
+        t.cc = std::min(cc, C - t.c0);
+        t.t0 = tg * taps_per_tile;
+        t.nt = std::min(taps_per_tile, taps - t.t0);
+        t.tap_rows = kind == MacroKind::K3x3 ? round_up(t.cc, align) : t.cc;
+        t.n0 = ct * cols_per_tile;
+        t.nc = std::min(cols_per_tile, L.out_channels - t.n0);
+        t.row_tile = int(ch * tap_groups + tg);
+        t.col_tile = ct;
+        out.tiles.push_back(t);
+      }
+  return out;
 }
 
 }  // namespace cimsim

@@ -2,85 +2,112 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "workloads/errors.hpp"
 
 namespace cimsim {
 
 const char* to_string(BitCode c) { return c == BitCode::Signed ? "pm1" : "01"; }
-const char* to_string(LayerKind k) { return k == LayerKind::Dense ? "dense" : "conv1x1"; }
 
-int LayerSpec::weight_ones(int64_t n) const {
-  int ones = 0;
-  for (int64_t k = 0; k < in_channels; ++k) ones += weights[n * in_channels + k];
-  return ones;
+const char* to_string(LayerKind k) {
+  switch (k) {
+    case LayerKind::Dense: return "dense";
+    case LayerKind::Conv1x1: return "conv1x1";
+    case LayerKind::Conv3x3: return "conv3x3";
+    case LayerKind::Depthwise3x3: return "dwconv3x3";
+  }
+  return "?";
+}
+
+const char* to_string(DigitalOp op) {
+  switch (op) {
+    case DigitalOp::Binarize: return "binarize";
+    case DigitalOp::Add: return "add";
+    case DigitalOp::Mul: return "mul";
+    case DigitalOp::Affine: return "affine";
+    case DigitalOp::MaxPool: return "maxpool";
+    case DigitalOp::AvgPool: return "avgpool";
+    case DigitalOp::Relu: return "relu";
+    case DigitalOp::Sigmoid: return "sigmoid";
+    case DigitalOp::Reshape: return "reshape";
+  }
+  return "?";
+}
+
+int64_t ValueInfo::numel() const {
+  int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+std::string ValueInfo::describe() const {
+  switch (kind) {
+    case ValueKind::Bits: return fmt::format("bits ({})", to_string(code));
+    case ValueKind::UInt: return fmt::format("{}-bit unsigned fixed point (scale {:g})", bits, scale);
+    case ValueKind::Real: return "real values";
+  }
+  return "?";
+}
+
+int64_t LayerSpec::slice_coef(int64_t j) const {
+  if (w_code == BitCode::Signed || w_bits == 1) return 1;
+  return j == w_bits - 1 ? -(int64_t{1} << j) : (int64_t{1} << j);
 }
 
 bool LayerSpec::output_bit(int64_t n, int64_t s) const {
-  if (dir[n] > 0) return s >= thr[n];
-  if (dir[n] < 0) return s <= thr[n];
-  return thr[n] != 0;
+  if (dir[std::size_t(n)] > 0) return s >= thr[std::size_t(n)];
+  if (dir[std::size_t(n)] < 0) return s <= thr[std::size_t(n)];
+  return thr[std::size_t(n)] != 0;
 }
 
-int64_t Network::input_numel() const {
-  int64_t n = 1;
-  for (auto d : input_shape) n *= d;
-  return n;
+int64_t input_level(const ValueInfo& v, double x) {
+  if (v.kind == ValueKind::Bits) return x > 0 ? 1 : 0;
+  return std::llround(x / v.scale);
 }
 
-int64_t Network::output_numel() const {
-  int64_t n = 1;
-  for (auto d : output_shape) n *= d;
-  return n;
-}
-
-BitVec encode_input(const Network& net, const double* x, const std::string& where) {
-  const int64_t n = net.input_numel();
-  BitVec bits(n);
-  const InputStage& in = net.input;
-  for (int64_t i = 0; i < n; ++i) {
-    bool b;
-    if (in.kind == InputStage::Kind::Threshold) {
-      if (in.sign && x[i] == 0.0) {
-        throw InputError(fmt::format("{}: input element {} is 0, which Sign maps to 0; binary "
-                                     "hardware needs +1 or -1", where, i));
-      }
-      b = in.strict ? x[i] > in.threshold : x[i] >= in.threshold;
-    } else if (in.code == BitCode::Signed) {
-      if (x[i] != 1.0 && x[i] != -1.0) {
-        throw InputError(fmt::format("{}: input element {} is {} (expected -1 or +1)", where, i, x[i]));
-      }
-      b = x[i] > 0;
-    } else {
-      if (x[i] != 1.0 && x[i] != 0.0) {
-        throw InputError(fmt::format("{}: input element {} is {} (expected 0 or 1)", where, i, x[i]));
-      }
-      b = x[i] > 0;
-    }
-    bits.set(i, b);
+void resolve_input(Network& net, const std::vector<double>& all, const std::string& where) {
+  ValueInfo& in = net.values[std::size_t(net.input)];
+  bool feeds_macro = false;
+  for (const auto& L : net.layers) feeds_macro |= L.input == net.input;
+  if (!feeds_macro) return;  // the graph binarizes or pools the input first
+  bool bin01 = true, pm1 = true, px = true, ints = true;
+  double maxv = 0;
+  for (double v : all) {
+    bin01 &= v == 0.0 || v == 1.0;
+    pm1 &= v == -1.0 || v == 1.0;
+    const double k = v * 255.0;
+    px &= v >= 0 && v <= 1.0 && std::fabs(k - std::round(k)) < 1e-3;
+    ints &= v >= 0 && v == std::round(v) && v < 65536;
+    maxv = std::max(maxv, v);
   }
-  return bits;
-}
-
-void resolve_input_code(Network& net, const std::vector<double>& all, const std::string& where) {
-  if (net.input.kind != InputStage::Kind::Direct) return;
-  bool has_zero = false, has_neg = false;
-  for (size_t i = 0; i < all.size(); ++i) {
-    const double v = all[i];
-    if (v == 0.0) has_zero = true;
-    else if (v == -1.0) has_neg = true;
-    else if (v != 1.0) {
-      throw InputError(fmt::format(
-          "{}: input value {} at element {} is not binary; the graph feeds '{}' straight into a "
-          "binary layer, so inputs must be {{0,1}} or {{-1,+1}} (or binarize them in the graph)",
-          where, v, i, net.input_name));
-    }
+  if (bin01) {
+    in.kind = ValueKind::Bits;
+    in.code = BitCode::Unsigned01;
+  } else if (pm1) {
+    in.kind = ValueKind::Bits;
+    in.code = BitCode::Signed;
+  } else if (ints || px) {
+    in.kind = ValueKind::UInt;
+    in.scale = ints ? 1.0 : 1.0 / 255.0;
+    int64_t b = 1;
+    const int64_t top = ints ? int64_t(maxv) : 255;
+    while ((int64_t{1} << b) <= top) ++b;
+    in.bits = ints ? b : 8;
+  } else {
+    throw InputError(fmt::format(
+        "{}: the values of input '{}' are neither binary ({{0,1}} or {{-1,+1}}) nor unsigned fixed "
+        "point (multiples of 1/255 in [0, 1], or non-negative integers); the first layer reads them "
+        "directly, so quantize or binarize them in the graph", where, in.name));
   }
-  if (has_zero && has_neg) {
-    throw InputError(fmt::format("{}: input '{}' mixes 0 and -1 values; expected {{0,1}} or "
-                                 "{{-1,+1}}", where, net.input_name));
+  for (auto& L : net.layers) {
+    if (L.input != net.input) continue;
+    L.in_kind = in.kind;
+    L.in_code = in.code;
+    L.in_bits = in.kind == ValueKind::UInt ? in.bits : 1;
+    if (in.kind == ValueKind::UInt)
+      for (auto& s : L.scale) s *= in.scale;
   }
-  net.input.code = has_neg ? BitCode::Signed : BitCode::Unsigned01;
-  if (!net.layers.empty()) net.layers.front().in_code = net.input.code;
 }
 
 }  // namespace cimsim

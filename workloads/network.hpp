@@ -1,6 +1,7 @@
-// The layer IR: a network is data. Each linear layer (Gemm, MatMul, 1x1 Conv) becomes one
-// LayerSpec holding its weights as bits and an exact integer epilogue; everything between two
-// linear layers (bias, BatchNormalization, binarizing step) is folded into that epilogue.
+// The layer IR: a network is data. It is a list of steps in topological order over typed values.
+// Macro layers (dense, 1x1 conv, 3x3 conv, depthwise 3x3 conv) compute integer dot products on
+// CIM macros, with their epilogue (bias, BatchNormalization, optionally a binarizing step) folded
+// in; digital steps (add, channel gating, pooling, activations) run in the digital periphery.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -15,21 +16,51 @@ namespace cimsim {
 enum class BitCode { Unsigned01, Signed };
 const char* to_string(BitCode c);
 
-enum class LayerKind { Dense, Conv1x1 };
+// What a value holds, which decides whether a macro layer can take it as input.
+enum class ValueKind {
+  Bits,   // one bit per element, code Unsigned01 or Signed
+  UInt,   // unsigned fixed point: integer in [0, 2^bits) times `scale` (applied bit-serially)
+  Real,   // any real number: only digital steps take it
+};
+
+struct ValueInfo {
+  std::string name;            // ONNX tensor name
+  std::vector<int64_t> shape;  // per sample, without the batch dimension
+  ValueKind kind = ValueKind::Real;
+  BitCode code = BitCode::Unsigned01;  // Bits
+  int64_t bits = 1;                    // UInt: bit planes
+  double scale = 1.0;                  // UInt: value = integer x scale
+  int64_t numel() const;
+  std::string describe() const;
+};
+
+enum class LayerKind { Dense, Conv1x1, Conv3x3, Depthwise3x3 };
 const char* to_string(LayerKind k);
 
+// A layer computed on macros. Weight index k of output channel n follows ONNX's layout
+// [N][C/groups][kh][kw]; dense layers are 1x1 convolutions over a 1x1 image of K channels.
 struct LayerSpec {
-  std::string name;     // ONNX node name (or "<op>_<index>" when the node has none)
+  std::string name;     // ONNX node name
   std::string op_type;  // Gemm, MatMul or Conv
   LayerKind kind = LayerKind::Dense;
-  int64_t in_channels = 0;   // K: inputs per output pixel (rows of the weight matrix)
-  int64_t out_channels = 0;  // N: output channels (columns)
-  int64_t height = 1, width = 1;  // output pixels of a 1x1 conv; 1 x 1 for dense layers
-  BitCode in_code = BitCode::Unsigned01;
-  BitCode w_code = BitCode::Signed;
-  std::vector<uint8_t> weights;  // [N][K] weight bits, row-major by output channel
+  int64_t in_channels = 0, out_channels = 0, groups = 1;
+  int64_t kernel = 1, stride = 1, pad = 0;
+  int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1;
+  int input = -1, output = -1;  // value ids
 
-  // Epilogue: the integer dot product s of channel c becomes y = scale[c] * s + bias[c].
+  // Input as the macro sees it: bits (one plane) or an unsigned integer (bits planes).
+  ValueKind in_kind = ValueKind::Bits;
+  BitCode in_code = BitCode::Unsigned01;
+  int64_t in_bits = 1;
+
+  // Integer weight levels: +-1 (Signed, one column per channel), {0,1} (Unsigned01, one
+  // column), or two's complement with w_bits >= 2 (bit-sliced over w_bits columns).
+  BitCode w_code = BitCode::Signed;
+  int64_t w_bits = 1;
+  std::vector<int8_t> weights;  // [N][k_per_out]
+
+  // Epilogue: y = scale[n] * s + bias[n] with s the integer dot product of weight and input
+  // levels (the input's fixed-point scale is folded into `scale`).
   std::vector<double> scale, bias;
   // A binarized layer outputs bits: bit = dir > 0 ? s >= thr : s <= thr (dir == 0: constant thr).
   bool binarized = false;
@@ -37,53 +68,91 @@ struct LayerSpec {
   std::vector<int64_t> thr;
   std::vector<int8_t> dir;
 
-  int64_t pixels() const { return height * width; }
-  int64_t macs_per_sample() const { return pixels() * in_channels * out_channels; }
-  bool weight(int64_t n, int64_t k) const { return weights[n * in_channels + k] != 0; }
-  int weight_ones(int64_t n) const;  // stored 1 bits of column n
-
+  int64_t k_per_out() const { return in_channels / groups * kernel * kernel; }
+  int64_t out_pixels() const { return out_h * out_w; }
+  int64_t macs_per_sample() const { return out_pixels() * out_channels * k_per_out(); }
+  int weight(int64_t n, int64_t k) const { return weights[std::size_t(n * k_per_out() + k)]; }
+  // Stored bit of slice j (Signed/Unsigned01: j = 0; two's complement slices otherwise).
+  bool weight_bit(int64_t n, int64_t k, int64_t j) const {
+    const int w = weight(n, k);
+    if (w_code == BitCode::Signed) return w > 0;
+    if (w_bits == 1) return w != 0;
+    return ((static_cast<unsigned>(w) & ((1u << w_bits) - 1)) >> j) & 1u;
+  }
+  // Column weight of slice j in the dot product: 1, or two's complement 2^j / -2^(b-1).
+  int64_t slice_coef(int64_t j) const;
+  int64_t slices() const { return w_code == BitCode::Signed ? 1 : w_bits; }
+  // Does output channel n need its dot product (false: pruned / constant output)?
+  bool column_needed(int64_t n) const { return scale[std::size_t(n)] != 0.0 && !(binarized && dir[std::size_t(n)] == 0); }
   bool output_bit(int64_t n, int64_t s) const;
-  double output_value(int64_t n, int64_t s) const { return scale[n] * double(s) + bias[n]; }
+  double output_value(int64_t n, int64_t s) const { return scale[std::size_t(n)] * double(s) + bias[std::size_t(n)]; }
 };
 
-// Digital offset correction: the dot product of the value codes over `rows` rows, from the AND
-// popcount p, the number of input bits set and the number of stored bits set in the column.
-// With w = 2w'-1 and x = 2b-1: sum w x = 4p - 2 sum w' - 2 sum b + rows.
-inline int64_t signed_dot(BitCode w, BitCode in, int64_t p, int64_t input_ones,
-                          int64_t weight_ones, int64_t rows) {
-  if (w == BitCode::Signed && in == BitCode::Signed) return 4 * p - 2 * weight_ones - 2 * input_ones + rows;
-  if (w == BitCode::Signed) return 2 * p - input_ones;      // sum (2w'-1) b
-  if (in == BitCode::Signed) return 2 * p - weight_ones;    // sum w' (2b-1)
-  return p;
-}
+// Steps of the digital periphery.
+enum class DigitalOp {
+  Binarize,       // x >= thr (strict: >) -> {0,1}; or Sign -> +-1 bits
+  Add,            // elementwise, with broadcasting of per-channel constants
+  Mul,            // elementwise, broadcasting [C,1,1] over [C,H,W] (channel gating)
+  Affine,         // y = a[c] * x + b[c] (BatchNormalization, Add/Mul/Sub/Div by constants)
+  MaxPool,
+  AvgPool,        // kernel/stride window mean (global: kernel = whole image)
+  Relu,
+  Sigmoid,
+  Reshape,        // flatten: same data, new shape
+};
+const char* to_string(DigitalOp op);
 
-// How the network's raw float input becomes the first layer's bits.
-struct InputStage {
-  enum class Kind { Direct, Threshold } kind = Kind::Direct;
-  double threshold = 0.0;  // Threshold: bit = x >= threshold (strict: x > threshold)
-  bool strict = false;
-  bool sign = false;       // Sign node: bit = x > 0; x == 0 is an error
-  BitCode code = BitCode::Unsigned01;  // Direct: decided from the sample data
+struct DigitalStep {
+  DigitalOp op;
+  std::string name;  // ONNX node name
+  std::vector<int> inputs;
+  int output = -1;
+  std::vector<double> a, b;    // Affine per channel; Add/Mul per-channel constant in `a` when one input
+  double threshold = 0;        // Binarize
+  bool strict = false, sign = false;
+  int64_t kernel = 1, stride = 1;  // pools (square)
+};
+
+struct Step {
+  bool macro = false;
+  int index = 0;  // into Network::layers or Network::digital
 };
 
 struct Network {
-  std::string source;  // file it came from
-  std::string input_name, output_name;
-  std::vector<int64_t> input_shape;   // per sample, without the batch dimension
-  std::vector<int64_t> output_shape;  // per sample
-  InputStage input;
+  std::string source;
+  std::vector<ValueInfo> values;
   std::vector<LayerSpec> layers;
+  std::vector<DigitalStep> digital;
+  std::vector<Step> steps;  // execution order
+  int input = -1, output = -1;
 
-  int64_t input_numel() const;
-  int64_t output_numel() const;
+  const ValueInfo& in() const { return values[std::size_t(input)]; }
+  const ValueInfo& out() const { return values[std::size_t(output)]; }
+  int64_t input_numel() const { return in().numel(); }
+  int64_t output_numel() const { return out().numel(); }
+  std::vector<int64_t> output_shape() const { return out().shape; }
 };
 
-// Activations of one sample, as the bits of the current layer's input, in NCHW order.
-// Turns a raw sample into the first layer's input bits; throws InputError for values the
-// input stage cannot encode (`where` names the sample).
-BitVec encode_input(const Network& net, const double* x, const std::string& where);
+// Digital offset correction: the dot product of the value codes over `rows` driven rows, from
+// the AND popcount p, the input bits set and the stored bits set (on the driven rows).
+// With w = 2w'-1 and x = 2b-1: sum w x = 4p - 2 sum w' - 2 sum b + rows.
+inline int64_t signed_dot(BitCode w, BitCode in, int64_t p, int64_t input_ones, int64_t weight_ones,
+                          int64_t rows) {
+  if (w == BitCode::Signed && in == BitCode::Signed) return 4 * p - 2 * weight_ones - 2 * input_ones + rows;
+  if (w == BitCode::Signed) return 2 * p - input_ones;    // sum (2w'-1) b
+  if (in == BitCode::Signed) return 2 * p - weight_ones;  // sum w' (2b-1)
+  return p;
+}
 
-// Decides the Direct input code from the samples' values ({0,1} or +-1); throws otherwise.
-void resolve_input_code(Network& net, const std::vector<double>& all_inputs, const std::string& where);
+// Value of bit b under code c.
+inline int bit_value(BitCode c, bool b) { return c == BitCode::Signed ? (b ? 1 : -1) : (b ? 1 : 0); }
+
+// Decides how the network input is applied from the samples' values: {0,1} or {-1,+1} bits, or
+// unsigned fixed point (multiples of 1/255, as image pixels, or non-negative integers); throws
+// InputError otherwise. Propagates the decision to the layers that read the input.
+void resolve_input(Network& net, const std::vector<double>& all_inputs, const std::string& where);
+
+// The integer level of an input element under `v` (bits: 0/1 for either code; UInt: k).
+int64_t input_level(const ValueInfo& v, double x);
 
 }  // namespace cimsim

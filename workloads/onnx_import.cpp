@@ -5,24 +5,13 @@
 
 #include <cmath>
 #include <fstream>
-#include <limits>
 #include <map>
-#include <optional>
 
 #include "workloads/errors.hpp"
 #include "workloads/tensor.hpp"
 
 namespace cimsim {
 namespace {
-
-// What a tensor of the graph holds while the chain is folded.
-struct Value {
-  enum class Kind { Raw, Bits, Bool, Accum, Const } kind = Kind::Raw;
-  std::vector<int64_t> shape;  // per sample (no batch) except for Const
-  BitCode code = BitCode::Unsigned01;
-  int layer = -1;  // Bits/Bool: producing layer (-1: the input stage); Accum: its layer
-  Tensor constant;
-};
 
 class Importer {
  public:
@@ -34,96 +23,109 @@ class Importer {
       std::ifstream f(m_path, std::ios::binary);
       if (!f) throw InputError(fmt::format("{}: cannot open ONNX model", m_path.string()));
       if (!model.ParseFromIstream(&f)) {
-        throw InputError(fmt::format("{}: not a valid ONNX model (protobuf parse failed)",
-                                     m_path.string()));
+        throw InputError(fmt::format("{}: not a valid ONNX model (protobuf parse failed)", m_path.string()));
       }
     }
     const onnx::GraphProto& g = model.graph();
     m_net.source = m_path.string();
-    for (const auto& init : g.initializer()) {
-      Value v;
-      v.kind = Value::Kind::Const;
-      v.constant = tensor_from_proto(init, fmt::format("{}: initializer", m_path.string()));
-      m_values[init.name()] = std::move(v);
-    }
+    for (const auto& init : g.initializer())
+      m_const[init.name()] = tensor_from_proto(init, fmt::format("{}: initializer", m_path.string()));
     read_input(g);
     if (g.output_size() != 1) {
-      throw InputError(fmt::format("{}: the graph has {} outputs; exactly one is supported",
-                                   m_path.string(), g.output_size()));
+      throw InputError(fmt::format("{}: the graph has {} outputs; exactly one is supported", m_path.string(),
+                                   g.output_size()));
     }
-    m_net.output_name = g.output(0).name();
-    for (const auto& node : g.node())
-      for (const auto& in : node.input()) ++m_uses[in];
-    ++m_uses[m_net.output_name];
-
-    for (int i = 0; i < g.node_size(); ++i) visit(g.node(i), i);
-    finish();
+    for (int i = 0; i < g.node_size(); ++i) {
+      m_index = i;
+      visit(g.node(i));
+    }
+    auto it = m_value.find(g.output(0).name());
+    if (it == m_value.end()) {
+      throw InputError(fmt::format("{}: graph output '{}' is not computed from the input", m_path.string(),
+                                   g.output(0).name()));
+    }
+    m_net.output = it->second;
+    if (m_net.layers.empty()) {
+      throw InputError(fmt::format("{}: the graph has no Gemm, MatMul or Conv layer to map onto a macro",
+                                   m_path.string()));
+    }
     return std::move(m_net);
   }
 
  private:
   [[noreturn]] void fail(const onnx::NodeProto& n, const std::string& why) const {
-    throw InputError(fmt::format("{}: node '{}' ({}): {}", m_path.string(), node_name(n),
-                                 n.op_type(), why));
+    throw InputError(fmt::format("{}: node '{}' ({}): {}", m_path.string(), node_name(n), n.op_type(), why));
   }
   std::string node_name(const onnx::NodeProto& n) const {
     return n.name().empty() ? fmt::format("{}_{}", n.op_type(), m_index) : n.name();
   }
 
+  int add_value(const std::string& name, std::vector<int64_t> shape, ValueKind kind,
+                BitCode code = BitCode::Unsigned01, int64_t bits = 1, double scale = 1.0) {
+    ValueInfo v;
+    v.name = name;
+    v.shape = std::move(shape);
+    v.kind = kind;
+    v.code = code;
+    v.bits = bits;
+    v.scale = scale;
+    m_net.values.push_back(v);
+    const int id = int(m_net.values.size()) - 1;
+    m_value[name] = id;
+    return id;
+  }
+  const ValueInfo& val(int id) const { return m_net.values[std::size_t(id)]; }
+
   void read_input(const onnx::GraphProto& g) {
     int found = 0;
     for (const auto& in : g.input()) {
-      if (m_values.count(in.name())) continue;  // initializer listed as an input
+      if (m_const.count(in.name())) continue;  // initializer listed as an input
       ++found;
-      m_net.input_name = in.name();
       const auto& tt = in.type().tensor_type();
       if (tt.elem_type() != onnx::TensorProto::FLOAT) {
-        throw InputError(fmt::format("{}: graph input '{}' has element type {}; expected float",
-                                     m_path.string(), in.name(), tt.elem_type()));
+        throw InputError(fmt::format("{}: graph input '{}' has element type {}; expected float", m_path.string(),
+                                     in.name(), tt.elem_type()));
       }
       const auto& dims = tt.shape().dim();
       if (dims.size() < 2) {
-        throw InputError(fmt::format("{}: graph input '{}' has rank {}; expected a batch "
-                                     "dimension followed by the sample shape",
-                                     m_path.string(), in.name(), dims.size()));
+        throw InputError(fmt::format("{}: graph input '{}' has rank {}; expected a batch dimension followed "
+                                     "by the sample shape", m_path.string(), in.name(), dims.size()));
       }
+      std::vector<int64_t> shape;
       for (int d = 1; d < dims.size(); ++d) {
-        if (!dims[d].has_dim_value() || dims[d].dim_value() <= 0) {
-          throw InputError(fmt::format("{}: graph input '{}' dimension {} is not a fixed positive "
-                                       "size", m_path.string(), in.name(), d));
+        if (!dims[d].has_dim_value() || dims[d].dim_value() <= 0 || dims[d].dim_value() > (int64_t{1} << 24)) {
+          throw InputError(fmt::format("{}: graph input '{}' dimension {} is not a fixed positive size",
+                                       m_path.string(), in.name(), d));
         }
-        m_net.input_shape.push_back(dims[d].dim_value());
+        shape.push_back(dims[d].dim_value());
       }
+      m_net.input = add_value(in.name(), shape, ValueKind::Real);
     }
     if (found != 1) {
-      throw InputError(fmt::format("{}: the graph has {} non-constant inputs; exactly one is "
-                                   "supported", m_path.string(), found));
+      throw InputError(fmt::format("{}: the graph has {} non-constant inputs; exactly one is supported",
+                                   m_path.string(), found));
     }
-    Value v;
-    v.kind = Value::Kind::Raw;
-    v.shape = m_net.input_shape;
-    m_values[m_net.input_name] = v;
   }
 
-  Value& get(const onnx::NodeProto& n, int i) {
+  bool is_const(const onnx::NodeProto& n, int i) const {
+    return i < n.input_size() && m_const.count(n.input(i)) > 0;
+  }
+  int value_in(const onnx::NodeProto& n, int i) {
     if (i >= n.input_size() || n.input(i).empty()) fail(n, fmt::format("missing input {}", i));
-    auto it = m_values.find(n.input(i));
-    if (it == m_values.end()) fail(n, fmt::format("input '{}' is not produced earlier in the graph", n.input(i)));
+    auto it = m_value.find(n.input(i));
+    if (it == m_value.end()) {
+      if (m_const.count(n.input(i))) fail(n, fmt::format("input {} ('{}') is a constant where a tensor computed from the network input is expected", i, n.input(i)));
+      fail(n, fmt::format("input '{}' is not produced earlier in the graph", n.input(i)));
+    }
     return it->second;
   }
-  const Tensor& get_const(const onnx::NodeProto& n, int i, const char* what) {
-    Value& v = get(n, i);
-    if (v.kind != Value::Kind::Const) fail(n, fmt::format("{} (input {}) must be a constant", what, i));
-    return v.constant;
+  const Tensor& const_in(const onnx::NodeProto& n, int i, const char* what) {
+    if (i >= n.input_size() || !m_const.count(n.input(i))) fail(n, fmt::format("{} (input {}) must be a constant", what, i));
+    return m_const.at(n.input(i));
   }
-  void put(const onnx::NodeProto& n, Value v) {
+  const std::string& out_name(const onnx::NodeProto& n) {
     if (n.output_size() < 1) fail(n, "node has no output");
-    const std::string& out = n.output(0);
-    if ((v.kind == Value::Kind::Accum || v.kind == Value::Kind::Bits) && m_uses[out] > 1) {
-      fail(n, fmt::format("output '{}' is used {} times; only chains of layers are supported in "
-                          "this version (no branches)", out, m_uses[out]));
-    }
-    m_values[out] = std::move(v);
+    return n.output(0);
   }
 
   static const onnx::AttributeProto* attr(const onnx::NodeProto& n, const std::string& name) {
@@ -144,159 +146,228 @@ class Importer {
     return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : std::vector<int64_t>{};
   }
 
-  void visit(const onnx::NodeProto& n, int index) {
-    m_index = index;
-    if (!n.domain().empty() && n.domain() != "ai.onnx") {
-      fail(n, fmt::format("custom op domain '{}' is not supported", n.domain()));
-    }
+  int add_step(const onnx::NodeProto& n, DigitalStep s, std::vector<int64_t> shape, ValueKind kind,
+               BitCode code = BitCode::Unsigned01, int64_t bits = 1, double scale = 1.0) {
+    s.name = node_name(n);
+    s.output = add_value(out_name(n), std::move(shape), kind, code, bits, scale);
+    m_net.digital.push_back(std::move(s));
+    m_net.steps.push_back({false, int(m_net.digital.size()) - 1});
+    return m_net.digital.back().output;
+  }
+
+  void visit(const onnx::NodeProto& n) {
+    if (!n.domain().empty() && n.domain() != "ai.onnx") fail(n, fmt::format("custom op domain '{}' is not supported", n.domain()));
     const std::string& op = n.op_type();
     if (op == "Constant") return visit_constant(n);
-    if (op == "Identity" || op == "Dropout") return put(n, get(n, 0));
-    if (op == "Cast") return visit_cast(n);
-    if (op == "Flatten" || op == "Reshape") return visit_flatten(n);
+    if (op == "Identity" || op == "Dropout" || op == "Cast") return visit_alias(n);
+    if (op == "Flatten" || op == "Reshape") return visit_reshape(n);
+    if (op == "Transpose") return visit_transpose(n);
     if (op == "Gemm" || op == "MatMul" || op == "Conv") return visit_linear(n);
     if (op == "BatchNormalization") return visit_batchnorm(n);
     if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") return visit_arith(n);
-    if (op == "GreaterOrEqual" || op == "Greater") return visit_compare(n);
-    if (op == "Sign") return visit_sign(n);
-    if (op == "Transpose") return visit_transpose(n);
-    fail(n, "op type not supported by the binary 1x1/dense mapping of this version");
+    if (op == "GreaterOrEqual" || op == "Greater" || op == "Sign") return visit_binarize(n);
+    if (op == "Relu" || op == "Sigmoid") return visit_activation(n);
+    if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool") return visit_pool(n);
+    fail(n, "op type not supported by cimsim's mapping (docs/model.md lists the supported ops)");
   }
 
   void visit_constant(const onnx::NodeProto& n) {
     const auto* a = attr(n, "value");
     if (!a || !a->has_t()) fail(n, "only the 'value' tensor form of Constant is supported");
-    Value v;
-    v.kind = Value::Kind::Const;
-    v.constant = tensor_from_proto(a->t(), fmt::format("{}: node '{}'", m_path.string(), node_name(n)));
-    put(n, std::move(v));
+    m_const[out_name(n)] = tensor_from_proto(a->t(), fmt::format("{}: node '{}'", m_path.string(), node_name(n)));
   }
 
-  void visit_cast(const onnx::NodeProto& n) {
-    Value v = get(n, 0);
-    if (v.kind == Value::Kind::Bool) {
-      v.kind = Value::Kind::Bits;
-      v.code = BitCode::Unsigned01;
-    } else if (v.kind == Value::Kind::Accum) {
-      fail(n, "Cast of a pre-activation (only Cast of a comparison result is supported)");
+  void visit_alias(const onnx::NodeProto& n) {
+    if (is_const(n, 0)) {
+      m_const[out_name(n)] = m_const.at(n.input(0));
+      return;
     }
-    put(n, std::move(v));
+    m_value[out_name(n)] = value_in(n, 0);  // same values (a comparison is already 0/1)
   }
 
-  void visit_flatten(const onnx::NodeProto& n) {
-    Value v = get(n, 0);
-    if (v.kind == Value::Kind::Const) fail(n, "Flatten/Reshape of a constant is not supported");
-    if (v.kind == Value::Kind::Accum) fail(n, "Flatten/Reshape of a pre-activation is not supported; binarize first");
-    int64_t numel = 1;
-    for (auto d : v.shape) numel *= d;
+  void visit_reshape(const onnx::NodeProto& n) {
+    const int in = value_in(n, 0);
+    const int64_t numel = val(in).numel();
+    std::vector<int64_t> shape;
     if (n.op_type() == "Flatten") {
       if (attr_i(n, "axis", 1) != 1) fail(n, "only Flatten with axis=1 is supported");
+      shape = {numel};
     } else {
-      const Tensor& s = get_const(n, 1, "shape");
-      const bool ok = s.data.size() == 2 && (s.data[0] == 0 || s.data[0] == -1 || s.data[0] > 0) &&
-                      (s.data[1] == -1 || s.data[1] == double(numel));
-      if (!ok) fail(n, fmt::format("only Reshape to [batch, {}] (a flatten) is supported, got {}",
-                                   numel, shape_str(std::vector<int64_t>(s.data.begin(), s.data.end()))));
+      const Tensor& s = const_in(n, 1, "shape");
+      if (s.data.empty()) fail(n, "empty target shape");
+      int64_t known = 1, infer = -1;
+      for (std::size_t i = 1; i < s.data.size(); ++i) {
+        int64_t d = int64_t(s.data[i]);
+        if (d == 0 && i < val(in).shape.size() + 1) d = val(in).shape[i - 1];
+        if (d == -1) {
+          if (infer >= 0) fail(n, "more than one -1 in the target shape");
+          infer = int64_t(shape.size());
+          shape.push_back(1);
+          continue;
+        }
+        if (d <= 0) fail(n, fmt::format("target dimension {} is {}", i, d));
+        known *= d;
+        shape.push_back(d);
+      }
+      if (infer >= 0) {
+        if (numel % known) fail(n, "target shape does not divide the element count");
+        shape[std::size_t(infer)] = numel / known;
+      }
+      if (!(s.data[0] == 0 || s.data[0] == -1 || s.data[0] > 0)) fail(n, "the batch dimension must stay");
+      int64_t prod = 1;
+      for (auto d : shape) prod *= d;
+      if (prod != numel) fail(n, fmt::format("reshape of {} elements to {} per sample", numel, shape_str(shape)));
     }
-    v.shape = {numel};
-    put(n, std::move(v));
+    DigitalStep s;
+    s.op = DigitalOp::Reshape;
+    s.inputs = {in};
+    const ValueInfo& v = val(in);
+    add_step(n, s, shape, v.kind, v.code, v.bits, v.scale);
   }
 
   void visit_transpose(const onnx::NodeProto& n) {
-    const Tensor& t = get_const(n, 0, "data");
+    const Tensor& t = const_in(n, 0, "data");
     auto perm = attr_ints(n, "perm");
     if (t.shape.size() != 2 || !(perm.empty() || perm == std::vector<int64_t>{1, 0})) {
       fail(n, "only Transpose of a constant matrix (perm [1,0]) is supported");
     }
-    Value v;
-    v.kind = Value::Kind::Const;
-    v.constant.shape = {t.shape[1], t.shape[0]};
-    v.constant.data.resize(t.data.size());
+    Tensor o;
+    o.shape = {t.shape[1], t.shape[0]};
+    o.data.resize(t.data.size());
     for (int64_t r = 0; r < t.shape[0]; ++r)
-      for (int64_t c = 0; c < t.shape[1]; ++c) v.constant.data[c * t.shape[0] + r] = t.data[r * t.shape[1] + c];
-    put(n, std::move(v));
+      for (int64_t c = 0; c < t.shape[1]; ++c) o.data[std::size_t(c * t.shape[0] + r)] = t.data[std::size_t(r * t.shape[1] + c)];
+    m_const[out_name(n)] = o;
   }
 
-  // Per output channel magnitude a_n and sign/presence bits of a [N][K] weight matrix.
+  // Weights [N][Kper] -> integer levels x per-channel magnitude.
   void decode_weights(const onnx::NodeProto& n, const std::vector<double>& w, LayerSpec& L) {
-    const int64_t N = L.out_channels, K = L.in_channels;
-    std::vector<double> mag(N, 0.0);
+    const int64_t N = L.out_channels, K = L.k_per_out();
+    std::vector<double> mag(static_cast<std::size_t>(N), 0.0);
     bool all_signed = true, all_01 = true;
-    int64_t bad_signed = -1, bad_01 = -1;
+    int64_t max_bits = 1;
+    std::vector<std::vector<int64_t>> levels(static_cast<std::size_t>(N));
     for (int64_t c = 0; c < N; ++c) {
-      const double* row = &w[c * K];
-      double a = 0.0;
-      for (int64_t k = 0; k < K; ++k) a = std::max(a, std::fabs(row[k]));
-      mag[c] = a;
-      bool s_ok = a > 0, z_ok = true;
+      const double* row = &w[std::size_t(c * K)];
+      double amax = 0.0, amin = INFINITY;
       for (int64_t k = 0; k < K; ++k) {
-        const double v = row[k];
-        if (std::fabs(std::fabs(v) - a) > 1e-6 * a) s_ok = false;
-        if (!(v == 0.0 || std::fabs(v - a) <= 1e-6 * a)) z_ok = false;
+        const double a = std::fabs(row[k]);
+        amax = std::max(amax, a);
+        if (a > 0) amin = std::min(amin, a);
       }
-      if (a == 0.0) s_ok = true;  // a pruned channel: constant output, its column is discarded
-      if (!s_ok && bad_signed < 0) bad_signed = c;
-      if (!z_ok && bad_01 < 0) bad_01 = c;
+      bool s_ok = true, z_ok = true;
+      for (int64_t k = 0; k < K; ++k) {
+        if (std::fabs(std::fabs(row[k]) - amax) > 1e-6 * amax) s_ok = false;
+        if (!(row[k] == 0.0 || std::fabs(row[k] - amax) <= 1e-6 * amax)) z_ok = false;
+      }
       all_signed &= s_ok;
       all_01 &= z_ok;
+      auto& lv = levels[std::size_t(c)];
+      if (amax == 0.0) {  // pruned channel: constant output, its columns are discarded
+        lv.assign(std::size_t(K), 0);
+        continue;
+      }
+      mag[std::size_t(c)] = amin;
+      int64_t lo = 0, hi = 0;
+      for (int64_t k = 0; k < K; ++k) {
+        const double q = row[k] / amin;
+        const double r = std::round(q);
+        if (std::fabs(q - r) > 1e-4 || std::fabs(r) > 127) {
+          std::vector<double> vals;
+          for (int64_t j = 0; j < K && vals.size() < 4; ++j)
+            if (std::find(vals.begin(), vals.end(), row[j]) == vals.end()) vals.push_back(row[j]);
+          fail(n, fmt::format("weights of output channel {} take values {{{}{}}}; a macro needs per output "
+                              "channel +-a, {{0, a}}, or small integer multiples of one step a (bit slicing)",
+                              c, fmt::join(vals, ", "), vals.size() >= 4 ? ", ..." : ""));
+        }
+        lv.push_back(int64_t(r));
+        lo = std::min(lo, int64_t(r));
+        hi = std::max(hi, int64_t(r));
+      }
+      int64_t b = 2;  // two's complement bits holding [lo, hi]
+      while (lo < -(int64_t{1} << (b - 1)) || hi > (int64_t{1} << (b - 1)) - 1) ++b;
+      max_bits = std::max(max_bits, b);
+      if (s_ok) mag[std::size_t(c)] = amax;
     }
-    if (!all_signed && !all_01) {
-      const int64_t c = bad_signed;
-      std::vector<double> vals;
-      for (int64_t k = 0; k < K && vals.size() < 4; ++k)
-        if (std::find(vals.begin(), vals.end(), w[c * K + k]) == vals.end()) vals.push_back(w[c * K + k]);
-      fail(n, fmt::format("weights of output channel {} take values {{{}{}}}; a binary macro needs "
-                          "+-a or {{0, a}} per output channel (multi-bit and ternary weights come "
-                          "with bit slicing)", c, fmt::join(vals, ", "), vals.size() >= 4 ? ", ..." : ""));
+    L.weights.assign(std::size_t(N * K), 0);
+    if (all_signed) {
+      L.w_code = BitCode::Signed;
+      L.w_bits = 1;
+    } else if (all_01) {
+      L.w_code = BitCode::Unsigned01;
+      L.w_bits = 1;
+    } else {
+      L.w_code = BitCode::Unsigned01;  // two's complement slices, each a {0,1} column
+      L.w_bits = max_bits;
     }
-    L.w_code = all_signed ? BitCode::Signed : BitCode::Unsigned01;
-    L.weights.assign(N * K, 0);
-    for (int64_t c = 0; c < N; ++c)
-      for (int64_t k = 0; k < K; ++k) L.weights[c * K + k] = w[c * K + k] > 0 ? 1 : 0;
+    for (int64_t c = 0; c < N; ++c) {
+      const auto& lv = levels[std::size_t(c)];
+      for (int64_t k = 0; k < K; ++k) {
+        int64_t q = lv[std::size_t(k)];
+        if (L.w_code == BitCode::Signed) q = mag[std::size_t(c)] == 0 ? 1 : (q > 0 ? 1 : -1);
+        else if (L.w_bits == 1) q = q != 0 ? 1 : 0;
+        L.weights[std::size_t(c * K + k)] = int8_t(q);
+      }
+    }
     L.scale = mag;
-    L.bias.assign(N, 0.0);
+    L.bias.assign(std::size_t(N), 0.0);
   }
 
   void visit_linear(const onnx::NodeProto& n) {
-    Value& x = get(n, 0);
-    if (x.kind != Value::Kind::Bits && x.kind != Value::Kind::Raw) {
-      fail(n, "input must be binary activations (the output of a binarizing step or the network input)");
-    }
-    const int prev = x.kind == Value::Kind::Raw ? -1 : x.layer;
-    if (prev != int(m_net.layers.size()) - 1) fail(n, "layers must form a single chain");
-    if (x.kind == Value::Kind::Raw) {
-      if (!m_net.layers.empty()) fail(n, "raw network input used after the first layer");
-      m_net.input.kind = InputStage::Kind::Direct;
+    const int in = value_in(n, 0);
+    const ValueInfo x = val(in);
+    if (x.kind == ValueKind::Real && in != m_net.input) {
+      fail(n, fmt::format("input '{}' holds real values; a macro layer needs binary or unsigned fixed-point "
+                          "inputs (binarize it, or pool binary activations)", x.name));
     }
     LayerSpec L;
     L.name = node_name(n);
     L.op_type = n.op_type();
-    L.in_code = x.kind == Value::Kind::Raw ? BitCode::Unsigned01 : x.code;
-    const Tensor& W = get_const(n, 1, "weight");
-    std::vector<double> w;  // [N][K]
+    L.input = in;
+    L.in_kind = x.kind == ValueKind::Real ? ValueKind::Bits : x.kind;  // the network input: resolved later
+    L.in_code = x.code;
+    L.in_bits = x.kind == ValueKind::UInt ? x.bits : 1;
+    const Tensor& W = const_in(n, 1, "weight");
+    std::vector<double> w;  // [N][Kper]
     std::vector<int64_t> out_shape;
     std::vector<double> bias_in;
     if (n.op_type() == "Conv") {
       if (x.shape.size() != 3) fail(n, fmt::format("input shape {} is not [C,H,W]", shape_str(x.shape)));
-      if (W.shape.size() != 4 || W.shape[2] != 1 || W.shape[3] != 1) {
-        fail(n, fmt::format("weight shape {} is not a 1x1 kernel (3x3 convolutions come with the 3x3 macro)", shape_str(W.shape)));
+      if (W.shape.size() != 4 || W.shape[2] != W.shape[3] || (W.shape[2] != 1 && W.shape[2] != 3)) {
+        fail(n, fmt::format("weight shape {} is not a 1x1 or 3x3 kernel", shape_str(W.shape)));
       }
-      if (attr_i(n, "group", 1) != 1) fail(n, "grouped/depthwise convolution is not supported yet");
-      for (auto s : attr_ints(n, "strides")) if (s != 1) fail(n, "strides other than 1 are not supported for 1x1 convolutions");
-      for (auto s : attr_ints(n, "pads")) if (s != 0) fail(n, "padding is not supported for 1x1 convolutions");
-      for (auto s : attr_ints(n, "dilations")) if (s != 1) fail(n, "dilation is not supported");
+      const int64_t k = W.shape[2], C = x.shape[0], G = attr_i(n, "group", 1);
+      for (auto d : attr_ints(n, "dilations")) if (d != 1) fail(n, "dilation is not supported");
       const auto* ap = attr(n, "auto_pad");
-      if (ap && ap->s() != "NOTSET" && ap->s() != "VALID") fail(n, "auto_pad is not supported");
-      if (W.shape[1] != x.shape[0]) fail(n, fmt::format("weight has {} input channels, input has {}", W.shape[1], x.shape[0]));
-      L.kind = LayerKind::Conv1x1;
+      if (ap && ap->s() != "NOTSET" && ap->s() != "VALID") fail(n, "auto_pad is not supported; export explicit pads");
+      auto strides = attr_ints(n, "strides");
+      auto pads = attr_ints(n, "pads");
+      const int64_t s = strides.empty() ? 1 : strides[0];
+      const int64_t p = pads.empty() ? 0 : pads[0];
+      for (auto v : strides) if (v != s) fail(n, "strides must be equal in both dimensions");
+      for (auto v : pads) if (v != p) fail(n, "pads must be equal on every side");
+      if (s < 1 || s > 4) fail(n, fmt::format("stride {} is not supported (1 to 4)", s));
+      if (p > k / 2) fail(n, fmt::format("padding {} is larger than the kernel's half width", p));
+      if (G != 1 && !(G == C && W.shape[0] == C && k == 3)) {
+        fail(n, fmt::format("group={} is not supported: only dense convolutions and depthwise 3x3 with one "
+                            "output per channel (group = channels = outputs)", G));
+      }
+      if (W.shape[1] * G != C) fail(n, fmt::format("weight takes {} input channels per group, input has {} channels", W.shape[1], C));
+      L.kind = k == 1 ? LayerKind::Conv1x1 : (G == 1 ? LayerKind::Conv3x3 : LayerKind::Depthwise3x3);
+      L.kernel = k;
+      L.stride = s;
+      L.pad = p;
+      L.groups = G;
+      L.in_channels = C;
       L.out_channels = W.shape[0];
-      L.in_channels = W.shape[1];
-      L.height = x.shape[1];
-      L.width = x.shape[2];
+      L.in_h = x.shape[1];
+      L.in_w = x.shape[2];
+      L.out_h = (L.in_h + 2 * p - k) / s + 1;
+      L.out_w = (L.in_w + 2 * p - k) / s + 1;
+      if (L.out_h < 1 || L.out_w < 1) fail(n, "the output would be empty");
       w = W.data;
-      out_shape = {L.out_channels, L.height, L.width};
+      out_shape = {L.out_channels, L.out_h, L.out_w};
       if (n.input_size() > 2 && !n.input(2).empty()) {
-        const Tensor& b = get_const(n, 2, "bias");
+        const Tensor& b = const_in(n, 2, "bias");
         if (b.numel() != L.out_channels) fail(n, "bias length differs from the output channels");
         bias_in = b.data;
       }
@@ -318,43 +389,41 @@ class Importer {
       L.kind = LayerKind::Dense;
       L.in_channels = K;
       L.out_channels = wn;
-      w.resize(wn * K);
+      w.resize(std::size_t(wn * K));
       for (int64_t c = 0; c < wn; ++c)
-        for (int64_t k = 0; k < K; ++k) w[c * K + k] = alpha * (trans_b ? W.data[c * K + k] : W.data[k * wn + c]);
+        for (int64_t k = 0; k < K; ++k)
+          w[std::size_t(c * K + k)] = alpha * (trans_b ? W.data[std::size_t(c * K + k)] : W.data[std::size_t(k * wn + c)]);
       out_shape = {wn};
       if (n.op_type() == "Gemm" && n.input_size() > 2 && !n.input(2).empty()) {
-        const Tensor& b = get_const(n, 2, "C");
+        const Tensor& b = const_in(n, 2, "C");
         if (b.numel() != 1 && b.numel() != wn) fail(n, "C must be a scalar or one value per output");
-        bias_in.resize(wn);
-        for (int64_t c = 0; c < wn; ++c) bias_in[c] = beta * b.data[b.numel() == 1 ? 0 : c];
+        bias_in.resize(std::size_t(wn));
+        for (int64_t c = 0; c < wn; ++c) bias_in[std::size_t(c)] = beta * b.data[std::size_t(b.numel() == 1 ? 0 : c)];
       }
     }
     decode_weights(n, w, L);
     if (!bias_in.empty()) L.bias = bias_in;
+    if (x.kind == ValueKind::UInt)
+      for (auto& s : L.scale) s *= x.scale;  // the fixed-point step of the input
+    L.output = add_value(out_name(n), out_shape, ValueKind::Real);
     m_net.layers.push_back(std::move(L));
-    Value out;
-    out.kind = Value::Kind::Accum;
-    out.shape = out_shape;
-    out.layer = int(m_net.layers.size()) - 1;
-    put(n, std::move(out));
+    m_net.steps.push_back({true, int(m_net.layers.size()) - 1});
   }
 
   // A constant broadcast against a per-sample tensor of `shape` must vary by channel only.
   std::vector<double> per_channel(const onnx::NodeProto& n, const Tensor& c, const std::vector<int64_t>& shape) {
-    const int64_t N = shape[0];
-    std::vector<double> out(N);
+    const int64_t N = shape.empty() ? 1 : shape[0];
+    std::vector<double> out(static_cast<std::size_t>(N));
     if (c.numel() == 1) {
       std::fill(out.begin(), out.end(), c.data[0]);
       return out;
     }
-    // Right-align the constant's shape with [batch] + shape; only the channel axis may exceed 1.
     std::vector<int64_t> full = {1};
     full.insert(full.end(), shape.begin(), shape.end());
     if (c.shape.size() > full.size()) fail(n, fmt::format("constant of shape {} has too many dimensions", shape_str(c.shape)));
-    const size_t off = full.size() - c.shape.size();
-    for (size_t i = 0; i < c.shape.size(); ++i) {
-      const size_t axis = off + i;
-      const bool channel_axis = axis == 1;
+    const std::size_t off = full.size() - c.shape.size();
+    for (std::size_t i = 0; i < c.shape.size(); ++i) {
+      const bool channel_axis = off + i == 1;
       if (c.shape[i] != 1 && !(channel_axis && c.shape[i] == N)) {
         fail(n, fmt::format("constant of shape {} does not broadcast per channel over {}", shape_str(c.shape), shape_str(shape)));
       }
@@ -364,194 +433,175 @@ class Importer {
     return out;
   }
 
-  Value& accum_input(const onnx::NodeProto& n, int i) {
-    Value& v = get(n, i);
-    if (v.kind != Value::Kind::Accum) fail(n, "expected the pre-activation of a linear layer here");
-    if (m_net.layers[v.layer].binarized) fail(n, "layer already binarized");
-    return v;
+  void add_affine(const onnx::NodeProto& n, int in, std::vector<double> a, std::vector<double> b) {
+    DigitalStep s;
+    s.op = DigitalOp::Affine;
+    s.inputs = {in};
+    s.a = std::move(a);
+    s.b = std::move(b);
+    add_step(n, s, val(in).shape, ValueKind::Real);
   }
 
   void visit_batchnorm(const onnx::NodeProto& n) {
-    Value v = accum_input(n, 0);
+    const int in = value_in(n, 0);
     if (attr_i(n, "training_mode", 0) != 0) fail(n, "training_mode BatchNormalization cannot be folded");
     const double eps = attr_f(n, "epsilon", 1e-5);
-    auto gamma = per_channel(n, get_const(n, 1, "scale"), v.shape);
-    auto beta = per_channel(n, get_const(n, 2, "B"), v.shape);
-    auto mean = per_channel(n, get_const(n, 3, "input_mean"), v.shape);
-    auto var = per_channel(n, get_const(n, 4, "input_var"), v.shape);
-    LayerSpec& L = m_net.layers[v.layer];
-    for (int64_t c = 0; c < L.out_channels; ++c) {
+    // BatchNormalization's parameters are one value per channel (dimension 1 of the input).
+    const int64_t C = val(in).shape.empty() ? 1 : val(in).shape[0];
+    auto param = [&](int i, const char* what) {
+      const Tensor& t = const_in(n, i, what);
+      if (t.numel() != C) fail(n, fmt::format("{} holds {} values; the input has {} channels", what, t.numel(), C));
+      return t.data;
+    };
+    auto gamma = param(1, "scale");
+    auto beta = param(2, "B");
+    auto mean = param(3, "input_mean");
+    auto var = param(4, "input_var");
+    std::vector<double> a(gamma.size()), b(gamma.size());
+    for (std::size_t c = 0; c < gamma.size(); ++c) {
       if (var[c] + eps <= 0) fail(n, fmt::format("variance + epsilon of channel {} is not positive", c));
-      const double k = gamma[c] / std::sqrt(var[c] + eps);
-      L.scale[c] *= k;
-      L.bias[c] = (L.bias[c] - mean[c]) * k + beta[c];
+      a[c] = gamma[c] / std::sqrt(var[c] + eps);
+      b[c] = beta[c] - mean[c] * a[c];
     }
-    put(n, std::move(v));
+    add_affine(n, in, a, b);
+  }
+
+  // Shape of broadcasting two per-sample tensors where one may be per channel ([C] or [C,1,1]).
+  std::vector<int64_t> broadcast_shape(const onnx::NodeProto& n, const ValueInfo& a, const ValueInfo& b) {
+    if (a.shape == b.shape) return a.shape;
+    const ValueInfo& big = a.numel() >= b.numel() ? a : b;
+    const ValueInfo& small = a.numel() >= b.numel() ? b : a;
+    if (!big.shape.empty() && small.numel() == big.shape[0]) return big.shape;
+    fail(n, fmt::format("shapes {} and {} do not broadcast per channel", shape_str(a.shape), shape_str(b.shape)));
   }
 
   void visit_arith(const onnx::NodeProto& n) {
-    const bool first_accum = get(n, 0).kind == Value::Kind::Accum;
-    const int ai = first_accum ? 0 : 1;
-    Value v = accum_input(n, ai);
     const std::string& op = n.op_type();
-    if ((op == "Div") && ai != 0) fail(n, "division by a pre-activation is not supported");
-    auto c = per_channel(n, get_const(n, 1 - ai, "constant operand"), v.shape);
-    LayerSpec& L = m_net.layers[v.layer];
-    for (int64_t i = 0; i < L.out_channels; ++i) {
-      if (op == "Add") L.bias[i] += c[i];
-      else if (op == "Sub" && ai == 0) L.bias[i] -= c[i];
-      else if (op == "Sub") { L.scale[i] = -L.scale[i]; L.bias[i] = c[i] - L.bias[i]; }
-      else if (op == "Mul") { L.scale[i] *= c[i]; L.bias[i] *= c[i]; }
-      else {
-        if (c[i] == 0) fail(n, fmt::format("division by zero in channel {}", i));
-        L.scale[i] /= c[i]; L.bias[i] /= c[i];
-      }
+    const bool c0 = is_const(n, 0), c1 = is_const(n, 1);
+    if (c0 && c1) fail(n, "constant folding of two constants is not supported; export with do_constant_folding");
+    if (!c0 && !c1) {  // two tensors
+      if (op != "Add" && op != "Mul") fail(n, fmt::format("{} of two computed tensors is not supported (Add and Mul are)", op));
+      const int a = value_in(n, 0), b = value_in(n, 1);
+      DigitalStep s;
+      s.op = op == "Add" ? DigitalOp::Add : DigitalOp::Mul;
+      s.inputs = {a, b};
+      const auto shape = broadcast_shape(n, val(a), val(b));
+      const bool gate = op == "Mul" && val(a).kind == ValueKind::Bits && val(b).kind == ValueKind::Bits &&
+                        val(a).code == BitCode::Unsigned01 && val(b).code == BitCode::Unsigned01;
+      add_step(n, s, shape, gate ? ValueKind::Bits : ValueKind::Real);
+      return;
     }
-    put(n, std::move(v));
-  }
-
-  // Reachable range of the integer dot product of channel c.
-  static std::pair<int64_t, int64_t> dot_range(const LayerSpec& L, int64_t c) {
-    const int64_t K = L.in_channels, ones = L.weight_ones(c);
-    if (L.w_code == BitCode::Signed && L.in_code == BitCode::Signed) return {-K, K};
-    if (L.w_code == BitCode::Signed) return {-(K - ones), ones};
-    if (L.in_code == BitCode::Signed) return {-ones, ones};
-    return {0, ones};
-  }
-
-  // Folds `y >= c` (strict: y > c) into integer thresholds on the dot product.
-  void binarize(const onnx::NodeProto& n, LayerSpec& L, const std::vector<double>& cmp, bool strict,
-                BitCode code, bool is_sign) {
-    const int64_t N = L.out_channels;
-    L.binarized = true;
-    L.out_code = code;
-    L.thr.assign(N, 0);
-    L.dir.assign(N, 0);
-    for (int64_t c = 0; c < N; ++c) {
-      const double a = L.scale[c], b = L.bias[c];
-      if (a == 0.0) {
-        L.dir[c] = 0;
-        L.thr[c] = strict ? (b > cmp[c]) : (b >= cmp[c]);
-        continue;
-      }
-      const double t = (cmp[c] - b) / a;  // y == cmp at s == t
-      const double big = 4.0 * double(L.in_channels) + 4.0;
-      const double tc = std::clamp(t, -big, big);
-      const bool at_int = std::fabs(tc - std::round(tc)) <= 1e-9 * std::max(1.0, std::fabs(tc));
-      if (is_sign && at_int && std::fabs(tc) < big) {
-        const auto [lo, hi] = dot_range(L, c);
-        const int64_t s0 = int64_t(std::llround(tc));
-        const bool parity_ok = !(L.w_code == BitCode::Signed && L.in_code == BitCode::Signed) ||
-                               ((s0 - L.in_channels) % 2 == 0);
-        if (s0 >= lo && s0 <= hi && parity_ok) {
-          fail(n, fmt::format("output channel {} is exactly 0 when the dot product is {}; Sign then "
-                              "gives 0, which a binary activation cannot hold (fold a threshold "
-                              "that cannot be hit, e.g. x >= 0 instead of Sign)", c, s0));
-        }
-      }
-      if (a > 0) {  // y >= cmp  <=>  s >= t
-        L.dir[c] = 1;
-        L.thr[c] = at_int ? std::llround(tc) + (strict ? 1 : 0) : int64_t(std::ceil(tc));
-      } else {      // y >= cmp  <=>  s <= t
-        L.dir[c] = -1;
-        L.thr[c] = at_int ? std::llround(tc) - (strict ? 1 : 0) : int64_t(std::floor(tc));
-      }
+    const int ai = c0 ? 1 : 0;
+    const int in = value_in(n, ai);
+    auto c = per_channel(n, const_in(n, 1 - ai, "constant operand"), val(in).shape);
+    std::vector<double> a(c.size(), 1.0), b(c.size(), 0.0);
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      if (op == "Add") b[i] = c[i];
+      else if (op == "Sub" && ai == 0) b[i] = -c[i];
+      else if (op == "Sub") { a[i] = -1.0; b[i] = c[i]; }
+      else if (op == "Mul") a[i] = c[i];
+      else if (ai != 0) fail(n, "division by a computed tensor is not supported");
+      else if (c[i] == 0) fail(n, fmt::format("division by zero in channel {}", i));
+      else a[i] = 1.0 / c[i];
     }
+    add_affine(n, in, a, b);
   }
 
-  void visit_compare(const onnx::NodeProto& n) {
-    const bool strict = n.op_type() == "Greater";
-    Value& x = get(n, 0);
-    const Tensor& c = get_const(n, 1, "threshold");
-    Value out;
-    out.kind = Value::Kind::Bool;
-    out.shape = x.shape;
-    if (x.kind == Value::Kind::Raw) {
-      if (c.numel() != 1) fail(n, "the network input can only be binarized with a scalar threshold");
-      if (!m_net.layers.empty()) fail(n, "binarizing the raw input after the first layer");
-      m_net.input.kind = InputStage::Kind::Threshold;
-      m_net.input.threshold = c.data[0];
-      m_net.input.strict = strict;
-      out.layer = -1;
+  void visit_binarize(const onnx::NodeProto& n) {
+    int in = value_in(n, 0);
+    DigitalStep s;
+    s.op = DigitalOp::Binarize;
+    s.inputs = {in};
+    if (n.op_type() == "Sign") {
+      s.sign = true;
+      add_step(n, s, val(in).shape, ValueKind::Bits, BitCode::Signed);
+      return;
+    }
+    s.strict = n.op_type() == "Greater";
+    const Tensor& c = const_in(n, 1, "threshold");
+    if (c.numel() == 1) {
+      s.threshold = c.data[0];
+    } else {  // per-channel thresholds: subtract them first
+      auto t = per_channel(n, c, val(in).shape);
+      for (auto& v : t) v = -v;
+      DigitalStep sub;
+      sub.op = DigitalOp::Affine;
+      sub.inputs = {in};
+      sub.a.assign(t.size(), 1.0);
+      sub.b = t;
+      sub.name = node_name(n) + "/threshold";
+      sub.output = add_value(out_name(n) + "/shifted", val(in).shape, ValueKind::Real);
+      m_net.digital.push_back(sub);
+      m_net.steps.push_back({false, int(m_net.digital.size()) - 1});
+      s.inputs = {sub.output};
+    }
+    add_step(n, s, val(in).shape, ValueKind::Bits, BitCode::Unsigned01);
+  }
+
+  void visit_activation(const onnx::NodeProto& n) {
+    const int in = value_in(n, 0);
+    DigitalStep s;
+    s.op = n.op_type() == "Relu" ? DigitalOp::Relu : DigitalOp::Sigmoid;
+    s.inputs = {in};
+    const ValueInfo& v = val(in);
+    const bool keeps = s.op == DigitalOp::Relu && v.kind != ValueKind::Real && v.code == BitCode::Unsigned01;
+    add_step(n, s, v.shape, keeps ? v.kind : ValueKind::Real, v.code, v.bits, v.scale);
+  }
+
+  void visit_pool(const onnx::NodeProto& n) {
+    const int in = value_in(n, 0);
+    const ValueInfo v = val(in);
+    if (v.shape.size() != 3) fail(n, fmt::format("input shape {} is not [C,H,W]", shape_str(v.shape)));
+    DigitalStep s;
+    s.op = n.op_type() == "MaxPool" ? DigitalOp::MaxPool : DigitalOp::AvgPool;
+    s.inputs = {in};
+    int64_t window;
+    std::vector<int64_t> shape;
+    if (n.op_type() == "GlobalAveragePool") {
+      s.kernel = 0;  // the whole image
+      window = v.shape[1] * v.shape[2];
+      shape = {v.shape[0], 1, 1};
     } else {
-      Value& v = accum_input(n, 0);
-      LayerSpec& L = m_net.layers[v.layer];
-      binarize(n, L, per_channel(n, c, v.shape), strict, BitCode::Unsigned01, false);
-      out.layer = v.layer;
+      auto ks = attr_ints(n, "kernel_shape");
+      auto st = attr_ints(n, "strides");
+      if (ks.size() != 2 || ks[0] != ks[1]) fail(n, "only square 2-D pooling windows are supported");
+      s.kernel = ks[0];
+      s.stride = st.empty() ? 1 : st[0];
+      for (auto x : st) if (x != s.stride) fail(n, "strides must be equal in both dimensions");
+      for (auto x : attr_ints(n, "pads")) if (x != 0) fail(n, "padded pooling is not supported");
+      for (auto x : attr_ints(n, "dilations")) if (x != 1) fail(n, "dilated pooling is not supported");
+      if (attr_i(n, "ceil_mode", 0) != 0) fail(n, "ceil_mode pooling is not supported");
+      if (s.kernel > v.shape[1] || s.kernel > v.shape[2] || s.kernel < 1 || s.stride < 1) fail(n, "window larger than the input");
+      window = s.kernel * s.kernel;
+      shape = {v.shape[0], (v.shape[1] - s.kernel) / s.stride + 1, (v.shape[2] - s.kernel) / s.stride + 1};
     }
-    put(n, std::move(out));
-  }
-
-  void visit_sign(const onnx::NodeProto& n) {
-    Value& x = get(n, 0);
-    Value out;
-    out.kind = Value::Kind::Bits;
-    out.code = BitCode::Signed;
-    out.shape = x.shape;
-    if (x.kind == Value::Kind::Raw) {
-      if (!m_net.layers.empty()) fail(n, "binarizing the raw input after the first layer");
-      m_net.input.kind = InputStage::Kind::Threshold;
-      m_net.input.threshold = 0.0;
-      m_net.input.strict = true;
-      m_net.input.sign = true;
-      m_net.input.code = BitCode::Signed;
-      out.layer = -1;
+    if (s.op == DigitalOp::MaxPool) {
+      add_step(n, s, shape, v.kind, v.code, v.bits, v.scale);  // max of bits is their OR
+      return;
+    }
+    // The mean of binary {0,1} (or unsigned fixed-point) values is unsigned fixed point.
+    if (v.kind == ValueKind::Bits && v.code == BitCode::Unsigned01) {
+      int64_t b = 1;
+      while ((int64_t{1} << b) <= window) ++b;
+      add_step(n, s, shape, ValueKind::UInt, BitCode::Unsigned01, b, 1.0 / double(window));
+    } else if (v.kind == ValueKind::UInt) {
+      int64_t b = v.bits;
+      while ((int64_t{1} << b) <= window * ((int64_t{1} << v.bits) - 1)) ++b;
+      add_step(n, s, shape, ValueKind::UInt, BitCode::Unsigned01, b, v.scale / double(window));
     } else {
-      Value& v = accum_input(n, 0);
-      LayerSpec& L = m_net.layers[v.layer];
-      binarize(n, L, std::vector<double>(L.out_channels, 0.0), true, BitCode::Signed, true);
-      out.layer = v.layer;
-    }
-    put(n, std::move(out));
-  }
-
-  void finish() {
-    if (m_net.layers.empty()) {
-      throw InputError(fmt::format("{}: the graph has no Gemm, MatMul or Conv layer to map onto a "
-                                   "macro", m_path.string()));
-    }
-    auto it = m_values.find(m_net.output_name);
-    if (it == m_values.end()) {
-      throw InputError(fmt::format("{}: graph output '{}' is never produced", m_path.string(),
-                                   m_net.output_name));
-    }
-    const Value& out = it->second;
-    const int last = int(m_net.layers.size()) - 1;
-    const bool is_float = out.kind == Value::Kind::Accum;
-    if (!(is_float || out.kind == Value::Kind::Bits) || out.layer != last) {
-      throw InputError(fmt::format("{}: graph output '{}' must be the last layer's pre-activation "
-                                   "or its binarized (Cast to float) output", m_path.string(),
-                                   m_net.output_name));
-    }
-    for (int i = 0; i < last; ++i) {
-      if (!m_net.layers[i].binarized) {
-        throw InputError(fmt::format("{}: layer '{}' feeds another layer without a binarizing step",
-                                     m_path.string(), m_net.layers[i].name));
-      }
-    }
-    m_net.output_shape = out.shape;
-    // The first layer reads the input stage's bits.
-    if (m_net.input.kind == InputStage::Kind::Threshold)
-      m_net.layers.front().in_code = m_net.input.code;
-    int64_t first_in = m_net.layers.front().in_channels * (m_net.layers.front().kind == LayerKind::Conv1x1 ? m_net.layers.front().pixels() : 1);
-    if (first_in != m_net.input_numel()) {
-      throw InputError(fmt::format("{}: first layer '{}' takes {} inputs but the network input "
-                                   "'{}' has shape {}", m_path.string(), m_net.layers.front().name,
-                                   first_in, m_net.input_name, shape_str(m_net.input_shape)));
+      add_step(n, s, shape, ValueKind::Real);
     }
   }
 
   std::filesystem::path m_path;
   Network m_net;
-  std::map<std::string, Value> m_values;
-  std::map<std::string, int> m_uses;
+  std::map<std::string, Tensor> m_const;
+  std::map<std::string, int> m_value;
   int m_index = 0;
 };
 
 }  // namespace
 
-Network import_onnx(const std::filesystem::path& model_path) {
-  return Importer(model_path).run();
-}
+Network import_onnx(const std::filesystem::path& model_path) { return Importer(model_path).run(); }
 
 }  // namespace cimsim

@@ -1,4 +1,4 @@
-// ONNX import: reads model.onnx with the onnx protobuf classes and folds it into the layer IR.
+// ONNX import: reads model.onnx with the onnx protobuf classes and turns it into the layer IR.
 #pragma once
 #include <filesystem>
 
@@ -6,10 +6,13 @@
 
 namespace cimsim {
 
-// Supported: chains of Gemm / MatMul / 1x1 Conv with binary weights (+-a or {0,a} per output
-// channel), joined by bias, BatchNormalization, Add/Sub/Mul/Div by constants and a binarizing
-// step (Sign, or GreaterOrEqual/Greater followed by Cast), with Flatten/Reshape/Identity/Cast
-// in between. Anything else throws InputError naming the node, its op type and the reason.
+// Macro layers: Gemm, MatMul, Conv (1x1 with stride; 3x3 with stride and padding; depthwise 3x3
+// via group) whose weights per output channel are +-a, {0, a} or integer multiples of a (bit
+// sliced). Digital steps: BatchNormalization, Add/Sub/Mul/Div (by constants, or Add/Mul of two
+// tensors), GreaterOrEqual/Greater (+ Cast), Sign, Relu, Sigmoid, MaxPool, AveragePool,
+// GlobalAveragePool, Flatten/Reshape; Identity, Dropout and Cast pass through. Anything else
+// throws InputError naming the node, its op type and the reason. The result still needs
+// finalize_network (input resolution and epilogue fusion) before it runs.
 Network import_onnx(const std::filesystem::path& model_path);
 
 }  // namespace cimsim

@@ -1,35 +1,57 @@
 #include "workloads/reference.hpp"
 
+#include <cmath>
+
+#include "workloads/digital.hpp"
+
 namespace cimsim {
 
-std::vector<double> reference_forward(const Network& net, const BitVec& input_bits) {
-  BitVec x = input_bits;
-  std::vector<double> out;
-  for (size_t li = 0; li < net.layers.size(); ++li) {
-    const LayerSpec& L = net.layers[li];
-    const int64_t P = L.pixels(), K = L.in_channels, N = L.out_channels;
-    const bool last = li + 1 == net.layers.size();
-    BitVec y(N * P);
-    if (last) out.assign(N * P, 0.0);
-    for (int64_t p = 0; p < P; ++p) {
-      for (int64_t n = 0; n < N; ++n) {
+int64_t layer_input_level(const LayerSpec& L, const ValueInfo& in, double x) {
+  if (L.in_kind == ValueKind::UInt) return std::llround(x / in.scale);
+  return x > 0 ? 1 : 0;
+}
+
+std::vector<double> reference_layer(const LayerSpec& L, const ValueInfo& in, const std::vector<double>& x) {
+  const int64_t C = L.in_channels, H = L.in_h, W = L.in_w, k = L.kernel;
+  const int64_t Cg = C / L.groups, Ng = L.out_channels / L.groups;
+  std::vector<double> out(std::size_t(L.out_channels * L.out_pixels()));
+  for (int64_t n = 0; n < L.out_channels; ++n) {
+    const int64_t g = n / Ng;
+    for (int64_t oy = 0; oy < L.out_h; ++oy)
+      for (int64_t ox = 0; ox < L.out_w; ++ox) {
         int64_t s = 0;
-        for (int64_t k = 0; k < K; ++k) {
-          // NCHW: channel k of pixel p sits at k * P + p.
-          s += bit_value(L.w_code, L.weight(n, k)) * bit_value(L.in_code, x.get(k * P + p));
-        }
-        if (L.binarized) {
-          const bool b = L.output_bit(n, s);
-          y.set(n * P + p, b);
-          if (last) out[n * P + p] = bit_value(L.out_code, b);
-        } else if (last) {
-          out[n * P + p] = L.output_value(n, s);
-        }
+        for (int64_t cl = 0; cl < Cg; ++cl)
+          for (int64_t ky = 0; ky < k; ++ky)
+            for (int64_t kx = 0; kx < k; ++kx) {
+              const int64_t iy = oy * L.stride - L.pad + ky, ix = ox * L.stride - L.pad + kx;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;  // zero padding
+              const int64_t c = g * Cg + cl;
+              const int64_t lvl = layer_input_level(L, in, x[std::size_t((c * H + iy) * W + ix)]);
+              const int64_t xv = L.in_kind == ValueKind::Bits ? bit_value(L.in_code, lvl != 0) : lvl;
+              s += int64_t(L.weight(n, (cl * k + ky) * k + kx)) * xv;
+            }
+        const std::size_t o = std::size_t((n * L.out_h + oy) * L.out_w + ox);
+        out[o] = L.binarized ? bit_value(L.out_code, L.output_bit(n, s)) : L.output_value(n, s);
       }
-    }
-    x = std::move(y);
   }
   return out;
+}
+
+std::vector<double> reference_forward(const Network& net, const std::vector<double>& input) {
+  std::vector<std::vector<double>> v(net.values.size());
+  v[std::size_t(net.input)] = input;
+  for (const Step& st : net.steps) {
+    if (st.macro) {
+      const LayerSpec& L = net.layers[std::size_t(st.index)];
+      v[std::size_t(L.output)] = reference_layer(L, net.values[std::size_t(L.input)], v[std::size_t(L.input)]);
+    } else {
+      const DigitalStep& d = net.digital[std::size_t(st.index)];
+      std::vector<const std::vector<double>*> ins;
+      for (int i : d.inputs) ins.push_back(&v[std::size_t(i)]);
+      v[std::size_t(d.output)] = run_digital(net, d, ins);
+    }
+  }
+  return v[std::size_t(net.output)];
 }
 
 }  // namespace cimsim

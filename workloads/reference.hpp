@@ -1,5 +1,5 @@
-// Functional reference: the network evaluated with plain integer arithmetic, one multiply-add
-// per weight, independent of the macro model. Tests compare the hardware against it.
+// Functional reference: the network evaluated with plain integer arithmetic for macro layers
+// (one multiply-add per weight, no bit packing, no macro model) and the shared digital steps.
 #pragma once
 #include <vector>
 
@@ -7,10 +7,13 @@
 
 namespace cimsim {
 
-// Output values of one sample (binary outputs as their code values 0/1 or -1/+1).
-std::vector<double> reference_forward(const Network& net, const BitVec& input_bits);
+// Integer input level of element x for layer L (bits: 0/1; fixed point: k).
+int64_t layer_input_level(const LayerSpec& L, const ValueInfo& in, double x);
 
-// Value of bit b under code c.
-inline int bit_value(BitCode c, bool b) { return c == BitCode::Signed ? (b ? 1 : -1) : (b ? 1 : 0); }
+// Output values of one macro layer on one sample's input values.
+std::vector<double> reference_layer(const LayerSpec& L, const ValueInfo& in, const std::vector<double>& x);
+
+// Output values of the whole network on one sample's raw input.
+std::vector<double> reference_forward(const Network& net, const std::vector<double>& input);
 
 }  // namespace cimsim

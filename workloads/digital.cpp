@@ -1,0 +1,224 @@
+#include "workloads/digital.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "workloads/errors.hpp"
+
+namespace cimsim {
+
+namespace {
+
+// Index of the channel of element i of a tensor of `shape` (channel = first dimension).
+inline std::size_t channel_of(const std::vector<int64_t>& shape, std::size_t i) {
+  int64_t inner = 1;
+  for (std::size_t d = 1; d < shape.size(); ++d) inner *= shape[d];
+  return std::size_t(int64_t(i) / inner);
+}
+
+// Elementwise binary op with a [C] / [C,1,1] operand broadcast per channel.
+template <class F>
+std::vector<double> broadcast(const ValueInfo& out, const std::vector<double>& x, const std::vector<double>& y, F f) {
+  std::vector<double> r(std::size_t(out.numel()));
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    const double a = x.size() == r.size() ? x[i] : x[channel_of(out.shape, i)];
+    const double b = y.size() == r.size() ? y[i] : y[channel_of(out.shape, i)];
+    r[i] = f(a, b);
+  }
+  return r;
+}
+
+std::vector<double> pool(const ValueInfo& in, const ValueInfo& out, const std::vector<double>& x, const DigitalStep& s,
+                         bool max) {
+  const int64_t C = in.shape[0], H = in.shape[1], W = in.shape[2];
+  const int64_t Ho = out.shape[1], Wo = out.shape[2];
+  const int64_t kh = s.kernel > 0 ? s.kernel : H, kw = s.kernel > 0 ? s.kernel : W;
+  const int64_t sh = s.kernel > 0 ? s.stride : H, sw = s.kernel > 0 ? s.stride : W;
+  std::vector<double> r(std::size_t(C * Ho * Wo));
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t oy = 0; oy < Ho; ++oy)
+      for (int64_t ox = 0; ox < Wo; ++ox) {
+        double acc = max ? -INFINITY : 0.0;
+        for (int64_t dy = 0; dy < kh; ++dy)
+          for (int64_t dx = 0; dx < kw; ++dx) {
+            const double v = x[std::size_t((c * H + oy * sh + dy) * W + ox * sw + dx)];
+            acc = max ? std::max(acc, v) : acc + v;
+          }
+        r[std::size_t((c * Ho + oy) * Wo + ox)] = max ? acc : acc / double(kh * kw);
+      }
+  return r;
+}
+
+}  // namespace
+
+std::vector<double> run_digital(const Network& net, const DigitalStep& s,
+                                const std::vector<const std::vector<double>*>& in) {
+  const ValueInfo& out = net.values[std::size_t(s.output)];
+  const std::vector<double>& x = *in[0];
+  std::vector<double> r;
+  switch (s.op) {
+    case DigitalOp::Binarize:
+      r.resize(x.size());
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        if (s.sign) {
+          if (x[i] == 0.0) {
+            throw InputError(fmt::format("node '{}' (Sign): element {} is exactly 0, which a binary "
+                                         "activation cannot hold", s.name, i));
+          }
+          r[i] = x[i] > 0 ? 1.0 : -1.0;
+        } else {
+          r[i] = (s.strict ? x[i] > s.threshold : x[i] >= s.threshold) ? 1.0 : 0.0;
+        }
+      }
+      return r;
+    case DigitalOp::Add:
+      return broadcast(out, x, *in[1], [](double a, double b) { return a + b; });
+    case DigitalOp::Mul:
+      return broadcast(out, x, *in[1], [](double a, double b) { return a * b; });
+    case DigitalOp::Affine:
+      r.resize(x.size());
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const std::size_t c = channel_of(out.shape, i);
+        r[i] = s.a[c] * x[i] + s.b[c];
+      }
+      return r;
+    case DigitalOp::MaxPool:
+      return pool(net.values[std::size_t(s.inputs[0])], out, x, s, true);
+    case DigitalOp::AvgPool:
+      return pool(net.values[std::size_t(s.inputs[0])], out, x, s, false);
+    case DigitalOp::Relu:
+      r = x;
+      for (auto& v : r) v = std::max(0.0, v);
+      return r;
+    case DigitalOp::Sigmoid:
+      r = x;
+      for (auto& v : r) v = 1.0 / (1.0 + std::exp(-v));
+      return r;
+    case DigitalOp::Reshape:
+      return x;
+  }
+  return r;
+}
+
+uint64_t digital_ops(const Network& net, const DigitalStep& s) {
+  const uint64_t n_out = uint64_t(net.values[std::size_t(s.output)].numel());
+  switch (s.op) {
+    case DigitalOp::Reshape: return 0;
+    case DigitalOp::MaxPool:
+    case DigitalOp::AvgPool: return uint64_t(net.values[std::size_t(s.inputs[0])].numel());
+    default: return n_out;
+  }
+}
+
+namespace {
+
+// Reachable range of the integer dot product of output channel n.
+std::pair<int64_t, int64_t> dot_range(const LayerSpec& L, int64_t n) {
+  int64_t lo = 0, hi = 0;
+  const int64_t xmax = L.in_kind == ValueKind::UInt ? (int64_t{1} << L.in_bits) - 1 : 1;
+  const int64_t xmin = L.in_kind == ValueKind::Bits && L.in_code == BitCode::Signed ? -1 : 0;
+  for (int64_t k = 0; k < L.k_per_out(); ++k) {
+    const int64_t w = L.weight(n, k);
+    lo += std::min(w * xmin, w * xmax);
+    hi += std::max(w * xmin, w * xmax);
+  }
+  return {lo, hi};
+}
+
+void fold_threshold(LayerSpec& L, const DigitalStep& b) {
+  const int64_t N = L.out_channels;
+  L.binarized = true;
+  L.out_code = b.sign ? BitCode::Signed : BitCode::Unsigned01;
+  const bool strict = b.sign || b.strict;
+  const double cmp = b.sign ? 0.0 : b.threshold;
+  L.thr.assign(std::size_t(N), 0);
+  L.dir.assign(std::size_t(N), 0);
+  for (int64_t c = 0; c < N; ++c) {
+    const double a = L.scale[std::size_t(c)], bias = L.bias[std::size_t(c)];
+    if (a == 0.0) {
+      L.dir[std::size_t(c)] = 0;
+      L.thr[std::size_t(c)] = strict ? (bias > cmp) : (bias >= cmp);
+      continue;
+    }
+    const double big = 4.0 * double(L.k_per_out()) * double(int64_t{1} << std::min<int64_t>(L.in_bits + L.w_bits, 40)) + 4.0;
+    const double t = std::clamp((cmp - bias) / a, -big, big);  // y == cmp at s == t
+    const bool at_int = std::fabs(t - std::round(t)) <= 1e-9 * std::max(1.0, std::fabs(t));
+    if (b.sign && at_int) {
+      const auto [lo, hi] = dot_range(L, c);
+      const int64_t s0 = std::llround(t);
+      const bool parity_ok = !(L.w_code == BitCode::Signed && L.in_kind == ValueKind::Bits &&
+                               L.in_code == BitCode::Signed) || ((s0 - L.k_per_out()) % 2 == 0);
+      if (s0 >= lo && s0 <= hi && parity_ok) {
+        throw InputError(fmt::format("node '{}' (Sign): output channel {} of layer '{}' is exactly 0 when "
+                                     "the dot product is {}; Sign then gives 0, which a binary activation "
+                                     "cannot hold (use a threshold that cannot be hit, e.g. x >= 0)",
+                                     b.name, c, L.name, s0));
+      }
+    }
+    if (a > 0) {  // y >= cmp  <=>  s >= t
+      L.dir[std::size_t(c)] = 1;
+      L.thr[std::size_t(c)] = at_int ? std::llround(t) + (strict ? 1 : 0) : int64_t(std::ceil(t));
+    } else {      // y >= cmp  <=>  s <= t
+      L.dir[std::size_t(c)] = -1;
+      L.thr[std::size_t(c)] = at_int ? std::llround(t) - (strict ? 1 : 0) : int64_t(std::floor(t));
+    }
+  }
+}
+
+}  // namespace
+
+void fuse_epilogues(Network& net) {
+  std::map<int, int> uses;
+  std::map<int, int> producer_step;  // value -> digital step index consuming it (last seen)
+  for (const auto& st : net.steps) {
+    if (st.macro) ++uses[net.layers[std::size_t(st.index)].input];
+    else for (int v : net.digital[std::size_t(st.index)].inputs) ++uses[v];
+  }
+  ++uses[net.output];
+  auto consumer = [&](int value) -> int {  // the digital step reading `value`, if it is the only use
+    if (uses[value] != 1) return -1;
+    for (std::size_t i = 0; i < net.steps.size(); ++i) {
+      const Step& st = net.steps[i];
+      if (!st.macro && net.digital[std::size_t(st.index)].inputs.size() == 1 &&
+          net.digital[std::size_t(st.index)].inputs[0] == value)
+        return int(i);
+    }
+    return -1;
+  };
+  for (auto& L : net.layers) {
+    if (L.binarized) continue;
+    for (;;) {
+      const int si = consumer(L.output);
+      if (si < 0) break;
+      const DigitalStep& d = net.digital[std::size_t(net.steps[std::size_t(si)].index)];
+      if (d.op == DigitalOp::Affine) {
+        for (int64_t c = 0; c < L.out_channels; ++c) {
+          L.scale[std::size_t(c)] *= d.a[std::size_t(c)];
+          L.bias[std::size_t(c)] = d.a[std::size_t(c)] * L.bias[std::size_t(c)] + d.b[std::size_t(c)];
+        }
+      } else if (d.op == DigitalOp::Binarize) {
+        fold_threshold(L, d);
+      } else {
+        break;
+      }
+      L.output = d.output;
+      net.steps.erase(net.steps.begin() + si);
+      if (L.binarized) break;
+    }
+    ValueInfo& v = net.values[std::size_t(L.output)];
+    if (L.binarized) {
+      v.kind = ValueKind::Bits;
+      v.code = L.out_code;
+    }
+  }
+}
+
+void finalize_network(Network& net, const std::vector<double>& all_inputs, const std::string& where) {
+  resolve_input(net, all_inputs, where);
+  fuse_epilogues(net);
+}
+
+}  // namespace cimsim
