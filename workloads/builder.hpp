@@ -14,14 +14,7 @@ struct NetBuilder {
   Network net;
   int add_value(std::vector<int64_t> shape, ValueKind kind, BitCode code = BitCode::Unsigned01, int64_t bits = 1,
                 double scale = 1.0) {
-    ValueInfo v;
-    v.name = "v" + std::to_string(net.values.size());
-    v.shape = std::move(shape);
-    v.kind = kind;
-    v.code = code;
-    v.bits = bits;
-    v.scale = scale;
-    net.values.push_back(v);
+    net.values.push_back(ValueInfo::make("v" + std::to_string(net.values.size()), std::move(shape), kind, code, bits, scale));
     return int(net.values.size()) - 1;
   }
   NetBuilder(std::vector<int64_t> input_shape, ValueKind kind, BitCode code = BitCode::Unsigned01, int64_t bits = 1,

@@ -40,42 +40,26 @@ LayerMapping map_layer(const LayerSpec& L, MacroShape m, MacroKind kind) {
   const int64_t tap_rows = round_up(cc, align);
   const int64_t taps_per_tile = std::max<int64_t>(1, std::min(taps, m.rows / tap_rows));
   const int64_t chunks = (C + cc - 1) / cc, tap_groups = (taps + taps_per_tile - 1) / taps_per_tile;
-  out.row_tiles = int(chunks * tap_groups);
-  if (dw) {
-    out.col_tiles = int(chunks);
-    for (int64_t ch = 0; ch < chunks; ++ch)
-      for (int64_t tg = 0; tg < tap_groups; ++tg) {
-        Tile t;
-        t.c0 = ch * cc;
-        t.cc = std::min(cc, C - t.c0);
-        t.t0 = tg * taps_per_tile;
-        t.nt = std::min(taps_per_tile, taps - t.t0);
-        t.tap_rows = tap_rows;
-        t.n0 = t.c0;
-        t.nc = t.cc;
-        t.row_tile = int(tg);
-        t.col_tile = int(ch);
-        out.tiles.push_back(t);
-      }
-    out.row_tiles = int(tap_groups);
-    return out;
-  }
-  out.col_tiles = int((L.out_channels + cols_per_tile - 1) / cols_per_tile);
+  // Depthwise: a column block is the row block's own channel group.
+  out.row_tiles = int(dw ? tap_groups : chunks * tap_groups);
+  out.col_tiles = int(dw ? chunks : (L.out_channels + cols_per_tile - 1) / cols_per_tile);
   for (int ct = 0; ct < out.col_tiles; ++ct)
-    for (int64_t ch = 0; ch < chunks; ++ch)
+    for (int64_t ch = 0; ch < chunks; ++ch) {
+      if (dw && ch != ct) continue;
       for (int64_t tg = 0; tg < tap_groups; ++tg) {
         Tile t;
         t.c0 = ch * cc;
         t.cc = std::min(cc, C - t.c0);
         t.t0 = tg * taps_per_tile;
         t.nt = std::min(taps_per_tile, taps - t.t0);
-        t.tap_rows = kind == MacroKind::K3x3 ? round_up(t.cc, align) : t.cc;
-        t.n0 = ct * cols_per_tile;
-        t.nc = std::min(cols_per_tile, L.out_channels - t.n0);
-        t.row_tile = int(ch * tap_groups + tg);
+        t.tap_rows = round_up(t.cc, align);  // align is 1 on a 1x1 macro: packed
+        t.n0 = dw ? t.c0 : ct * cols_per_tile;
+        t.nc = dw ? t.cc : std::min(cols_per_tile, L.out_channels - t.n0);
+        t.row_tile = int(dw ? tg : ch * tap_groups + tg);
         t.col_tile = ct;
         out.tiles.push_back(t);
       }
+    }
   return out;
 }
 

@@ -32,6 +32,17 @@ struct ValueInfo {
   double scale = 1.0;                  // UInt: value = integer x scale
   int64_t numel() const;
   std::string describe() const;
+  static ValueInfo make(std::string name, std::vector<int64_t> shape, ValueKind kind,
+                        BitCode code = BitCode::Unsigned01, int64_t bits = 1, double scale = 1.0) {
+    ValueInfo v;
+    v.name = std::move(name);
+    v.shape = std::move(shape);
+    v.kind = kind;
+    v.code = code;
+    v.bits = bits;
+    v.scale = scale;
+    return v;
+  }
 };
 
 enum class LayerKind { Dense, Conv1x1, Conv3x3, Depthwise3x3 };

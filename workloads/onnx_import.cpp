@@ -62,14 +62,7 @@ class Importer {
 
   int add_value(const std::string& name, std::vector<int64_t> shape, ValueKind kind,
                 BitCode code = BitCode::Unsigned01, int64_t bits = 1, double scale = 1.0) {
-    ValueInfo v;
-    v.name = name;
-    v.shape = std::move(shape);
-    v.kind = kind;
-    v.code = code;
-    v.bits = bits;
-    v.scale = scale;
-    m_net.values.push_back(v);
+    m_net.values.push_back(ValueInfo::make(name, std::move(shape), kind, code, bits, scale));
     const int id = int(m_net.values.size()) - 1;
     m_value[name] = id;
     return id;
