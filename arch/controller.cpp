@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "arch/readout.hpp"
+#include "arch/stop.hpp"
 #include "workloads/digital.hpp"
 #include "workloads/errors.hpp"
 #include "workloads/reference.hpp"
@@ -105,16 +106,57 @@ void Controller::sequence() {
     m_written.assign(std::size_t(tiles[0] + tiles[1]), 0);
   }
 
+  // Each value is freed after its last consumer.
+  std::vector<int> last_use(m_net.values.size(), -1);
+  for (std::size_t i = 0; i < m_net.steps.size(); ++i) {
+    const Step& st = m_net.steps[i];
+    if (st.macro) last_use[std::size_t(m_net.layers[std::size_t(st.index)].input)] = int(i);
+    else for (int v : m_net.digital[std::size_t(st.index)].inputs) last_use[std::size_t(v)] = int(i);
+  }
   const MacroCounters start = snapshot();
-  for (const Step& st : m_net.steps) {
+  for (std::size_t i = 0; i < m_net.steps.size(); ++i) {
+    if (stop_requested()) return;  // abandoned: the driver reports the interruption
+    const Step& st = m_net.steps[i];
     if (st.macro) run_layer(m_net.layers[std::size_t(st.index)]);
     else run_digital_step(m_net.digital[std::size_t(st.index)]);
+    for (std::size_t v = 0; v < m_values.size(); ++v)
+      if (last_use[v] == int(i) && int(v) != m_net.output) std::vector<std::vector<double>>().swap(m_values[v]);
   }
   m_run.outputs.clear();
   for (const auto& o : m_values[std::size_t(m_net.output)]) m_run.outputs.insert(m_run.outputs.end(), o.begin(), o.end());
   m_run.total = snapshot().minus(start);
   m_run.cycles = now_cycles();
   // No sc_stop(): with the sequencer done and no events pending, sc_start() returns.
+}
+
+uint64_t Controller::estimate_peak_bytes(const Network& net, uint64_t samples) {
+  std::vector<int> last_use(net.values.size(), -1);
+  for (std::size_t i = 0; i < net.steps.size(); ++i) {
+    const Step& st = net.steps[i];
+    if (st.macro) last_use[std::size_t(net.layers[std::size_t(st.index)].input)] = int(i);
+    else for (int v : net.digital[std::size_t(st.index)].inputs) last_use[std::size_t(v)] = int(i);
+  }
+  auto bytes_of = [&](int v) { return double(net.values[std::size_t(v)].numel()) * 8.0 * double(samples); };
+  double live = bytes_of(net.input), peak = live;
+  for (std::size_t i = 0; i < net.steps.size(); ++i) {
+    const Step& st = net.steps[i];
+    double temp = 0;
+    int out;
+    if (st.macro) {
+      const LayerSpec& L = net.layers[std::size_t(st.index)];
+      // bit planes (pixel-major) and the int64 accumulators of every sample
+      temp = double(samples) * (double(L.in_bits) * double(L.in_channels * L.in_h * L.in_w) / 8.0 +
+                                8.0 * double(L.out_pixels() * L.out_channels));
+      out = L.output;
+    } else {
+      out = net.digital[std::size_t(st.index)].output;
+    }
+    live += bytes_of(out);
+    peak = std::max(peak, live + temp);
+    for (std::size_t v = 0; v < net.values.size(); ++v)
+      if (last_use[v] == int(i) && int(v) != net.output) live -= bytes_of(int(v));
+  }
+  return uint64_t(std::min(peak, 1.8e19));
 }
 
 void Controller::run_digital_step(const DigitalStep& d) {
@@ -298,6 +340,7 @@ void Controller::run_tiles(LayerWork& w, int m, const std::vector<std::size_t>& 
     }
 
     for (std::size_t s = s0; s < s1; ++s) {
+      if (stop_requested()) return;
       for (int64_t oy = 0; oy < L.out_h; ++oy) {
         for (int64_t ox = 0; ox < L.out_w; ++ox) {
           const int64_t pix = oy * L.out_w + ox;
@@ -450,6 +493,7 @@ void Controller::run_tiles_input_stationary(LayerWork& w, int m, const std::vect
       wait(m_period * double(mac.write_weights(bits, rows_used, used, needed)));
       ++w.weight_writes;
       for (std::size_t vi = 0; vi < wvec.size(); ++vi) {
+        if (stop_requested()) return;
         const uint64_t cyc = mac.operate(wvec[vi].data(), col_out);
         m_periph[Act::BufferReadBit] += uint64_t(rows_used);  // the weight slice applied
         const int64_t n = vec_n[vi], j = vec_j[vi];

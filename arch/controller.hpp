@@ -48,6 +48,11 @@ class Controller : public sc_core::sc_module {
 
   const ChipRun& result() const { return m_run; }
 
+  // Peak bytes the controller allocates for `samples` samples of `net` (values kept from their
+  // producer to their last consumer, a macro layer's bit planes and accumulators), so that a
+  // run can be refused before it starts.
+  static uint64_t estimate_peak_bytes(const Network& net, uint64_t samples);
+
  private:
   struct LayerWork;
   void sequence();

@@ -23,7 +23,10 @@ fs::path default_config_path() { return data_dir() / "configs" / "default.yaml";
 namespace {
 
 YAML::Node load_yaml(const fs::path& file) {
-  if (!fs::exists(file)) throw InputError(fmt::format("{}: file not found", file.string()));
+  std::error_code ec;
+  if (!fs::exists(file, ec)) throw InputError(fmt::format("{}: file not found", file.string()));
+  if (!fs::is_regular_file(file, ec)) throw InputError(fmt::format("{}: not a regular file (expected a YAML file)", file.string()));
+  if (fs::file_size(file, ec) > (16u << 20)) throw InputError(fmt::format("{}: larger than 16 MiB; not a config file", file.string()));
   try {
     YAML::Node n = YAML::LoadFile(file.string());
     if (!n.IsMap()) throw InputError(fmt::format("{}: expected a mapping of keys at the top level", file.string()));

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 
 #include "arch/cim_macro.hpp"
 #include "arch/hierarchy.hpp"
+#include "arch/stop.hpp"
 #include "arch/readout.hpp"
 #include "power/tech.hpp"
 #include "workloads/atomic_file.hpp"
@@ -69,28 +71,67 @@ FunctionReport check_function(const RunConfig& cfg, const Workload& w, const std
 
 }  // namespace
 
+namespace {
+
+// Bytes of memory available now (MemAvailable), or 0 when unknown.
+uint64_t available_memory() {
+  std::ifstream f("/proc/meminfo");
+  std::string key;
+  uint64_t kib = 0;
+  std::string unit;
+  while (f >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return 0;
+}
+
+// Refuses, before allocating, a run that needs more memory than the machine has free: the
+// controller's values and temporaries, and every macro's cells and domains.
+void check_memory(const Workload& w, const ChipParams& chip) {
+  const uint64_t macros = uint64_t(chip.macros_1x1 + chip.macros_3x3);
+  const uint64_t per_macro = uint64_t(chip.macro.rows) * uint64_t(chip.macro.cols) / 8 +
+                             uint64_t(Hierarchy(chip.macro).domains()) * 48;
+  const uint64_t need = Controller::estimate_peak_bytes(w.net, uint64_t(w.samples)) + macros * per_macro;
+  const uint64_t have = available_memory();
+  if (have > 0 && need > have) {
+    throw InputError(fmt::format("{}: simulating {} samples needs about {:.1f} GiB of memory, but {:.1f} GiB are "
+                                 "available; simulate fewer samples (run.samples) or a smaller network",
+                                 w.dir.string(), w.samples, double(need) / double(1ull << 30),
+                                 double(have) / double(1ull << 30)));
+  }
+}
+
+}  // namespace
+
 ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs) {
+  // One elaboration per SystemC context: every run gets a fresh one, deleted after its modules.
   ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-  const sc_core::sc_time period(double(chip.period_ps()), sc_core::SC_PS);
-  auto readout = make_readout(chip.readout, chip.macro.rows);
-  std::vector<std::unique_ptr<CimMacro>> macros;
-  auto ctrl = std::make_unique<Controller>("controller", net, inputs, chip, Hierarchy(chip.macro).domains());
-  for (int64_t i = 0; i < chip.macros_1x1; ++i) {
-    macros.push_back(std::make_unique<CimMacro>(fmt::format("cim1x1_{}", i).c_str(), chip.macro, *readout, period));
-    ctrl->macros_1x1.bind(macros.back()->op_target);
-  }
-  for (int64_t i = 0; i < chip.macros_3x3; ++i) {
-    macros.push_back(std::make_unique<CimMacro>(fmt::format("cim3x3_{}", i).c_str(), chip.macro, *readout, period));
-    ctrl->macros_3x3.bind(macros.back()->op_target);
-  }
-  sc_core::sc_start();
+  auto* context = new sc_core::sc_simcontext();
+  sc_core::sc_curr_simcontext = context;
+  sc_core::sc_default_global_context = context;
   ChipOutcome o;
-  o.run = ctrl->result();
-  o.readout_bits = readout->resolution_bits();
-  o.lossless = readout->lossless();
-  o.readout_kind = readout->kind();
+  {
+    const sc_core::sc_time period(double(chip.period_ps()), sc_core::SC_PS);
+    auto readout = make_readout(chip.readout, chip.macro.rows);
+    auto ctrl = std::make_unique<Controller>("controller", net, inputs, chip, Hierarchy(chip.macro).domains());
+    std::vector<std::unique_ptr<CimMacro>> macros;
+    for (int64_t i = 0; i < chip.macros_1x1; ++i) {
+      macros.push_back(std::make_unique<CimMacro>(fmt::format("cim1x1_{}", i).c_str(), chip.macro, *readout, period));
+      ctrl->macros_1x1.bind(macros.back()->op_target);
+    }
+    for (int64_t i = 0; i < chip.macros_3x3; ++i) {
+      macros.push_back(std::make_unique<CimMacro>(fmt::format("cim3x3_{}", i).c_str(), chip.macro, *readout, period));
+      ctrl->macros_3x3.bind(macros.back()->op_target);
+    }
+    sc_core::sc_start();
+    o.run = ctrl->result();
+    o.readout_bits = readout->resolution_bits();
+    o.lossless = readout->lossless();
+    o.readout_kind = readout->kind();
+  }
+  delete context;
+  sc_core::sc_curr_simcontext = nullptr;
+  sc_core::sc_default_global_context = nullptr;
+  if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");
   const std::size_t steps = net.steps.size();
   if (o.run.layers.size() != steps) {
     throw SimulationError(fmt::format("the controller finished {} of {} steps", o.run.layers.size(), steps));
@@ -100,7 +141,8 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
 
 RunResult simulate(const RunConfig& cfg, const Workload& w) {
   const ChipParams& chip = cfg.chip;
-  for (const auto& [name, kind] : chip.force_kind) {
+  for (const auto& forced : chip.force_kind) {
+    const std::string& name = forced.first;
     if (std::none_of(w.net.layers.begin(), w.net.layers.end(), [&](const LayerSpec& L) { return L.name == name; })) {
       std::string names;
       for (const auto& L : w.net.layers) names += (names.empty() ? "" : ", ") + L.name;
@@ -108,6 +150,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w) {
                                    cfg.config_file.string(), name, w.dir.string(), names));
     }
   }
+  check_memory(w, chip);
   std::vector<std::vector<double>> inputs(std::size_t(w.samples));
   const std::size_t n_in = std::size_t(w.net.input_numel());
   for (std::size_t s = 0; s < inputs.size(); ++s)
@@ -212,6 +255,7 @@ void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w,
                         float_tensor_bytes(w.net.out().name, shape, vals));
       s0 += b;
     }
+    if (stop_requested()) throw Interrupted("interrupted while writing results; nothing was written");
     // Swap the finished folder in place of the old one.
     const fs::path old = abs.parent_path() / fmt::format(".{}.old-{}", abs.filename().string(), ::getpid());
     if (fs::exists(abs)) fs::rename(abs, old);

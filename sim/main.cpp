@@ -2,10 +2,12 @@
 #include <fmt/format.h>
 
 #include <boost/program_options.hpp>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
+#include "arch/stop.hpp"
 #include "sim/config.hpp"
 #include "sim/driver.hpp"
 #include "sim/table.hpp"
@@ -20,7 +22,14 @@ using namespace cimsim;
 
 namespace {
 
-constexpr int kOk = 0, kFailed = 1, kUsage = 2;
+constexpr int kOk = 0, kFailed = 1, kUsage = 2, kInterrupted = 130;
+
+// The first SIGINT/SIGTERM asks the run to stop cleanly (no partial results); a second one
+// ends the process at once.
+extern "C" void on_stop_signal(int sig) {
+  cimsim::stop_requested() = true;
+  std::signal(sig, SIG_DFL);
+}
 
 const char* kUsageText =
     "usage: cimsim <command> [options]\n"
@@ -76,6 +85,8 @@ int cmd_run(const std::vector<std::string>& args) {
 
 // Debian's libsystemc provides main(), which calls sc_main.
 int sc_main(int argc, char** argv) {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
     if (args.empty()) {
@@ -97,6 +108,9 @@ int sc_main(int argc, char** argv) {
   } catch (const po::error& e) {
     std::cerr << "cimsim: " << e.what() << " (see cimsim run --help)\n";
     return kUsage;
+  } catch (const Interrupted& e) {
+    std::cerr << "cimsim: " << e.what() << "\n";
+    return kInterrupted;
   } catch (const InputError& e) {
     std::cerr << "cimsim: error: " << e.what() << "\n";
     return kUsage;

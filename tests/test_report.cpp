@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "helpers.hpp"
+#include "arch/stop.hpp"
 #include "sim/driver.hpp"
 #include "workloads/errors.hpp"
 #include "workloads/tensor.hpp"
@@ -150,4 +151,26 @@ TEST_CASE("a lossy ADC shows up in the function check", "[report][readout]") {
   // Fewer bits per conversion cost less read-out energy than the lossless 9 bits.
   const RunResult full = simulate(load_config(default_config_path(), {}), w);
   CHECK(r.report.energy.get("readout") < full.report.energy.get("readout"));
+}
+
+TEST_CASE("a stop request (SIGINT) abandons the run and writes nothing", "[report][interrupt]") {
+  const DefaultRun& d = default_run();
+  const fs::path out = test::temp_dir("stop") / "run";
+  stop_requested() = true;
+  CHECK_THROWS_AS(simulate(d.cfg, d.w), Interrupted);
+  CHECK_THROWS_AS(write_results(out, d.cfg, d.w, d.r), Interrupted);
+  stop_requested() = false;
+  CHECK_FALSE(fs::exists(out));
+  std::size_t leftovers = 0;
+  for (auto& e : fs::directory_iterator(out.parent_path())) leftovers += e.path().filename().string().rfind(".run", 0) == 0;
+  CHECK(leftovers == 0);  // no partial folder either
+}
+
+TEST_CASE("the memory estimate grows with samples and layer sizes", "[report][memory]") {
+  const DefaultRun& d = default_run();
+  const uint64_t one = Controller::estimate_peak_bytes(d.w.net, 1);
+  const uint64_t many = Controller::estimate_peak_bytes(d.w.net, 1000);
+  CHECK(one > 784 * 8);           // at least the input values of one sample
+  CHECK(many > 900 * one);        // proportional to the samples
+  CHECK(many < 1100 * one);
 }

@@ -19,4 +19,10 @@ class SimulationError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The run was stopped on request (SIGINT/SIGTERM) before it finished; nothing was written.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace cimsim

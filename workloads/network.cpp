@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "workloads/errors.hpp"
@@ -68,8 +69,17 @@ int64_t input_level(const ValueInfo& v, double x) {
 
 void resolve_input(Network& net, const std::vector<double>& all, const std::string& where) {
   ValueInfo& in = net.values[std::size_t(net.input)];
+  // The input and its reshapes (a Flatten in front of a dense layer) carry the raw values.
+  std::vector<int> views = {net.input};
+  for (const Step& st : net.steps) {
+    if (st.macro) continue;
+    const DigitalStep& d = net.digital[std::size_t(st.index)];
+    if (d.op == DigitalOp::Reshape && std::find(views.begin(), views.end(), d.inputs[0]) != views.end())
+      views.push_back(d.output);
+  }
+  auto is_view = [&](int v) { return std::find(views.begin(), views.end(), v) != views.end(); };
   bool feeds_macro = false;
-  for (const auto& L : net.layers) feeds_macro |= L.input == net.input;
+  for (const auto& L : net.layers) feeds_macro |= is_view(L.input);
   if (!feeds_macro) return;  // the graph binarizes or pools the input first
   bool bin01 = true, pm1 = true, px = true, ints = true;
   double maxv = 0;
@@ -100,8 +110,15 @@ void resolve_input(Network& net, const std::vector<double>& all, const std::stri
         "point (multiples of 1/255 in [0, 1], or non-negative integers); the first layer reads them "
         "directly, so quantize or binarize them in the graph", where, in.name));
   }
+  for (int v : views) {
+    ValueInfo& vi = net.values[std::size_t(v)];
+    vi.kind = in.kind;
+    vi.code = in.code;
+    vi.bits = in.bits;
+    vi.scale = in.scale;
+  }
   for (auto& L : net.layers) {
-    if (L.input != net.input) continue;
+    if (!is_view(L.input)) continue;
     L.in_kind = in.kind;
     L.in_code = in.code;
     L.in_bits = in.kind == ValueKind::UInt ? in.bits : 1;

@@ -20,6 +20,10 @@ class Importer {
   Network run() {
     onnx::ModelProto model;
     {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(m_path, ec)) {
+        throw InputError(fmt::format("{}: not a regular file (expected an ONNX model)", m_path.string()));
+      }
       std::ifstream f(m_path, std::ios::binary);
       if (!f) throw InputError(fmt::format("{}: cannot open ONNX model", m_path.string()));
       if (!model.ParseFromIstream(&f)) {
@@ -91,6 +95,14 @@ class Importer {
                                        m_path.string(), in.name(), d));
         }
         shape.push_back(dims[d].dim_value());
+      }
+      int64_t numel = 1;
+      for (auto d : shape) {
+        numel *= d;
+        if (numel > (int64_t{1} << 28)) {
+          throw InputError(fmt::format("{}: graph input '{}' has more than 2^28 elements per sample ({}); "
+                                       "not a network cimsim can hold", m_path.string(), in.name(), shape_str(shape)));
+        }
       }
       m_net.input = add_value(in.name(), shape, ValueKind::Real);
     }
@@ -215,7 +227,13 @@ class Importer {
     s.op = DigitalOp::Reshape;
     s.inputs = {in};
     const ValueInfo& v = val(in);
-    add_step(n, s, shape, v.kind, v.code, v.bits, v.scale);
+    const int out = add_step(n, s, shape, v.kind, v.code, v.bits, v.scale);
+    if (is_input(in)) m_input_views.push_back(out);  // still the raw input, reshaped
+  }
+
+  // The network input, or a reshape of it: its encoding is decided from the samples later.
+  bool is_input(int v) const {
+    return v == m_net.input || std::find(m_input_views.begin(), m_input_views.end(), v) != m_input_views.end();
   }
 
   void visit_transpose(const onnx::NodeProto& n) {
@@ -308,7 +326,7 @@ class Importer {
   void visit_linear(const onnx::NodeProto& n) {
     const int in = value_in(n, 0);
     const ValueInfo x = val(in);
-    if (x.kind == ValueKind::Real && in != m_net.input) {
+    if (x.kind == ValueKind::Real && !is_input(in)) {
       fail(n, fmt::format("input '{}' holds real values; a macro layer needs binary or unsigned fixed-point "
                           "inputs (binarize it, or pool binary activations)", x.name));
     }
@@ -590,6 +608,7 @@ class Importer {
   Network m_net;
   std::map<std::string, Tensor> m_const;
   std::map<std::string, int> m_value;
+  std::vector<int> m_input_views;
   int m_index = 0;
 };
 

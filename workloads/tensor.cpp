@@ -114,6 +114,10 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& where) {
 }
 
 Tensor read_tensor_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw InputError(fmt::format("{}: not a regular file (expected a serialised TensorProto)", path.string()));
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(fmt::format("{}: cannot open tensor file", path.string()));
   onnx::TensorProto t;
