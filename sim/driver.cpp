@@ -225,7 +225,8 @@ RunResult simulate(const RunConfig& cfg, const Workload& w) {
   return res;
 }
 
-void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w, const RunResult& r) {
+void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w, const RunResult& r,
+                   const std::vector<std::pair<std::string, std::string>>& extra) {
   std::error_code ec;
   if (fs::exists(out) && !fs::is_directory(out)) {
     throw InputError(fmt::format("--out {}: exists and is not a folder", out.string()));
@@ -242,6 +243,7 @@ void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w,
     write_file_atomic(stage / "report.json", report_json(r.report));
     write_file_atomic(stage / "layers.csv", layers_csv(r.report));
     write_file_atomic(stage / "resolved.yaml", cfg.resolved_yaml);
+    for (const auto& [name, content] : extra) write_file_atomic(stage / name, content);
     const int64_t n = w.net.output_numel();
     const std::vector<int64_t> out_shape = w.net.output_shape();
     int64_t s0 = 0;

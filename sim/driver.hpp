@@ -31,7 +31,8 @@ RunResult simulate(const RunConfig& cfg, const Workload& w);
 
 // Writes report.json, layers.csv, resolved.yaml and outputs/test_data_set_N/output_0.pb into
 // `out`, all or nothing: the files go to a temporary folder that then replaces `out`.
+// `extra` files (name, content) are written into the same folder, in the same all-or-nothing step.
 void write_results(const std::filesystem::path& out, const RunConfig& cfg, const Workload& w,
-                   const RunResult& r);
+                   const RunResult& r, const std::vector<std::pair<std::string, std::string>>& extra = {});
 
 }  // namespace cimsim

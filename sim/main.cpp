@@ -6,10 +6,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "arch/stop.hpp"
 #include "sim/config.hpp"
 #include "sim/driver.hpp"
+#include "sim/sweep.hpp"
 #include "sim/table.hpp"
 #include "workloads/bundle.hpp"
 #include "workloads/errors.hpp"
@@ -36,6 +38,7 @@ const char* kUsageText =
     "\n"
     "commands:\n"
     "  run [CONFIG.yaml]   simulate a workload on an architecture and write a report\n"
+    "  sweep SWEEP.yaml    run every point of a sweep spec in parallel; sweep.csv, sweep.html\n"
     "\n"
     "options:\n"
     "  -h, --help          show this help (cimsim run --help for the command's options)\n"
@@ -81,6 +84,65 @@ int cmd_run(const std::vector<std::string>& args) {
   return kOk;
 }
 
+int cmd_sweep(const std::vector<std::string>& args) {
+  po::options_description opts("cimsim sweep SWEEP.yaml [options]\ncimsim sweep --merge --out DIR SHARD_DIR...\n\n"
+                               "Runs every point of a sweep spec (a base config and axes of config values or generated\n"
+                               "bit-line hierarchies) in worker processes; writes one report folder per point,\n"
+                               "sweep.csv with the Pareto front marked, and sweep.html.\n\noptions");
+  std::string out = "cimsim-sweep", shard = "0/1";
+  int jobs = int(std::max(1u, std::thread::hardware_concurrency()));
+  bool resume = false, merge = false, quiet = false;
+  opts.add_options()
+      ("help,h", "show this help")
+      ("jobs,j", po::value(&jobs), "worker processes (default: the core count)")
+      ("out", po::value(&out), "sweep folder (default: cimsim-sweep)")
+      ("resume", po::bool_switch(&resume), "keep the points already complete in --out and run the rest")
+      ("shard", po::value(&shard), "run only shard I of N (points with id % N == I), e.g. --shard 2/8")
+      ("merge", po::bool_switch(&merge), "join shard folders (given as arguments) into --out")
+      ("quiet,q", po::bool_switch(&quiet), "no progress bar, no summary");
+  po::options_description hidden;
+  std::vector<std::string> positional;
+  hidden.add_options()("input", po::value(&positional));
+  po::positional_options_description pos;
+  pos.add("input", -1);
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return kOk;
+  }
+  po::notify(vm);
+  if (merge) {
+    std::vector<std::filesystem::path> dirs(positional.begin(), positional.end());
+    merge_sweeps(dirs, out);
+    if (!quiet) std::cout << fmt::format("merged {} shard folders into {}/ (sweep.csv, sweep.html)\n", dirs.size(), out);
+    return kOk;
+  }
+  if (positional.size() != 1) throw po::error("sweep takes one SWEEP.yaml");
+  if (jobs < 1 || jobs > 1024) throw po::error("--jobs must be in [1, 1024]");
+  SweepOptions o;
+  o.jobs = jobs;
+  o.resume = resume;
+  o.quiet = quiet;
+  const auto slash = shard.find('/');
+  try {
+    o.shard = std::stoi(shard.substr(0, slash));
+    o.shards = std::stoi(shard.substr(slash + 1));
+  } catch (const std::exception&) {
+    throw po::error("--shard expects I/N, e.g. 0/4");
+  }
+  if (slash == std::string::npos || o.shards < 1 || o.shard < 0 || o.shard >= o.shards) throw po::error("--shard expects I/N with 0 <= I < N");
+  const SweepSpec spec = load_sweep(positional[0]);
+  const int failed = run_sweep(spec, out, o);
+  if (!quiet) {
+    std::cout << fmt::format("{} points{}, {} failed; results in {}/ (sweep.csv, sweep.html, points/)\n", spec.points.size(),
+                             o.shards > 1 ? fmt::format(" (shard {} of {})", o.shard, o.shards) : "", failed, out);
+  }
+  return failed ? kFailed : kOk;
+}
+
 }  // namespace
 
 // Debian's libsystemc provides main(), which calls sc_main.
@@ -103,6 +165,7 @@ int sc_main(int argc, char** argv) {
       return kOk;
     }
     if (cmd == "run") return cmd_run({args.begin() + 1, args.end()});
+    if (cmd == "sweep") return cmd_sweep({args.begin() + 1, args.end()});
     std::cerr << fmt::format("cimsim: unknown command '{}'\n\n{}", cmd, kUsageText);
     return kUsage;
   } catch (const po::error& e) {

@@ -1,0 +1,415 @@
+#include "sim/sweep.hpp"
+
+#include <fmt/format.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "arch/stop.hpp"
+#include "power/area.hpp"
+#include "power/sweep_report.hpp"
+#include "sim/config.hpp"
+#include "sim/driver.hpp"
+#include "workloads/atomic_file.hpp"
+#include "workloads/bundle.hpp"
+#include "workloads/errors.hpp"
+
+namespace cimsim {
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+std::vector<std::vector<int64_t>> hierarchy_patterns(int64_t rows, int64_t max_levels, int64_t min_segment) {
+  std::vector<std::vector<int64_t>> out;
+  std::vector<int64_t> cur;
+  // Factor sequences of exactly `levels` factors whose product is `rest`.
+  std::function<void(int64_t, int64_t)> rec = [&](int64_t rest, int64_t levels) {
+    if (levels == 1) {
+      if (rest >= min_segment) {
+        cur.push_back(rest);
+        out.push_back(cur);
+        cur.pop_back();
+      }
+      return;
+    }
+    for (int64_t f = min_segment; f <= rest; ++f) {
+      if (rest % f) continue;
+      cur.push_back(f);
+      rec(rest / f, levels - 1);
+      cur.pop_back();
+    }
+  };
+  for (int64_t k = 1; k <= max_levels; ++k) rec(rows, k);
+  return out;
+}
+
+namespace {
+
+std::string read_text(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) throw InputError(fmt::format("{}: not found or not a regular file", p.string()));
+  if (fs::file_size(p, ec) > (16u << 20)) throw InputError(fmt::format("{}: larger than 16 MiB", p.string()));
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::string flow(const YAML::Node& n) {
+  YAML::Emitter e;
+  e.SetSeqFormat(YAML::Flow);
+  e.SetMapFormat(YAML::Flow);
+  e << n;
+  return e.c_str();
+}
+
+std::string list_text(const std::vector<int64_t>& v) { return "[" + fmt::format("{}", fmt::join(v, ", ")) + "]"; }
+
+[[noreturn]] void spec_fail(const fs::path& f, const std::string& key, const std::string& why) {
+  throw InputError(fmt::format("{}: key '{}': {}", f.string(), key, why));
+}
+
+void check_keys(const fs::path& f, const YAML::Node& n, const std::string& where, const std::set<std::string>& allowed) {
+  for (const auto& kv : n) {
+    const std::string k = kv.first.as<std::string>();
+    if (!allowed.count(k)) spec_fail(f, where.empty() ? k : where + "." + k, fmt::format("unknown key (expected one of {})", fmt::join(allowed, ", ")));
+  }
+}
+
+int64_t spec_int(const fs::path& f, const YAML::Node& n, const std::string& key, int64_t def, int64_t lo, int64_t hi) {
+  if (!n[key]) return def;
+  int64_t v;
+  try {
+    v = n[key].as<int64_t>();
+  } catch (const YAML::Exception&) {
+    spec_fail(f, key, "expected an integer");
+  }
+  if (v < lo || v > hi) spec_fail(f, key, fmt::format("{} is out of range [{}, {}]", v, lo, hi));
+  return v;
+}
+
+}  // namespace
+
+SweepSpec load_sweep(const fs::path& file) {
+  SweepSpec spec;
+  spec.file = file;
+  spec.name = file.filename().string();
+  spec.text = read_text(file);
+  YAML::Node root;
+  try {
+    root = YAML::Load(spec.text);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(fmt::format("{}:{}:{}: YAML syntax error: {}", file.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  if (!root.IsMap()) throw InputError(fmt::format("{}: expected a mapping with base, set, axes, combine", file.string()));
+  check_keys(file, root, "", {"base", "set", "axes", "combine"});
+  if (!root["base"] || !root["base"].IsScalar()) spec_fail(file, "base", "missing (expected the path of a run config)");
+  spec.base = (fs::absolute(file).parent_path() / root["base"].Scalar()).lexically_normal();
+  if (root["set"]) {
+    if (!root["set"].IsMap()) spec_fail(file, "set", "expected a mapping of key.path: value");
+    for (const auto& kv : root["set"]) spec.fixed.push_back({kv.first.as<std::string>(), flow(kv.second)});
+  }
+  std::vector<std::string> fixed_sets;
+  for (const auto& a : spec.fixed) fixed_sets.push_back(a.key + "=" + a.value);
+  const RunConfig base = load_config(spec.base, {"", "", fixed_sets});  // the base must load
+
+  if (!root["axes"] || !root["axes"].IsSequence() || root["axes"].size() == 0) spec_fail(file, "axes", "expected a non-empty list of axes");
+  const std::string combine = root["combine"] ? root["combine"].Scalar() : "product";
+  if (combine != "product" && combine != "zip") spec_fail(file, "combine", fmt::format("'{}' is not one of product, zip", combine));
+
+  std::vector<std::vector<std::vector<Assignment>>> axes;  // axis -> entries -> assignments
+  for (std::size_t i = 0; i < root["axes"].size(); ++i) {
+    const YAML::Node a = root["axes"][i];
+    const std::string where = fmt::format("axes[{}]", i);
+    if (!a.IsMap()) spec_fail(file, where, "expected {key, values} or {generator, ...}");
+    std::vector<std::vector<Assignment>> entries;
+    if (a["generator"]) {
+      const std::string gen = a["generator"].Scalar();
+      if (gen != "hierarchy") spec_fail(file, where + ".generator", fmt::format("'{}' is not a generator (hierarchy)", gen));
+      check_keys(file, a, where, {"generator", "rows", "max_levels", "min_segment", "gating_levels"});
+      const int64_t rows = spec_int(file, a, "rows", base.chip.macro.rows, 1, 1 << 16);
+      const int64_t max_levels = spec_int(file, a, "max_levels", 4, 1, 16);
+      const int64_t min_segment = spec_int(file, a, "min_segment", 2, 1, 1 << 16);
+      const std::string gl = a["gating_levels"] ? a["gating_levels"].Scalar() : "all";
+      if (gl != "all" && gl != "leaf") spec_fail(file, where + ".gating_levels", fmt::format("'{}' is not one of all, leaf", gl));
+      spec.columns.push_back("arch.macro.hierarchy");
+      spec.columns.push_back("arch.macro.gating.level");
+      for (const auto& p : hierarchy_patterns(rows, max_levels, min_segment))
+        for (std::size_t lvl = 0; lvl < (gl == "all" ? p.size() : 1); ++lvl)
+          entries.push_back({{"arch.macro.hierarchy", list_text(p)}, {"arch.macro.gating.level", std::to_string(lvl)}});
+      if (entries.empty()) spec_fail(file, where, fmt::format("no pattern of {} rows has segments of at least {}", rows, min_segment));
+    } else {
+      check_keys(file, a, where, {"key", "values"});
+      if (!a["key"] || !a["key"].IsScalar()) spec_fail(file, where + ".key", "missing (expected a config key path)");
+      if (!a["values"] || !a["values"].IsSequence() || a["values"].size() == 0) spec_fail(file, where + ".values", "expected a non-empty list");
+      const std::string key = a["key"].Scalar();
+      spec.columns.push_back(key);
+      for (const auto& v : a["values"]) entries.push_back({{key, flow(v)}});
+    }
+    axes.push_back(std::move(entries));
+  }
+  std::vector<std::vector<Assignment>> combos;
+  if (combine == "zip") {
+    for (std::size_t i = 1; i < axes.size(); ++i)
+      if (axes[i].size() != axes[0].size()) spec_fail(file, "combine", fmt::format("zip needs axes of equal length ({} and {})", axes[0].size(), axes[i].size()));
+    for (std::size_t j = 0; j < axes[0].size(); ++j) {
+      std::vector<Assignment> c;
+      for (const auto& ax : axes) c.insert(c.end(), ax[j].begin(), ax[j].end());
+      combos.push_back(c);
+    }
+  } else {
+    combos.push_back({});
+    for (const auto& ax : axes) {
+      std::vector<std::vector<Assignment>> next;
+      for (const auto& c : combos)
+        for (const auto& e : ax) {
+          auto d = c;
+          d.insert(d.end(), e.begin(), e.end());
+          next.push_back(d);
+        }
+      combos = std::move(next);
+    }
+  }
+  if (combos.size() > 1000000) spec_fail(file, "axes", fmt::format("{} points is more than 1,000,000", combos.size()));
+  for (std::size_t i = 0; i < combos.size(); ++i) spec.points.push_back({int64_t(i), combos[i]});
+  return spec;
+}
+
+namespace {
+
+std::string point_name(int64_t id) { return fmt::format("{:06d}", id); }
+
+json manifest_of(const SweepSpec& spec) {
+  json m;
+  m["schema"] = "cimsim.sweep/1";
+  m["name"] = spec.file.filename().string();
+  m["spec"] = spec.text;
+  m["base"] = spec.base.string();
+  m["columns"] = spec.columns;
+  json pts = json::array();
+  for (const auto& p : spec.points) {
+    json a = json::object();
+    for (const auto& s : p.sets) a[s.key] = s.value;
+    pts.push_back({{"id", p.id}, {"sets", a}});
+  }
+  m["points"] = pts;
+  return m;
+}
+
+bool complete(const fs::path& points, int64_t id) {
+  return fs::exists(points / point_name(id) / "point.json") || fs::exists(points / (point_name(id) + ".error"));
+}
+
+// One point, in a worker process.
+int run_point(const SweepSpec& spec, const SweepPoint& p, const fs::path& points, const RunConfig& base_cfg,
+              const Workload& base_w) {
+  const fs::path dir = points / point_name(p.id);
+  try {
+    std::vector<std::string> sets;
+    for (const auto& a : spec.fixed) sets.push_back(a.key + "=" + a.value);
+    for (const auto& a : p.sets) sets.push_back(a.key + "=" + a.value);
+    const RunConfig cfg = load_config(spec.base, {"", "", sets});
+    std::optional<Workload> own;
+    if (cfg.workload_dir != base_cfg.workload_dir || cfg.samples != base_cfg.samples) own = load_workload(cfg.workload_dir, cfg.samples);
+    const Workload& w = own ? *own : base_w;
+    const RunResult r = simulate(cfg, w);
+    const HierarchyArea area = hierarchy_area(cfg.tech, cfg.chip.macro);
+    json pj;
+    pj["id"] = p.id;
+    json a = json::object();
+    for (const auto& s : p.sets) a[s.key] = s.value;
+    pj["sets"] = a;
+    pj["cycles"] = r.report.cycles;
+    pj["time_ns"] = r.report.time_ns;
+    pj["energy_pj"] = r.report.energy_pj;
+    pj["tops_per_w"] = r.report.tops_per_w;
+    pj["gated_fraction_ops"] = r.report.gated_fraction_ops;
+    pj["gated_fraction_time"] = r.report.gated_fraction_time;
+    pj["outputs_match_reference"] = r.report.function.outputs_match_reference;
+    pj["area_um2"] = area.total_um2();
+    pj["area"] = {{"precharge_um2", area.precharge_um2}, {"switches_um2", area.switches_um2},
+                  {"gating_um2", area.gating_um2}, {"wires_um2", area.wires_um2}, {"segments", area.segments},
+                  {"switches", area.switches}, {"domains", area.domains}};
+    write_results(dir, cfg, w, r, {{"point.json", pj.dump(2) + "\n"}});
+    return 0;
+  } catch (const Interrupted&) {
+    return 3;
+  } catch (const std::exception& e) {
+    if (stop_requested()) return 3;
+    write_file_atomic(points / (point_name(p.id) + ".error"), std::string(e.what()) + "\n");
+    return 1;
+  }
+}
+
+std::vector<SweepRow> collect(const SweepSpec& spec, const fs::path& out, int shard, int shards) {
+  std::vector<SweepRow> rows;
+  const fs::path points = out / "points";
+  for (const auto& p : spec.points) {
+    if (p.id % shards != shard) continue;
+    SweepRow r;
+    r.id = p.id;
+    for (const auto& s : p.sets) r.values.push_back(s.value);
+    r.report = "points/" + point_name(p.id);
+    const fs::path pj = points / point_name(p.id) / "point.json";
+    const fs::path err = points / (point_name(p.id) + ".error");
+    if (fs::exists(pj)) {
+      const json j = json::parse(read_text(pj));
+      r.status = "ok";
+      r.cycles = j["cycles"].get<uint64_t>();
+      r.time_ns = j["time_ns"].get<double>();
+      r.energy_pj = j["energy_pj"].get<double>();
+      r.tops_per_w = j["tops_per_w"].get<double>();
+      r.gated_fraction_ops = j["gated_fraction_ops"].get<double>();
+      r.gated_fraction_time = j["gated_fraction_time"].get<double>();
+      r.area_um2 = j["area_um2"].get<double>();
+      r.outputs_match = j["outputs_match_reference"].get<bool>();
+    } else if (fs::exists(err)) {
+      r.status = "failed";
+      r.error = read_text(err);
+      while (!r.error.empty() && r.error.back() == '\n') r.error.pop_back();
+      r.report.clear();
+    } else {
+      r.status = "missing";
+      r.report.clear();
+    }
+    rows.push_back(std::move(r));
+  }
+  mark_pareto(rows);
+  return rows;
+}
+
+void write_outputs(const SweepSpec& spec, const fs::path& out, int shard, int shards) {
+  const auto rows = collect(spec, out, shard, shards);
+  write_file_atomic(out / "sweep.csv", sweep_csv(spec.columns, rows));
+  write_file_atomic(out / "sweep.html", sweep_html(spec.name, spec.columns, rows));
+}
+
+void progress(std::size_t done, std::size_t total, int failed, std::chrono::steady_clock::time_point t0) {
+  const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double left = done ? el / double(done) * double(total - done) : 0;
+  const int width = 30, fill = total ? int(double(width) * double(done) / double(total)) : width;
+  fmt::print(stderr, "\r[{}{}] {}/{} points, {} failed, {:.0f} s left  ", std::string(std::size_t(fill), '#'),
+             std::string(std::size_t(width - fill), '.'), done, total, failed, left);
+}
+
+}  // namespace
+
+int run_sweep(const SweepSpec& spec, const fs::path& out, const SweepOptions& o) {
+  const fs::path points = out / "points";
+  fs::create_directories(points);
+  const std::string manifest = manifest_of(spec).dump(2) + "\n";
+  const fs::path mf = out / "sweep.json";
+  if (fs::exists(mf)) {
+    const json old = json::parse(read_text(mf));
+    if (old.value("spec", "") != spec.text || old.value("base", "") != spec.base.string()) {
+      throw InputError(fmt::format("--out {}: holds a sweep of another spec; use another folder", out.string()));
+    }
+    if (!o.resume) {
+      bool any = false;
+      for (const auto& p : spec.points) any |= complete(points, p.id);
+      if (any) throw InputError(fmt::format("--out {}: holds points of this sweep already; add --resume to continue it", out.string()));
+    }
+  }
+  write_file_atomic(mf, manifest);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(points))  // stale folders of killed workers
+    if (e.path().filename().string()[0] == '.') fs::remove_all(e.path(), ec);
+
+  std::vector<const SweepPoint*> todo;
+  for (const auto& p : spec.points)
+    if (p.id % o.shards == o.shard && !(o.resume && complete(points, p.id))) todo.push_back(&p);
+  for (const auto* p : todo) {  // a rerun point starts clean
+    fs::remove_all(points / point_name(p->id), ec);
+    fs::remove(points / (point_name(p->id) + ".error"), ec);
+  }
+
+  std::vector<std::string> fixed_sets;
+  for (const auto& a : spec.fixed) fixed_sets.push_back(a.key + "=" + a.value);
+  const RunConfig base_cfg = load_config(spec.base, {"", "", fixed_sets});
+  const Workload base_w = load_workload(base_cfg.workload_dir, base_cfg.samples);  // shared by the workers
+
+  const bool tty = !o.quiet && ::isatty(2);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::map<pid_t, int64_t> running;
+  std::size_t next = 0, done = 0;
+  int failed = 0;
+  auto reap = [&] {
+    int st = 0;
+    const pid_t pid = ::waitpid(-1, &st, 0);
+    if (pid <= 0) return;
+    running.erase(pid);
+    ++done;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) == 1) ++failed;
+    if (tty) progress(done, todo.size(), failed, t0);
+  };
+  while (next < todo.size() && !stop_requested()) {
+    while (int(running.size()) >= o.jobs) reap();
+    if (stop_requested()) break;
+    const SweepPoint& p = *todo[next++];
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) throw SimulationError("cannot start a worker process (fork failed)");
+    if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed sweep takes its workers along
+      ::_exit(run_point(spec, p, points, base_cfg, base_w));
+    }
+    running[pid] = p.id;
+  }
+  if (stop_requested())
+    for (const auto& [pid, id] : running) ::kill(pid, SIGINT);
+  while (!running.empty()) reap();
+  if (tty) fmt::print(stderr, "\n");
+  write_outputs(spec, out, o.shard, o.shards);
+  if (stop_requested()) throw Interrupted(fmt::format("sweep interrupted; {} points are complete in {}; continue with --resume", done, out.string()));
+  return failed;
+}
+
+void merge_sweeps(const std::vector<fs::path>& shards, const fs::path& out) {
+  if (shards.empty()) throw InputError("--merge needs the shard folders to join");
+  std::optional<json> first;
+  for (const auto& d : shards) {
+    const fs::path mf = d / "sweep.json";
+    if (!fs::exists(mf)) throw InputError(fmt::format("{}: not a sweep folder (no sweep.json)", d.string()));
+    const json m = json::parse(read_text(mf));
+    if (first && (m["spec"] != (*first)["spec"] || m["base"] != (*first)["base"])) {
+      throw InputError(fmt::format("{}: is a shard of another sweep than {}", d.string(), shards.front().string()));
+    }
+    if (!first) first = m;
+  }
+  fs::create_directories(out / "points");
+  for (const auto& d : shards) {
+    if (!fs::exists(d / "points")) continue;
+    for (const auto& e : fs::directory_iterator(d / "points")) {
+      const std::string name = e.path().filename().string();
+      if (name[0] == '.') continue;
+      const fs::path to = out / "points" / name;
+      if (fs::exists(to)) continue;  // the same point from two shards: identical by determinism
+      fs::copy(e.path(), to, fs::copy_options::recursive);
+    }
+  }
+  SweepSpec spec;
+  spec.text = (*first)["spec"].get<std::string>();
+  spec.base = (*first)["base"].get<std::string>();
+  spec.file = shards.front() / "sweep.json";
+  spec.name = (*first)["name"].get<std::string>();
+  spec.columns = (*first)["columns"].get<std::vector<std::string>>();
+  for (const auto& p : (*first)["points"]) {
+    SweepPoint sp;
+    sp.id = p["id"].get<int64_t>();
+    for (auto it = p["sets"].begin(); it != p["sets"].end(); ++it) sp.sets.push_back({it.key(), it.value().get<std::string>()});
+    spec.points.push_back(sp);
+  }
+  write_file_atomic(out / "sweep.json", (*first).dump(2) + "\n");
+  write_outputs(spec, out, 0, 1);
+}
+
+}  // namespace cimsim
