@@ -44,39 +44,114 @@ std::string html_escape(const std::string& s) {
   return o;
 }
 
-// A scatter plot of y against x (log axes), Pareto points drawn on top and labelled.
+// A readable number: thousands separated, no exponent for the ranges reports show.
+std::string readable(double v) {
+  const double a = std::fabs(v);
+  if (a >= 1000) {
+    std::string d = fmt::format("{:.0f}", std::fabs(v)), o;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      if (i && (d.size() - i) % 3 == 0) o += ',';
+      o += d[i];
+    }
+    return (v < 0 ? "-" : "") + o;
+  }
+  if (a >= 100) return fmt::format("{:.0f}", v);
+  return fmt::format("{:.3g}", v);
+}
+
+// Axis: linear with ticks at 1/2/5 x 10^k steps, or logarithmic (decades and 2, 5 between)
+// when the values span more than a factor of 20.
+struct Axis {
+  bool log = false;
+  double lo = 0, hi = 1;
+  std::vector<double> ticks;
+  double frac(double v) const {
+    return log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
+  }
+};
+
+Axis make_axis(double mn, double mx) {
+  Axis a;
+  a.log = mn > 0 && mx / mn > 20;
+  if (a.log) {
+    a.lo = std::pow(10, std::floor(std::log10(mn)));
+    a.hi = std::pow(10, std::ceil(std::log10(mx)));
+    for (double d = a.lo; d <= a.hi * 1.001; d *= 10)
+      for (double m : {1.0, 2.0, 5.0})
+        if (d * m >= a.lo && d * m <= a.hi * 1.001) a.ticks.push_back(d * m);
+    return a;
+  }
+  if (mx <= mn) { mx = mn + 1; mn = mn - 1; }
+  const double raw = (mx - mn) / 5, mag = std::pow(10, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (raw <= m * mag) { step = m * mag; break; }
+  a.lo = std::floor(mn / step) * step;
+  a.hi = std::ceil(mx / step) * step;
+  for (double t = a.lo; t <= a.hi + step / 2; t += step) a.ticks.push_back(t);
+  return a;
+}
+
+const char* kPalette[] = {"#4878a8", "#e0a030", "#58a058", "#a058a0", "#60a0c0", "#a08050"};
+
+// A scatter plot of y against x; dots coloured by `series` (the last axis' values, when it has
+// at most 6), Pareto points in red on top, with their settings on hover.
 std::string scatter(const std::vector<SweepRow>& rows, const std::vector<std::string>& columns, double (*fx)(const SweepRow&),
                     double (*fy)(const SweepRow&), const std::string& xlabel, const std::string& ylabel) {
-  const double W = 560, H = 380, L = 80, R = 20, T = 20, B = 50;
+  const double W = 580, H = 400, L = 80, R = 40, T = 20, B = 70;
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  std::vector<std::string> series;
   for (const auto& r : rows) {
     if (r.status != "ok") continue;
     x0 = std::min(x0, fx(r)); x1 = std::max(x1, fx(r));
     y0 = std::min(y0, fy(r)); y1 = std::max(y1, fy(r));
+    if (!r.values.empty() && std::find(series.begin(), series.end(), r.values.back()) == series.end()) series.push_back(r.values.back());
   }
+  const bool by_series = series.size() >= 2 && series.size() <= 6;
   std::string s = fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' viewBox='0 0 {} {}'>", W, H, W, H);
-  if (!(x0 <= x1) || x0 <= 0 || y0 <= 0) return s + "<text x='20' y='40'>no completed points</text></svg>";
-  const double lx0 = std::log10(x0) - 0.02, lx1 = std::log10(x1) + 0.02, ly0 = std::log10(y0) - 0.02, ly1 = std::log10(y1) + 0.02;
-  auto px = [&](double v) { return L + (std::log10(v) - lx0) / (lx1 - lx0) * (W - L - R); };
-  auto py = [&](double v) { return H - B - (std::log10(v) - ly0) / (ly1 - ly0) * (H - T - B); };
+  if (!(x0 <= x1)) return s + "<text x='20' y='40'>no completed points</text></svg>";
+  const Axis ax = make_axis(x0, x1), ay = make_axis(y0, y1);
+  auto px = [&](double v) { return L + ax.frac(v) * (W - L - R); };
+  auto py = [&](double v) { return H - B - ay.frac(v) * (H - T - B); };
   s += fmt::format("<rect x='{}' y='{}' width='{}' height='{}' fill='none' stroke='#888'/>", L, T, W - L - R, H - T - B);
-  for (int i = 0; i <= 4; ++i) {  // ticks at even fractions of the log range
-    const double xv = std::pow(10, lx0 + (lx1 - lx0) * i / 4), yv = std::pow(10, ly0 + (ly1 - ly0) * i / 4);
-    s += fmt::format("<text x='{:.1f}' y='{}' font-size='11' text-anchor='middle'>{:.3g}</text>", px(xv), H - B + 16, xv);
-    s += fmt::format("<text x='{}' y='{:.1f}' font-size='11' text-anchor='end'>{:.3g}</text>", L - 6, py(yv) + 4, yv);
+  for (double t : ax.ticks) {
+    s += fmt::format("<line x1='{0:.1f}' x2='{0:.1f}' y1='{1}' y2='{2}' stroke='#eee'/>", px(t), T, H - B);
+    s += fmt::format("<text x='{:.1f}' y='{}' font-size='11' text-anchor='middle'>{}</text>", px(t), H - B + 16, readable(t));
   }
-  s += fmt::format("<text x='{}' y='{}' font-size='13' text-anchor='middle'>{}</text>", (L + W - R) / 2, H - 10, html_escape(xlabel));
-  s += fmt::format("<text x='16' y='{}' font-size='13' text-anchor='middle' transform='rotate(-90 16 {})'>{}</text>",
-                   (T + H - B) / 2, (T + H - B) / 2, html_escape(ylabel));
+  for (double t : ay.ticks) {
+    s += fmt::format("<line x1='{0}' x2='{1}' y1='{2:.1f}' y2='{2:.1f}' stroke='#eee'/>", L, W - R, py(t));
+    s += fmt::format("<text x='{}' y='{:.1f}' font-size='11' text-anchor='end'>{}</text>", L - 6, py(t) + 4, readable(t));
+  }
+  s += fmt::format("<text x='{}' y='{}' font-size='13' text-anchor='middle'>{}{}</text>", (L + W - R) / 2, H - B + 36,
+                   html_escape(xlabel), ax.log ? " (log scale)" : "");
+  s += fmt::format("<text x='16' y='{0}' font-size='13' text-anchor='middle' transform='rotate(-90 16 {0})'>{1}{2}</text>",
+                   (T + H - B) / 2, html_escape(ylabel), ay.log ? " (log scale)" : "");
+  auto colour = [&](const SweepRow& r) -> std::string {
+    if (!by_series) return "#8fa3b3";
+    return kPalette[std::find(series.begin(), series.end(), r.values.back()) - series.begin()];
+  };
   for (const auto& r : rows)
     if (r.status == "ok" && !r.pareto)
-      s += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='3' fill='#9ab' opacity='0.7'/>", px(fx(r)), py(fy(r)));
+      s += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='3' fill='{}' opacity='0.75'/>", px(fx(r)), py(fy(r)), colour(r));
   for (const auto& r : rows) {
     if (r.status != "ok" || !r.pareto) continue;
     std::string label;
-    for (std::size_t i = 0; i < columns.size() && i < r.values.size(); ++i) label += (i ? " " : "") + r.values[i];
-    s += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='5' fill='#d33'><title>point {}: {}</title></circle>", px(fx(r)), py(fy(r)),
-                     r.id, html_escape(label));
+    for (std::size_t i = 0; i < columns.size() && i < r.values.size(); ++i) label += (i ? ", " : "") + columns[i] + " " + r.values[i];
+    s += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='5' fill='#d33' stroke='#600'><title>point {}: {}</title></circle>",
+                     px(fx(r)), py(fy(r)), r.id, html_escape(label));
+  }
+  // Legend under the plot.
+  double lx = L;
+  const double ly = H - 14;
+  s += fmt::format("<circle cx='{}' cy='{}' r='5' fill='#d33' stroke='#600'/><text x='{}' y='{}' font-size='12'>Pareto front</text>",
+                   lx + 5, ly - 4, lx + 14, ly);
+  lx += 110;
+  if (by_series) {
+    for (std::size_t i = 0; i < series.size(); ++i) {
+      s += fmt::format("<circle cx='{}' cy='{}' r='4' fill='{}'/><text x='{}' y='{}' font-size='12'>{} {}</text>", lx + 5, ly - 4,
+                       kPalette[i], lx + 14, ly, html_escape(columns.empty() ? "" : columns.back()), html_escape(series[i]));
+      lx += 40 + 7.0 * double(columns.back().size() + series[i].size());
+    }
   }
   return s + "</svg>";
 }
@@ -120,9 +195,9 @@ std::string sweep_html(const std::string& title, const std::vector<std::string>&
   h += fmt::format("<h1>Sweep {}</h1><p>{} points: {} complete, {} failed, {} on the Pareto front over energy, cycles and "
                    "hierarchy area (red).</p>", html_escape(title), rows.size(), ok, failed, front);
   h += "<div class='plots'><figure>" + scatter(rows, columns, cycles, energy_nj, "cycles", "energy (nJ)") +
-       "<figcaption>Energy against cycles, log scales. Each dot is a point; red dots are Pareto-optimal in energy, cycles "
-       "and area together, so a red dot may sit above another dot that needs more area. Hover a red dot for its "
-       "settings.</figcaption></figure><figure>" +
+       "<figcaption>Energy against cycles. Each dot is a point; red dots are Pareto-optimal in energy, cycles and area "
+       "together, so a red dot may sit above another dot that needs more area. Hover a red dot for its settings."
+       "</figcaption></figure><figure>" +
        scatter(rows, columns, area, energy_nj, "hierarchy area (um^2)", "energy (nJ)") +
        "<figcaption>Energy against the estimated area of the bit-line hierarchy and gating (drivers, switches, control "
        "lines, extra wire tracks).</figcaption></figure></div>";
@@ -133,8 +208,8 @@ std::string sweep_html(const std::string& title, const std::vector<std::string>&
     if (!r.pareto) continue;
     h += fmt::format("<tr><td>{}</td>", r.id);
     for (const auto& v : r.values) h += "<td>" + html_escape(v) + "</td>";
-    h += fmt::format("<td>{}</td><td>{:.4g}</td><td>{:.4g}</td><td>{:.1f}%</td><td>{:.4g}</td></tr>", r.cycles, r.energy_pj * 1e-3,
-                     r.area_um2, 100 * r.gated_fraction_ops, r.tops_per_w);
+    h += fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{:.1f}%</td><td>{:.3g}</td></tr>", readable(double(r.cycles)),
+                     readable(r.energy_pj * 1e-3), readable(r.area_um2), 100 * r.gated_fraction_ops, r.tops_per_w);
   }
   h += "</table>";
   if (failed) {
