@@ -1,5 +1,7 @@
 #include "arch/cim_macro.hpp"
 
+#include <fmt/format.h>
+
 #include "workloads/bits.hpp"
 
 namespace cimsim {
@@ -18,6 +20,7 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, const IRe
       m_group_discarded(std::size_t(m_h.col_groups()), 1),
       m_col_needed(std::size_t(p.cols), 0),
       m_domains(std::size_t(m_h.domains())),
+      m_domain_skips(std::size_t(m_h.domains()), 0),
       m_count(std::size_t(m_h.levels())),
       m_row_any(std::size_t(m_h.row_domains())),
       m_active(std::size_t(m_h.domains())),
@@ -36,8 +39,63 @@ void CimMacro::set_domain(std::size_t d, PowerDomain::State s, uint64_t now, boo
   if (s == PowerDomain::State::On) {
     ++m_count[Act::WakeEvent];
     woke = true;
+    trace(now, int(d), 2);
+    trace(now + uint64_t(m_p.cycles.wakeup), int(d), 0);
   } else {
     ++m_count[Act::GateEvent];
+    trace(now, int(d), 1);
+  }
+}
+
+void CimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to) {
+  m_tracing = true;
+  m_trace_from = from;
+  m_trace_to = to;
+  // Signals made after elaboration of the module are top-level objects: prefix the macro's name.
+  const std::string prefix = basename();
+  m_phase_sig = std::make_unique<sc_core::sc_signal<int>>((prefix + "_phase").c_str(), 0);
+  sc_core::sc_trace(tf, *m_phase_sig, std::string(name()) + ".phase");
+  const int64_t G = m_h.col_groups();
+  for (std::size_t d = 0; d < m_domains.size(); ++d) {
+    const std::string n = fmt::format("domain_r{:03d}_g{:03d}", int64_t(d) / G, int64_t(d) % G);
+    m_domain_sig.push_back(std::make_unique<sc_core::sc_signal<int>>((prefix + "_" + n).c_str(), 0));
+    sc_core::sc_trace(tf, *m_domain_sig.back(), std::string(name()) + "." + n);
+  }
+  sc_core::sc_spawn([this] { tracer(); });
+}
+
+void CimMacro::trace(uint64_t cycle, int signal, int value) {
+  if (!m_tracing || cycle < m_trace_from || cycle > m_trace_to) return;
+  m_trace_queue.push({cycle, m_trace_seq++, signal, value});
+  m_trace_ev.notify(sc_core::SC_ZERO_TIME);
+}
+
+void CimMacro::trace_phases(uint64_t start, std::initializer_list<std::pair<Phase, uint64_t>> phases) {
+  if (!m_tracing) return;
+  for (const auto& [phase, cycles] : phases) {
+    if (cycles == 0) continue;
+    trace(start, -1, phase);
+    start += cycles;
+  }
+  trace(start, -1, Idle);
+}
+
+// Writes the queued changes at their cycles; before the window all signals read 0, at its start
+// every domain's state is written once.
+void CimMacro::tracer() {
+  if (m_trace_from > 0) wait(m_period * double(m_trace_from));
+  for (std::size_t d = 0; d < m_domains.size(); ++d)
+    m_domain_sig[d]->write(m_domains[d].state() == PowerDomain::State::Gated ? 1 : 0);
+  for (;;) {
+    while (m_trace_queue.empty()) wait(m_trace_ev);
+    const TraceEvent e = m_trace_queue.top();
+    const uint64_t now = now_cycles();
+    if (e.cycle > now) {
+      wait(m_period * double(e.cycle - now));
+      continue;  // an earlier change may have been queued meanwhile
+    }
+    m_trace_queue.pop();
+    (e.signal < 0 ? *m_phase_sig : *m_domain_sig[std::size_t(e.signal)]).write(e.value);
   }
 }
 
@@ -82,6 +140,7 @@ uint64_t CimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_
   m_count[Act::CellWrite] += uint64_t(m_p.rows * m_p.cols);
   const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;
   const uint64_t write = uint64_t(m_p.rows * m_p.cycles.write_row);
+  trace_phases(now, {{Wakeup, wake}, {Write, write}});
   m_count[Stat::StallWakeup] += wake;
   m_count[Stat::StallWeightWrite] += write;
   m_count[Stat::Cycles] += wake + write;
@@ -112,6 +171,7 @@ uint64_t CimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_o
       ++m_count[Stat::DomainEvals];
       if (!active) {
         ++m_count[Stat::DomainSkips];
+        ++m_domain_skips[d];
         set_domain(d, PowerDomain::State::Gated, now, woke);
         continue;
       }
@@ -159,6 +219,12 @@ uint64_t CimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_o
   const uint64_t cycles = wake + uint64_t(m_p.cycles.precharge + m_p.cycles.evaluate +
                                           m_p.cycles.merge_per_level * (L - 1) + m_p.cycles.writeout) +
                           m_readout.cycles();
+  trace_phases(now, {{Wakeup, wake},
+                     {Precharge, uint64_t(m_p.cycles.precharge)},
+                     {Evaluate, uint64_t(m_p.cycles.evaluate)},
+                     {Merge, uint64_t(m_p.cycles.merge_per_level * (L - 1))},
+                     {Readout, m_readout.cycles()},
+                     {Writeout, uint64_t(m_p.cycles.writeout)}});
   m_count[Stat::StallWakeup] += wake;
   m_count[Stat::StallReadout] += m_readout.share_stall();
   m_count[Stat::Cycles] += cycles;

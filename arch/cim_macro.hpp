@@ -3,6 +3,8 @@
 // hierarchical bit line per column, power-gating domains switched per operation.
 #pragma once
 #include <systemc>
+#include <memory>
+#include <queue>
 #include <vector>
 
 #include "arch/counters.hpp"
@@ -25,6 +27,10 @@ class MacroIf : public virtual sc_core::sc_interface {
   virtual uint64_t operate(const uint64_t* input, std::vector<int64_t>& column_out) = 0;
   // Counters so far, with each domain's residency brought up to now.
   virtual const MacroCounters& stats() = 0;
+  // Operations in which each domain (row node x column group, row-major) was gated so far.
+  virtual const std::vector<uint64_t>& domain_skips() const = 0;
+  virtual int64_t domain_rows() const = 0;  // row nodes at the gating level
+  virtual int64_t domain_cols() const = 0;  // column groups
 };
 
 class CimMacro : public sc_core::sc_module, public MacroIf {
@@ -39,11 +45,36 @@ class CimMacro : public sc_core::sc_module, public MacroIf {
   uint64_t operate(const uint64_t* input, std::vector<int64_t>& column_out) override;
 
   const MacroCounters& stats() override;
+  const std::vector<uint64_t>& domain_skips() const override { return m_domain_skips; }
+  int64_t domain_rows() const override { return m_h.row_domains(); }
+  int64_t domain_cols() const override { return m_h.col_groups(); }
   const MacroCounters& counters() const { return m_count; }
   const Hierarchy& hierarchy() const { return m_h; }
   const std::vector<PowerDomain>& domains() const { return m_domains; }
 
+  // Waveforms, through SystemC tracing: `phase` (0 idle, 1 precharge, 2 evaluate, 3 merge,
+  // 4 read-out, 5 write-out, 6 weight write, 7 wake-up) and one signal per domain (0 on, 1 gated,
+  // 2 waking), written at the cycles they change within [from, to]. Call before simulating.
+  void enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to);
+  enum Phase { Idle = 0, Precharge, Evaluate, Merge, Readout, Writeout, Write, Wakeup };
+
  private:
+  struct TraceEvent {
+    uint64_t cycle, seq;
+    int signal;  // -1: phase; otherwise a domain
+    int value;
+    bool operator>(const TraceEvent& o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
+  };
+  void trace(uint64_t cycle, int signal, int value);
+  void trace_phases(uint64_t start, std::initializer_list<std::pair<Phase, uint64_t>> phases);
+  void tracer();
+  bool m_tracing = false;
+  uint64_t m_trace_from = 0, m_trace_to = 0, m_trace_seq = 0;
+  std::unique_ptr<sc_core::sc_signal<int>> m_phase_sig;
+  std::vector<std::unique_ptr<sc_core::sc_signal<int>>> m_domain_sig;
+  std::priority_queue<TraceEvent, std::vector<TraceEvent>, std::greater<TraceEvent>> m_trace_queue;
+  sc_core::sc_event m_trace_ev;
+
   uint64_t now_cycles() const;
   void set_domain(std::size_t d, PowerDomain::State s, uint64_t now, bool& woke);
 
@@ -57,6 +88,7 @@ class CimMacro : public sc_core::sc_module, public MacroIf {
   std::vector<uint8_t> m_group_discarded;
   std::vector<uint8_t> m_col_needed;
   std::vector<PowerDomain> m_domains;
+  std::vector<uint64_t> m_domain_skips;
   bool m_in_use = false;     // written at least once
   uint64_t m_idle_gated = 0; // gated domain-cycles before the first write
   MacroCounters m_count;

@@ -35,7 +35,7 @@ int64_t max_level(const LayerSpec& L) { return L.in_kind == ValueKind::UInt ? (i
 
 Controller::Controller(sc_core::sc_module_name name, const Network& net,
                        const std::vector<std::vector<double>>& inputs, const ChipParams& chip,
-                       int64_t domains_per_macro)
+                       int64_t domains_per_macro, Progress* progress)
     : sc_core::sc_module(name),
       macros_1x1("macros_1x1"),
       macros_3x3("macros_3x3"),
@@ -44,7 +44,8 @@ Controller::Controller(sc_core::sc_module_name name, const Network& net,
       m_samples(inputs.size()),
       m_chip(chip),
       m_period(double(chip.period_ps()), sc_core::SC_PS),
-      m_periph(chip.macro.hierarchy.size()) {
+      m_periph(chip.macro.hierarchy.size()),
+      m_progress(progress) {
   m_values[std::size_t(net.input)] = inputs;
   m_run.domains = domains_per_macro;
   SC_THREAD(sequence);
@@ -121,6 +122,10 @@ void Controller::sequence() {
     else run_digital_step(m_net.digital[std::size_t(st.index)]);
     for (std::size_t v = 0; v < m_values.size(); ++v)
       if (last_use[v] == int(i) && int(v) != m_net.output) std::vector<std::vector<double>>().swap(m_values[v]);
+    if (m_progress) {
+      m_progress->step_ppm = 0;
+      m_progress->steps_done = uint32_t(i + 1);
+    }
   }
   m_run.outputs.clear();
   for (const auto& o : m_values[std::size_t(m_net.output)]) m_run.outputs.insert(m_run.outputs.end(), o.begin(), o.end());
@@ -195,6 +200,9 @@ void Controller::run_layer(const LayerSpec& L) {
   const uint64_t t0 = now_cycles();
   const MacroCounters c0 = snapshot();
   const MacroKind kind = kind_of(L);
+  // Per-domain gating of the layer's macros: counts at the start, to subtract at the end.
+  std::vector<std::vector<uint64_t>> skips0;
+  for (int i = 0; i < macro_count(kind); ++i) skips0.push_back(macro_at(kind, i).domain_skips());
   const LayerMapping map = map_layer(L, {m_chip.macro.rows, m_chip.macro.cols, m_chip.macro.domain_rows()}, kind);
   const ValueInfo& in = m_net.values[std::size_t(L.input)];
   LayerWork w{L, in, map, kind, {}, {}, {}, 0, -1, 0};
@@ -241,6 +249,8 @@ void Controller::run_layer(const LayerSpec& L) {
   chunk = std::min<std::size_t>(chunk, std::max<uint64_t>(1, uint64_t(m_chip.output_buffer.kib) * 8192 / std::max<uint64_t>(1, out_bits)));
 
   const int M = macro_count(kind);
+  m_units_done = 0;
+  m_units_total = std::max<uint64_t>(1, uint64_t(map.tiles.size()) * S);
   for (std::size_t s0 = 0; s0 < S; s0 += chunk) {
     const std::size_t s1 = std::min(S, s0 + chunk);
     // Weight-stationary: tiles spread over the macros. Input-stationary: row blocks (the tiles
@@ -288,6 +298,13 @@ void Controller::run_layer(const LayerSpec& L) {
   r.weight_writes = w.weight_writes;
   r.cycles = now_cycles() - t0;
   r.counters = snapshot().minus(c0);
+  r.gating_rows = macro_at(kind, 0).domain_rows();
+  r.gating_cols = macro_at(kind, 0).domain_cols();
+  r.domain_skips.assign(skips0[0].size(), 0);
+  for (int i = 0; i < macro_count(kind); ++i) {
+    const auto& now = macro_at(kind, i).domain_skips();
+    for (std::size_t d = 0; d < now.size(); ++d) r.domain_skips[d] += now[d] - skips0[std::size_t(i)][d];
+  }
   m_run.layers.push_back(std::move(r));
 }
 
@@ -341,6 +358,7 @@ void Controller::run_tiles(LayerWork& w, int m, const std::vector<std::size_t>& 
 
     for (std::size_t s = s0; s < s1; ++s) {
       if (stop_requested()) return;
+      if (m_progress) m_progress->step_ppm = uint32_t(std::min<uint64_t>(999999, ++m_units_done * 1000000 / m_units_total));
       for (int64_t oy = 0; oy < L.out_h; ++oy) {
         for (int64_t ox = 0; ox < L.out_w; ++ox) {
           const int64_t pix = oy * L.out_w + ox;

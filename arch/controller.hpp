@@ -6,6 +6,7 @@
 // weight slices, partial sums, epilogue) and the buffers are modelled here.
 #pragma once
 #include <systemc>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,16 @@ struct LayerRun {
   uint64_t cycles = 0;     // elapsed
   uint64_t weight_writes = 0;  // tile weight writes during the layer
   MacroCounters counters;  // all macros' and the periphery's actions during the step
+  // Operations each domain was gated during the layer, summed over the layer's macros
+  // (row-major: gating_rows x gating_cols); empty for digital steps.
+  std::vector<uint64_t> domain_skips;
+  int64_t gating_rows = 0, gating_cols = 0;
+};
+
+// How far a run is, for a progress display on another thread: steps done, and the current
+// step's share done in parts per million.
+struct Progress {
+  std::atomic<uint32_t> steps_done{0}, step_ppm{0};
 };
 
 struct ChipRun {
@@ -44,7 +55,7 @@ class Controller : public sc_core::sc_module {
 
   SC_HAS_PROCESS(Controller);
   Controller(sc_core::sc_module_name name, const Network& net, const std::vector<std::vector<double>>& inputs,
-             const ChipParams& chip, int64_t domains_per_macro);
+             const ChipParams& chip, int64_t domains_per_macro, Progress* progress = nullptr);
 
   const ChipRun& result() const { return m_run; }
 
@@ -77,6 +88,8 @@ class Controller : public sc_core::sc_module {
   const ChipParams& m_chip;
   sc_core::sc_time m_period;
   MacroCounters m_periph;  // digital periphery and buffer actions
+  Progress* m_progress;
+  uint64_t m_units_done = 0, m_units_total = 1;  // (tile, sample) pairs of the current layer
   std::vector<std::vector<int>> m_resident;  // per kind: tile slot -> macro (when resident)
   std::vector<uint8_t> m_written;            // resident slots already written
   std::vector<int> m_slot_base;              // per layer: first resident slot

@@ -77,7 +77,12 @@ std::string report_json(const Report& r) {
                       {"energy_breakdown_pj", breakdown_json(l.energy)},
                       {"macs", l.macs},
                       {"gated_fraction_ops", l.gated_fraction_ops},
-                      {"gated_fraction_time", l.gated_fraction_time}});
+                      {"gated_fraction_time", l.gated_fraction_time},
+                      {"events", {{"gate", l.gate_events}, {"wake", l.wake_events}}},
+                      {"gating_map", l.gating_map.empty() ? nlohmann::ordered_json(nullptr)
+                                                           : nlohmann::ordered_json{{"rows", l.gating_rows},
+                                                                                    {"cols", l.gating_cols},
+                                                                                    {"gated_fraction", l.gating_map}}}});
   }
   j["layers"] = layers;
   const auto& f = r.function;
@@ -92,19 +97,39 @@ std::string report_json(const Report& r) {
   return j.dump(2) + "\n";
 }
 
-std::string layers_csv(const Report& r) {
+std::string layers_csv(const Json& j) {
+  const auto& layers = j["layers"];
   std::string out = "name,kind,op_type,macro,row_tiles,col_tiles,ops,weight_writes,cycles,stall_wakeup,"
                     "stall_readout_share,stall_buffer,stall_weight_write,macs,energy_pj,gated_fraction_ops,gated_fraction_time";
-  if (!r.layers.empty())
-    for (const auto& [k, v] : r.layers.front().energy.items) out += ",energy_" + k + "_pj";
+  if (!layers.empty())
+    for (auto it = layers[0]["energy_breakdown_pj"].begin(); it != layers[0]["energy_breakdown_pj"].end(); ++it)
+      out += ",energy_" + it.key() + "_pj";
   out += "\n";
-  for (const auto& l : r.layers) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", field(l.name), l.kind, l.op_type, l.macro,
-                       l.row_tiles, l.col_tiles, l.ops, l.weight_writes, l.cycles, l.stalls.wakeup,
-                       l.stalls.readout_share, l.stalls.buffer, l.stalls.weight_write, l.macs, num(l.energy_pj),
-                       num(l.gated_fraction_ops), num(l.gated_fraction_time));
-    for (const auto& [k, v] : l.energy.items) out += "," + num(v);
+  for (const auto& l : layers) {
+    const auto& st = l["stall_cycles"];
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", field(l["name"].get<std::string>()),
+                       l["kind"].get<std::string>(), l["op_type"].get<std::string>(), l["macro"].get<std::string>(),
+                       l["tiles"]["rows"].get<int>(), l["tiles"]["cols"].get<int>(), l["ops"].get<uint64_t>(),
+                       l["weight_writes"].get<uint64_t>(), l["cycles"].get<uint64_t>(), st["wakeup"].get<uint64_t>(),
+                       st["readout_share"].get<uint64_t>(), st["buffer"].get<uint64_t>(), st["weight_write"].get<uint64_t>(),
+                       l["macs"].get<uint64_t>(), num(l["energy_pj"].get<double>()), num(l["gated_fraction_ops"].get<double>()),
+                       num(l["gated_fraction_time"].get<double>()));
+    for (auto it = l["energy_breakdown_pj"].begin(); it != l["energy_breakdown_pj"].end(); ++it) out += "," + num(it.value().get<double>());
     out += "\n";
+  }
+  return out;
+}
+
+std::string components_csv(const Json& j) {
+  std::string out = "step,kind,component,energy_pj,share_of_step,share_of_run\n";
+  const double total = j["totals"]["energy_pj"].get<double>();
+  for (const auto& l : j["layers"]) {
+    const double le = l["energy_pj"].get<double>();
+    for (auto it = l["energy_breakdown_pj"].begin(); it != l["energy_breakdown_pj"].end(); ++it) {
+      const double e = it.value().get<double>();
+      out += fmt::format("{},{},{},{},{},{}\n", field(l["name"].get<std::string>()), l["kind"].get<std::string>(), it.key(), num(e),
+                         num(le > 0 ? e / le : 0.0), num(total > 0 ? e / total : 0.0));
+    }
   }
   return out;
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "power/energy.hpp"
 
 namespace cimsim {
@@ -22,6 +24,11 @@ struct LayerReport {
   EnergyBreakdown energy;
   double gated_fraction_ops = 0, gated_fraction_time = 0;
   Stalls stalls;
+  uint64_t gate_events = 0, wake_events = 0;
+  // Fraction of the layer's operations in which each gating domain was gated (row node x
+  // column group, row-major), over the layer's macros; empty for digital steps.
+  int64_t gating_rows = 0, gating_cols = 0;
+  std::vector<double> gating_map;
 };
 
 struct ArchSummary {
@@ -61,7 +68,17 @@ struct Report {
   FunctionReport function;
 };
 
+using Json = nlohmann::ordered_json;
+
+// report.json: the contract. Every other writer works from it, so that `cimsim report DIR`
+// re-renders a run's files without simulating again.
 std::string report_json(const Report& r);
-std::string layers_csv(const Report& r);
+std::string layers_csv(const Json& report);
+std::string components_csv(const Json& report);  // energy by component and step, long form
+// `heat_layer`: the layer whose gating map is drawn (default: the macro layer with most operations).
+std::string report_html(const Json& report, const std::string& heat_layer = "");
+// Two runs side by side with their differences.
+std::string compare_html(const Json& a, const Json& b, const std::string& name_a, const std::string& name_b);
+std::string compare_table(const Json& a, const Json& b, const std::string& name_a, const std::string& name_b);
 
 }  // namespace cimsim

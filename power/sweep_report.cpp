@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "power/svg.hpp"
+
 namespace cimsim {
 
 void mark_pareto(std::vector<SweepRow>& rows) {
@@ -32,67 +34,12 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
-std::string html_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
-  }
-  return o;
-}
+std::string html_escape(const std::string& s) { return svg::escape(s); }
 
-// A readable number: thousands separated, no exponent for the ranges reports show.
-std::string readable(double v) {
-  const double a = std::fabs(v);
-  if (a >= 1000) {
-    std::string d = fmt::format("{:.0f}", std::fabs(v)), o;
-    for (std::size_t i = 0; i < d.size(); ++i) {
-      if (i && (d.size() - i) % 3 == 0) o += ',';
-      o += d[i];
-    }
-    return (v < 0 ? "-" : "") + o;
-  }
-  if (a >= 100) return fmt::format("{:.0f}", v);
-  return fmt::format("{:.3g}", v);
-}
-
-// Axis: linear with ticks at 1/2/5 x 10^k steps, or logarithmic (decades and 2, 5 between)
-// when the values span more than a factor of 20.
-struct Axis {
-  bool log = false;
-  double lo = 0, hi = 1;
-  std::vector<double> ticks;
-  double frac(double v) const {
-    return log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
-  }
-};
-
-Axis make_axis(double mn, double mx) {
-  Axis a;
-  a.log = mn > 0 && mx / mn > 20;
-  if (a.log) {
-    a.lo = std::pow(10, std::floor(std::log10(mn)));
-    a.hi = std::pow(10, std::ceil(std::log10(mx)));
-    for (double d = a.lo; d <= a.hi * 1.001; d *= 10)
-      for (double m : {1.0, 2.0, 5.0})
-        if (d * m >= a.lo && d * m <= a.hi * 1.001) a.ticks.push_back(d * m);
-    return a;
-  }
-  if (mx <= mn) { mx = mn + 1; mn = mn - 1; }
-  const double raw = (mx - mn) / 5, mag = std::pow(10, std::floor(std::log10(raw)));
-  double step = mag;
-  for (double m : {1.0, 2.0, 5.0, 10.0})
-    if (raw <= m * mag) { step = m * mag; break; }
-  a.lo = std::floor(mn / step) * step;
-  a.hi = std::ceil(mx / step) * step;
-  for (double t = a.lo; t <= a.hi + step / 2; t += step) a.ticks.push_back(t);
-  return a;
-}
-
-const char* kPalette[] = {"#4878a8", "#e0a030", "#58a058", "#a058a0", "#60a0c0", "#a08050"};
+using svg::Axis;
+using svg::make_axis;
+using svg::readable;
+const auto& kPalette = svg::kPalette;
 
 // A scatter plot of y against x; dots coloured by `series` (the last axis' values, when it has
 // at most 6), Pareto points in red on top, with their settings on hover.

@@ -9,7 +9,7 @@ packages=(
   libsystemc-dev libonnx-dev libprotobuf-dev protobuf-compiler libyaml-cpp-dev libfmt-dev
   libboost-program-options-dev nlohmann-json3-dev catch2
   python3-torch python3-onnx python3-numpy dataset-fashion-mnist
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev chromium
 )
 missing=()
 for p in "${packages[@]}"; do

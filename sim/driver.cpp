@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <fstream>
 #include <memory>
 
@@ -102,17 +104,75 @@ void check_memory(const Workload& w, const ChipParams& chip) {
 
 }  // namespace
 
-ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs) {
+namespace {
+
+// Draws "[#####.....] step 3/15 /conv2/Conv, 12 s left" on standard error from 2 s into a run.
+class ProgressBar {
+ public:
+  ProgressBar(const Network& net, Progress& p, bool enabled) : m_net(net), m_p(p) {
+    // Steps weigh by their MACs times input bit planes (digital steps by their output elements).
+    for (const Step& st : net.steps) {
+      const double w = st.macro ? double(net.layers[std::size_t(st.index)].macs_per_sample() * net.layers[std::size_t(st.index)].in_bits)
+                                : double(net.values[std::size_t(net.digital[std::size_t(st.index)].output)].numel());
+      m_before.push_back(m_total);
+      m_weight.push_back(w);
+      m_total += w;
+    }
+    if (enabled && ::isatty(2)) m_thread = std::thread([this] { loop(); });
+  }
+  ~ProgressBar() {
+    m_done = true;
+    if (m_thread.joinable()) m_thread.join();
+  }
+
+ private:
+  void loop() {
+    const auto t0 = std::chrono::steady_clock::now();
+    bool drawn = false;
+    while (!m_done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (el < 2.0 || m_done) continue;
+      const std::size_t steps = m_net.steps.size(), done = m_p.steps_done;
+      const double frac = done >= steps ? 1.0 : (m_before[done] + m_weight[done] * double(m_p.step_ppm) * 1e-6) / std::max(1.0, m_total);
+      const int fill = int(30 * frac);
+      std::string name;
+      if (done < steps) {
+        const Step& st = m_net.steps[done];
+        name = st.macro ? m_net.layers[std::size_t(st.index)].name : m_net.digital[std::size_t(st.index)].name;
+      }
+      fmt::print(stderr, "\r[{}{}] step {}/{} {:<24.24} {:3.0f}%, {:.0f} s left ", std::string(std::size_t(fill), '#'),
+                 std::string(std::size_t(30 - fill), '.'), std::min(done + 1, steps), steps, name, 100 * frac,
+                 frac > 0 ? el / frac - el : 0.0);
+      drawn = true;
+    }
+    if (drawn) fmt::print(stderr, "\r{:80}\r", "");
+  }
+  const Network& m_net;
+  Progress& m_p;
+  std::vector<double> m_before, m_weight;
+  double m_total = 0;
+  std::atomic<bool> m_done{false};
+  std::thread m_thread;
+};
+
+}  // namespace
+
+ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs,
+                     const TraceOptions& trace, bool show_progress) {
   // One elaboration per SystemC context: every run gets a fresh one, deleted after its modules.
   ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   auto* context = new sc_core::sc_simcontext();
   sc_core::sc_curr_simcontext = context;
   sc_core::sc_default_global_context = context;
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);  // no "timescale set" notes
   ChipOutcome o;
   {
     const sc_core::sc_time period(double(chip.period_ps()), sc_core::SC_PS);
     auto readout = make_readout(chip.readout, chip.macro.rows);
-    auto ctrl = std::make_unique<Controller>("controller", net, inputs, chip, Hierarchy(chip.macro).domains());
+    Progress progress;
+    ProgressBar bar(net, progress, show_progress);
+    auto ctrl = std::make_unique<Controller>("controller", net, inputs, chip, Hierarchy(chip.macro).domains(), &progress);
     std::vector<std::unique_ptr<CimMacro>> macros;
     for (int64_t i = 0; i < chip.macros_1x1; ++i) {
       macros.push_back(std::make_unique<CimMacro>(fmt::format("cim1x1_{}", i).c_str(), chip.macro, *readout, period));
@@ -122,7 +182,23 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
       macros.push_back(std::make_unique<CimMacro>(fmt::format("cim3x3_{}", i).c_str(), chip.macro, *readout, period));
       ctrl->macros_3x3.bind(macros.back()->op_target);
     }
+    // SystemC writes the trace as it goes: into a temporary name, renamed once it is closed.
+    sc_core::sc_trace_file* tf = nullptr;
+    const fs::path tmp_trace = trace.file.string() + fmt::format(".partial-{}", ::getpid());
+    if (!trace.file.empty()) {
+      if (trace.file.has_parent_path()) fs::create_directories(trace.file.parent_path());
+      tf = sc_core::sc_create_vcd_trace_file(tmp_trace.c_str());
+      tf->set_time_unit(1.0, chip.period_ps() % 1000 == 0 ? sc_core::SC_NS : sc_core::SC_PS);
+      for (auto& m : macros) m->enable_trace(tf, trace.from, trace.to);
+    }
     sc_core::sc_start();
+    if (tf) {
+      sc_core::sc_close_vcd_trace_file(tf);
+      std::error_code ec;
+      if (stop_requested()) fs::remove(tmp_trace.string() + ".vcd", ec);
+      else fs::rename(tmp_trace.string() + ".vcd", trace.file, ec);
+      if (ec) throw SimulationError(fmt::format("cannot write the trace {}: {}", trace.file.string(), ec.message()));
+    }
     o.run = ctrl->result();
     o.readout_bits = readout->resolution_bits();
     o.lossless = readout->lossless();
@@ -139,7 +215,7 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
   return o;
 }
 
-RunResult simulate(const RunConfig& cfg, const Workload& w) {
+RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& trace, bool progress) {
   const ChipParams& chip = cfg.chip;
   for (const auto& forced : chip.force_kind) {
     const std::string& name = forced.first;
@@ -156,7 +232,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w) {
   for (std::size_t s = 0; s < inputs.size(); ++s)
     inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(s * n_in), w.inputs.begin() + std::ptrdiff_t((s + 1) * n_in));
 
-  const ChipOutcome chip_run = run_chip(chip, w.net, inputs);
+  const ChipOutcome chip_run = run_chip(chip, w.net, inputs, trace, progress);
   RunResult res;
   res.chip = chip_run.run;
   const ActionPrices prices = derive_prices(cfg.tech, chip.macro, chip_run.readout_bits);
@@ -198,6 +274,12 @@ RunResult simulate(const RunConfig& cfg, const Workload& w) {
     lr.gated_fraction_time = ratio(l.counters[Stat::DomainCyclesGated],
                                    l.counters[Stat::DomainCyclesOn] + l.counters[Stat::DomainCyclesGated]);
     lr.stalls = stalls_of(l.counters);
+    lr.gate_events = l.counters[Act::GateEvent];
+    lr.wake_events = l.counters[Act::WakeEvent];
+    lr.gating_rows = l.gating_rows;
+    lr.gating_cols = l.gating_cols;
+    const uint64_t ops = l.counters[Stat::Ops];
+    for (uint64_t sk : l.domain_skips) lr.gating_map.push_back(ops ? double(sk) / double(ops) : 0.0);
     r.macs += l.macs;
     r.layers.push_back(std::move(lr));
   }
@@ -240,8 +322,12 @@ void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w,
   const fs::path stage = abs.parent_path() / fmt::format(".{}.partial-{}", abs.filename().string(), ::getpid());
   fs::remove_all(stage, ec);
   try {
-    write_file_atomic(stage / "report.json", report_json(r.report));
-    write_file_atomic(stage / "layers.csv", layers_csv(r.report));
+    const std::string text = report_json(r.report);
+    const Json j = Json::parse(text);
+    write_file_atomic(stage / "report.json", text);
+    write_file_atomic(stage / "layers.csv", layers_csv(j));
+    write_file_atomic(stage / "components.csv", components_csv(j));
+    write_file_atomic(stage / "report.html", report_html(j));
     write_file_atomic(stage / "resolved.yaml", cfg.resolved_yaml);
     for (const auto& [name, content] : extra) write_file_atomic(stage / name, content);
     const int64_t n = w.net.output_numel();

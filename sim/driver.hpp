@@ -15,6 +15,12 @@ struct RunResult {
   ChipRun chip;
 };
 
+// A VCD waveform of the macros' phases and domain states for cycles [from, to].
+struct TraceOptions {
+  std::filesystem::path file;  // empty: no trace
+  uint64_t from = 0, to = 100000;
+};
+
 struct ChipOutcome {
   ChipRun run;
   int64_t readout_bits = 0;
@@ -24,10 +30,13 @@ struct ChipOutcome {
 
 // Elaborates the chip (macros, controller) in a fresh SystemC context, so that one process may
 // simulate several designs, and runs the network on one input vector per sample.
-ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs);
+// `progress`: draw a progress bar on standard error when the run takes more than 2 s (and
+// standard error is a terminal).
+ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs,
+                     const TraceOptions& trace = {}, bool progress = false);
 
 // run_chip on a workload, priced, with the function check.
-RunResult simulate(const RunConfig& cfg, const Workload& w);
+RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& trace = {}, bool progress = false);
 
 // Writes report.json, layers.csv, resolved.yaml and outputs/test_data_set_N/output_0.pb into
 // `out`, all or nothing: the files go to a temporary folder that then replaces `out`.

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "sim/driver.hpp"
 #include "sim/sweep.hpp"
 #include "sim/table.hpp"
+#include "workloads/atomic_file.hpp"
 #include "workloads/bundle.hpp"
 #include "workloads/errors.hpp"
 
@@ -39,6 +41,7 @@ const char* kUsageText =
     "commands:\n"
     "  run [CONFIG.yaml]   simulate a workload on an architecture and write a report\n"
     "  sweep SWEEP.yaml    run every point of a sweep spec in parallel; sweep.csv, sweep.html\n"
+    "  report DIR [DIR2]   re-render a run's report.html and tables, or compare two runs\n"
     "\n"
     "options:\n"
     "  -h, --help          show this help (cimsim run --help for the command's options)\n"
@@ -49,7 +52,7 @@ int cmd_run(const std::vector<std::string>& args) {
                                "Simulates the workload named by CONFIG (default: the shipped "
                                "configs/default.yaml)\non its architecture and writes report.json, "
                                "layers.csv, resolved.yaml and outputs/ into --out.\n\noptions");
-  std::string workload, arch, out = "cimsim-out";
+  std::string workload, arch, out = "cimsim-out", trace_file, trace_window = "0:100000";
   std::vector<std::string> sets;
   bool quiet = false;
   opts.add_options()
@@ -58,6 +61,8 @@ int cmd_run(const std::vector<std::string>& args) {
       ("arch", po::value(&arch), "architecture YAML file; overrides the config's")
       ("set", po::value(&sets)->composing(), "override any key, e.g. --set arch.macro.hierarchy=[16,16] (repeatable)")
       ("out", po::value(&out), "results folder (default: cimsim-out)")
+      ("trace", po::value(&trace_file), "write a VCD waveform of the macros' phases and domain states (GTKWave)")
+      ("trace-window", po::value(&trace_window), "cycles START:END the trace covers (default 0:100000)")
       ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
   po::options_description hidden;
   std::vector<std::string> positional;
@@ -76,11 +81,79 @@ int cmd_run(const std::vector<std::string>& args) {
   if (positional.size() > 1) throw po::error("run takes at most one CONFIG file");
   const std::filesystem::path config = positional.empty() ? default_config_path() : std::filesystem::path(positional[0]);
 
+  TraceOptions trace;
+  if (!trace_file.empty()) {
+    trace.file = trace_file;
+    const auto colon = trace_window.find(':');
+    try {
+      trace.from = std::stoull(trace_window.substr(0, colon));
+      trace.to = std::stoull(trace_window.substr(colon + 1));
+    } catch (const std::exception&) {
+      throw po::error("--trace-window expects START:END in cycles, e.g. 0:5000");
+    }
+    if (colon == std::string::npos || trace.to < trace.from) throw po::error("--trace-window expects START:END with START <= END");
+  }
   const RunConfig cfg = load_config(config, {workload, arch, sets});
   const Workload w = load_workload(cfg.workload_dir, cfg.samples);
-  const RunResult r = simulate(cfg, w);
+  const RunResult r = simulate(cfg, w, trace, !quiet);
   write_results(out, cfg, w, r);
   if (!quiet) std::cout << summary_table(r.report, out) << std::flush;
+  return kOk;
+}
+
+Json read_report(const std::filesystem::path& dir) {
+  const auto file = dir / "report.json";
+  std::ifstream f(file);
+  if (!f) throw InputError(fmt::format("{}: no report.json (expected the --out folder of a cimsim run)", dir.string()));
+  try {
+    Json j = Json::parse(f);
+    if (j.value("schema", "") != "cimsim.report/1") throw InputError(fmt::format("{}: not a cimsim.report/1 report", file.string()));
+    return j;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("{}: not a valid report: {}", file.string(), e.what()));
+  }
+}
+
+int cmd_report(const std::vector<std::string>& args) {
+  po::options_description opts("cimsim report DIR [--layer NAME]\ncimsim report DIR_A DIR_B [--out DIR]\n\n"
+                               "With one run folder: rewrites its report.html, layers.csv and components.csv from its\n"
+                               "report.json (no simulation). With two: compares them in a table and in DIR/compare.html.\n\noptions");
+  std::string layer, out = "cimsim-compare";
+  opts.add_options()("help,h", "show this help")("layer", po::value(&layer), "the layer whose gating map report.html draws")(
+      "out", po::value(&out), "where compare.html goes (default: cimsim-compare)");
+  po::options_description hidden;
+  std::vector<std::string> positional;
+  hidden.add_options()("input", po::value(&positional));
+  po::positional_options_description pos;
+  pos.add("input", -1);
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return kOk;
+  }
+  po::notify(vm);
+  if (positional.empty() || positional.size() > 2) throw po::error("report takes one or two run folders");
+  if (positional.size() == 1) {
+    const std::filesystem::path dir = positional[0];
+    const Json j = read_report(dir);
+    if (!layer.empty() && std::none_of(j["layers"].begin(), j["layers"].end(), [&](const Json& l) {
+          return l["name"] == layer && !l["gating_map"].is_null();
+        })) {
+      throw InputError(fmt::format("--layer {}: not a macro layer of {}", layer, (dir / "report.json").string()));
+    }
+    write_file_atomic(dir / "report.html", report_html(j, layer));
+    write_file_atomic(dir / "layers.csv", layers_csv(j));
+    write_file_atomic(dir / "components.csv", components_csv(j));
+    std::cout << fmt::format("rewrote {0}/report.html, {0}/layers.csv, {0}/components.csv\n", dir.string());
+    return kOk;
+  }
+  const Json a = read_report(positional[0]), b = read_report(positional[1]);
+  std::cout << compare_table(a, b, positional[0], positional[1]);
+  write_file_atomic(std::filesystem::path(out) / "compare.html", compare_html(a, b, positional[0], positional[1]));
+  std::cout << fmt::format("\n  side by side in {}/compare.html\n", out);
   return kOk;
 }
 
@@ -166,6 +239,7 @@ int sc_main(int argc, char** argv) {
     }
     if (cmd == "run") return cmd_run({args.begin() + 1, args.end()});
     if (cmd == "sweep") return cmd_sweep({args.begin() + 1, args.end()});
+    if (cmd == "report") return cmd_report({args.begin() + 1, args.end()});
     std::cerr << fmt::format("cimsim: unknown command '{}'\n\n{}", cmd, kUsageText);
     return kUsage;
   } catch (const po::error& e) {

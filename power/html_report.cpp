@@ -1,0 +1,385 @@
+// report.html and the comparison page, from report.json. Self-contained: inline CSS and SVG, no
+// scripts, fonts or network.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "power/report.hpp"
+#include "power/svg.hpp"
+
+namespace cimsim {
+
+using svg::escape;
+using svg::readable;
+
+namespace {
+
+const char* kStyle =
+    "<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}h1{margin-bottom:4px}"
+    ".sub{color:#555;margin-top:0}.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}"
+    ".card{border:1px solid #ccc;border-radius:6px;padding:10px 14px;min-width:150px}"
+    ".card .v{font-size:22px;font-weight:bold}.card .l{font-size:12px;color:#555}"
+    ".bad{color:#b00}.good{color:#070}table{border-collapse:collapse;font-size:13px;margin:8px 0 20px}"
+    "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#eee}td.t{text-align:left}"
+    "figure{margin:8px 0 24px}figcaption{font-size:13px;color:#555;max-width:900px}h2{margin-top:28px}</style>";
+
+// Energy unit for a largest value in pJ.
+std::pair<double, std::string> energy_unit(double max_pj) {
+  if (max_pj >= 1e9) return {1e-9, "mJ"};
+  if (max_pj >= 1e6) return {1e-6, "uJ"};
+  if (max_pj >= 1e3) return {1e-3, "nJ"};
+  return {1.0, "pJ"};
+}
+
+std::string energy_text(double pj) {
+  const auto [f, u] = energy_unit(std::fabs(pj));
+  return fmt::format("{:.3g} {}", pj * f, u);
+}
+
+// Horizontal stacked bars: one row per label, one segment per series.
+std::string stacked_bars(const std::vector<std::string>& labels, const std::vector<std::string>& series,
+                         const std::vector<std::vector<double>>& v, const std::string& xlabel) {
+  const double W = 900, L = 190, R = 30, T = 10, row = 22, B = 60;
+  const double H = T + row * double(labels.size()) + B + 22.0 * double((series.size() + 4) / 5);
+  double mx = 0;
+  for (const auto& r : v) {
+    double s = 0;
+    for (double x : r) s += x;
+    mx = std::max(mx, s);
+  }
+  const svg::Axis ax = svg::make_axis(0, mx > 0 ? mx : 1, false);
+  auto px = [&](double x) { return L + ax.frac(x) * (W - L - R); };
+  std::string s = fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{0}' height='{1}' viewBox='0 0 {0} {1}'>", W, H);
+  const double plot_bottom = T + row * double(labels.size());
+  for (double t : ax.ticks) {
+    s += fmt::format("<line x1='{0:.1f}' x2='{0:.1f}' y1='{1}' y2='{2}' stroke='#e4e4e4'/>", px(t), T, plot_bottom);
+    s += fmt::format("<text x='{:.1f}' y='{}' font-size='11' text-anchor='middle'>{}</text>", px(t), plot_bottom + 15, readable(t));
+  }
+  s += fmt::format("<text x='{}' y='{}' font-size='13' text-anchor='middle'>{}</text>", (L + W - R) / 2, plot_bottom + 34, escape(xlabel));
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const double y = T + row * double(i);
+    const std::string lab = labels[i].size() > 28 ? labels[i].substr(0, 27) + "~" : labels[i];
+    s += fmt::format("<text x='{}' y='{:.1f}' font-size='12' text-anchor='end'>{}</text>", L - 6, y + row * 0.65, escape(lab));
+    double acc = 0;
+    for (std::size_t k = 0; k < series.size(); ++k) {
+      const double x = v[i][k];
+      if (x <= 0) continue;
+      s += fmt::format("<rect x='{:.1f}' y='{:.1f}' width='{:.2f}' height='{:.1f}' fill='{}'><title>{}: {} {}</title></rect>", px(acc),
+                       y + 3, px(acc + x) - px(acc), row - 6, svg::kPalette[k % svg::kPalette.size()], escape(labels[i] + ", " + series[k]),
+                       readable(x), escape(xlabel));
+      acc += x;
+    }
+  }
+  double lx = L, ly = plot_bottom + 56;
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    if (k && k % 5 == 0) {
+      lx = L;
+      ly += 20;
+    }
+    s += fmt::format("<rect x='{}' y='{}' width='11' height='11' fill='{}'/><text x='{}' y='{}' font-size='12'>{}</text>", lx, ly - 10,
+                     svg::kPalette[k % svg::kPalette.size()], lx + 15, ly, escape(series[k]));
+    lx += 140;
+  }
+  return s + "</svg>";
+}
+
+// Two bars per layer (gated fraction of operations and of time), 0 to 100%.
+std::string gated_bars(const std::vector<std::string>& labels, const std::vector<double>& ops, const std::vector<double>& time) {
+  std::vector<std::vector<double>> dummy;
+  const double W = 900, L = 190, R = 30, T = 10, row = 30, B = 60;
+  const double H = T + row * double(labels.size()) + B;
+  auto px = [&](double f) { return L + f * (W - L - R); };
+  std::string s = fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{0}' height='{1}' viewBox='0 0 {0} {1}'>", W, H);
+  const double bottom = T + row * double(labels.size());
+  for (int t = 0; t <= 100; t += 20) {
+    s += fmt::format("<line x1='{0:.1f}' x2='{0:.1f}' y1='{1}' y2='{2}' stroke='#e4e4e4'/>", px(t / 100.0), T, bottom);
+    s += fmt::format("<text x='{:.1f}' y='{}' font-size='11' text-anchor='middle'>{}%</text>", px(t / 100.0), bottom + 15, t);
+  }
+  s += fmt::format("<text x='{}' y='{}' font-size='13' text-anchor='middle'>gated fraction (% of domain evaluations, % of domain-cycles)</text>",
+                   (L + W - R) / 2, bottom + 34);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const double y = T + row * double(i);
+    const std::string lab = labels[i].size() > 28 ? labels[i].substr(0, 27) + "~" : labels[i];
+    s += fmt::format("<text x='{}' y='{:.1f}' font-size='12' text-anchor='end'>{}</text>", L - 6, y + row * 0.6, escape(lab));
+    s += fmt::format("<rect x='{}' y='{:.1f}' width='{:.1f}' height='11' fill='{}'><title>{} ops {:.1f}%</title></rect>", L, y + 3,
+                     px(ops[i]) - L, svg::kPalette[0], escape(labels[i]), 100 * ops[i]);
+    s += fmt::format("<rect x='{}' y='{:.1f}' width='{:.1f}' height='11' fill='{}'><title>{} time {:.1f}%</title></rect>", L, y + 15,
+                     px(time[i]) - L, svg::kPalette[1], escape(labels[i]), 100 * time[i]);
+  }
+  s += fmt::format("<rect x='{}' y='{}' width='11' height='11' fill='{}'/><text x='{}' y='{}' font-size='12'>operations</text>", L,
+                   bottom + 44, svg::kPalette[0], L + 15, bottom + 54);
+  s += fmt::format("<rect x='{}' y='{}' width='11' height='11' fill='{}'/><text x='{}' y='{}' font-size='12'>time</text>", L + 140,
+                   bottom + 44, svg::kPalette[1], L + 155, bottom + 54);
+  return s + "</svg>";
+}
+
+// Heat map of the fraction of operations each domain was gated.
+std::string heat_map(int64_t rows, int64_t cols, const std::vector<double>& f) {
+  const double cell = std::max(3.0, std::min(18.0, std::min(760.0 / double(cols), 420.0 / double(rows))));
+  const double L = 70, T = 10, W = L + cell * double(cols) + 120, H = T + cell * double(rows) + 50;
+  std::string s = fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{0:.0f}' height='{1:.0f}' viewBox='0 0 {0:.0f} {1:.0f}'>", W, H);
+  auto colour = [](double v) {  // white -> dark blue
+    const int r = int(255 - 215 * v), g = int(255 - 175 * v), b = int(255 - 95 * v);
+    return fmt::format("rgb({},{},{})", r, g, b);
+  };
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      const double v = f[std::size_t(r * cols + c)];
+      s += fmt::format("<rect x='{:.1f}' y='{:.1f}' width='{:.1f}' height='{:.1f}' fill='{}'><title>row node {}, column group {}: "
+                       "gated in {:.1f}% of operations</title></rect>", L + cell * double(c), T + cell * double(r), cell, cell, colour(v), r, c,
+                       100 * v);
+    }
+  s += fmt::format("<rect x='{}' y='{}' width='{:.1f}' height='{:.1f}' fill='none' stroke='#888'/>", L, T, cell * double(cols), cell * double(rows));
+  s += fmt::format("<text x='{:.1f}' y='{:.1f}' font-size='12' text-anchor='middle'>column group (0 to {})</text>", L + cell * double(cols) / 2,
+                   T + cell * double(rows) + 18, cols - 1);
+  s += fmt::format("<text x='14' y='{0:.1f}' font-size='12' text-anchor='middle' transform='rotate(-90 14 {0:.1f})'>row node (0 to {1})</text>",
+                   T + cell * double(rows) / 2, rows - 1);
+  const double cx = L + cell * double(cols) + 30;
+  for (int i = 0; i < 10; ++i)
+    s += fmt::format("<rect x='{:.1f}' y='{:.1f}' width='14' height='10' fill='{}'/>", cx, T + 10.0 * (9 - i), colour((i + 0.5) / 10));
+  s += fmt::format("<text x='{:.1f}' y='{}' font-size='11'>100% gated</text><text x='{:.1f}' y='{}' font-size='11'>0%</text>", cx + 18, T + 9,
+                   cx + 18, T + 100);
+  return s + "</svg>";
+}
+
+std::string pct(double f) { return fmt::format("{:.1f}%", 100 * f); }
+
+std::string time_text(double ns) {
+  if (ns >= 1e9) return fmt::format("{:.3g} s", ns * 1e-9);
+  if (ns >= 1e6) return fmt::format("{:.3g} ms", ns * 1e-6);
+  if (ns >= 1e3) return fmt::format("{:.3g} us", ns * 1e-3);
+  return fmt::format("{:.3g} ns", ns);
+}
+
+std::string card(const std::string& value, const std::string& label, const std::string& cls = "") {
+  return fmt::format("<div class='card'><div class='v {}'>{}</div><div class='l'>{}</div></div>", cls, value, label);
+}
+
+}  // namespace
+
+std::string report_html(const Json& j, const std::string& heat_layer) {
+  const auto& t = j["totals"];
+  const auto& f = j["function"];
+  const auto& a = j["arch"];
+  const double samples = f["samples"].get<double>();
+  std::string h = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>cimsim report " + escape(j["workload"].get<std::string>()) +
+                  "</title>" + kStyle + "</head><body>";
+  std::string hierarchy;
+  for (const auto& x : a["macro"]["hierarchy"]) hierarchy += (hierarchy.empty() ? "" : ", ") + std::to_string(x.get<int64_t>());
+  h += "<h1>cimsim report: " + escape(j["workload"].get<std::string>()) + "</h1>";
+  h += fmt::format("<p class='sub'>{} cim1x1 + {} cim3x3 macros of {} x {} cells, bit line [{}], {} technology at {} MHz</p>",
+                   a["macros"]["cim1x1"].get<int64_t>(), a["macros"]["cim3x3"].get<int64_t>(), a["macro"]["rows"].get<int64_t>(),
+                   a["macro"]["cols"].get<int64_t>(), hierarchy, escape(a["tech"].get<std::string>()), readable(a["clock_mhz"].get<double>()));
+  const bool match = f["outputs_match_reference"].get<bool>();
+  h += "<div class='cards'>";
+  h += card(energy_text(t["energy_pj"].get<double>()), fmt::format("energy ({} per sample)", energy_text(t["energy_pj"].get<double>() / samples)));
+  h += card(readable(t["cycles"].get<double>()), "cycles (" + time_text(t["time_ns"].get<double>()) + ")");
+  h += card(fmt::format("{:.3g}", t["tops_per_w"].get<double>()), "TOPS/W (1 MAC = 2 ops)");
+  h += card(pct(t["gated_fraction_ops"].get<double>()) + " / " + pct(t["gated_fraction_time"].get<double>()), "gated fraction: operations / time");
+  h += card(match ? "match" : "differ", fmt::format("outputs vs reference ({} samples, max |error| {:.2g})", samples, f["max_abs_error"].get<double>()),
+            match ? "good" : "bad");
+  if (f["accuracy"].is_number())
+    h += card(pct(f["accuracy"].get<double>()), fmt::format("accuracy on the hardware (reference {})", pct(f["reference_accuracy"].get<double>())));
+  h += "</div>";
+  if (!f["readout_lossless"].get<bool>()) {
+    h += "<p class='bad'>The read-out is lossy: the ADC has fewer bits than a column's count needs; the function check above shows "
+         "its effect.</p>";
+  }
+
+  // Architecture.
+  h += "<h2>Architecture</h2><table>";
+  auto row = [&](const std::string& k, const std::string& v) { h += "<tr><th style='text-align:left'>" + k + "</th><td class='t'>" + v + "</td></tr>"; };
+  row("technology", escape(a["tech"].get<std::string>()) + fmt::format(", {} MHz", readable(a["clock_mhz"].get<double>())));
+  row("macros", fmt::format("{} cim1x1, {} cim3x3{}", a["macros"]["cim1x1"].get<int64_t>(), a["macros"]["cim3x3"].get<int64_t>(),
+                            a["weights_resident"].get<bool>() ? " (weights resident)" : ""));
+  row("macro", fmt::format("{} rows x {} columns, bit line [{}]", a["macro"]["rows"].get<int64_t>(), a["macro"]["cols"].get<int64_t>(), hierarchy));
+  row("gating domains", fmt::format("level {} x {} columns: {} per macro", a["macro"]["gating_level"].get<int64_t>(),
+                                    a["macro"]["gate_cols"].get<int64_t>(), a["macro"]["domains"].get<int64_t>()));
+  row("read-out", fmt::format("{}, {} bits{}", escape(a["readout"]["kind"].get<std::string>()), a["readout"]["bits"].get<int64_t>(),
+                              a["readout"]["share"].get<int64_t>() ? fmt::format(", shared by {} columns", a["readout"]["share"].get<int64_t>()) : ""));
+  row("channel reordering", a["reorder_channels"].get<bool>() ? "on" : "off");
+  h += "</table>";
+
+  // Energy by component per step.
+  std::vector<std::string> comps, labels;
+  for (auto it = j["energy_breakdown_pj"].begin(); it != j["energy_breakdown_pj"].end(); ++it)
+    if (it.value().get<double>() > 0) comps.push_back(it.key());
+  double max_step = 0;
+  for (const auto& l : j["layers"]) max_step = std::max(max_step, l["energy_pj"].get<double>());
+  const auto [ef, eu] = energy_unit(max_step);
+  std::vector<std::vector<double>> ev;
+  for (const auto& l : j["layers"]) {
+    if (l["energy_pj"].get<double>() <= 0) continue;
+    labels.push_back(l["name"].get<std::string>());
+    std::vector<double> r;
+    for (const auto& c : comps) r.push_back(l["energy_breakdown_pj"][c].get<double>() * ef);
+    ev.push_back(r);
+  }
+  h += "<h2>Energy by component</h2><figure>" + stacked_bars(labels, comps, ev, "energy (" + eu + ")") +
+       "<figcaption>Each bar is one step of the network (macro layers and digital-periphery steps), split by where the energy goes: "
+       "bit-line precharge per hierarchy level, merges, word lines, evaluation, read-out, digital periphery, buffers, weight writes, "
+       "gating control, wake-ups and leakage (docs/model.md defines each). Hover a segment for its value.</figcaption></figure>";
+
+  // Cycles with stall causes.
+  const std::vector<std::string> cyc_series = {"operations", "wake-up stall", "read-out sharing stall", "buffer stall", "weight-write stall"};
+  std::vector<std::string> clabels;
+  std::vector<std::vector<double>> cv;
+  for (const auto& l : j["layers"]) {
+    const double cycles = l["cycles"].get<double>();
+    if (cycles <= 0) continue;
+    const auto& st = l["stall_cycles"];
+    const double w = st["wakeup"].get<double>(), r = st["readout_share"].get<double>(), b = st["buffer"].get<double>(),
+                 wr = st["weight_write"].get<double>();
+    clabels.push_back(l["name"].get<std::string>());
+    cv.push_back({std::max(0.0, cycles - (w + r + b + wr)), w, r, b, wr});
+  }
+  h += "<h2>Cycles and stalls</h2><figure>" + stacked_bars(clabels, cyc_series, cv, "cycles") +
+       "<figcaption>Cycles of each step, split into the cycles the stall causes account for (wake-ups of gated domains, converters "
+       "shared between columns, buffer bandwidth, writing weights) and the rest, the operations themselves. Stall cycles are summed "
+       "over macros, so with several macros working at once a bar can be longer than the step's elapsed cycles.</figcaption></figure>";
+
+  // Gated fractions.
+  std::vector<std::string> glabels;
+  std::vector<double> gops, gtime;
+  std::string heat_name;
+  const Json* heat = nullptr;
+  uint64_t most_ops = 0;
+  for (const auto& l : j["layers"]) {
+    if (l["gating_map"].is_null()) continue;
+    glabels.push_back(l["name"].get<std::string>());
+    gops.push_back(l["gated_fraction_ops"].get<double>());
+    gtime.push_back(l["gated_fraction_time"].get<double>());
+    const bool chosen = heat_layer.empty() ? l["ops"].get<uint64_t>() > most_ops : l["name"].get<std::string>() == heat_layer;
+    if (chosen && (heat_layer.empty() || !heat)) {
+      most_ops = l["ops"].get<uint64_t>();
+      heat = &l;
+    }
+  }
+  if (!glabels.empty()) {
+    h += "<h2>Power gating</h2><figure>" + gated_bars(glabels, gops, gtime) +
+         "<figcaption>Per macro layer: the fraction of domain evaluations that were skipped because the domain could not contribute "
+         "(all inputs or all stored bits 0 on its rows, or all its columns discarded), and the fraction of domain-cycles spent gated, "
+         "over the macros in use.</figcaption></figure>";
+  }
+  if (heat) {
+    const auto& m = (*heat)["gating_map"];
+    h += fmt::format("<h2>Gating map of {} ({})</h2><figure>", escape((*heat)["name"].get<std::string>()), escape((*heat)["macro"].get<std::string>())) +
+         heat_map(m["rows"].get<int64_t>(), m["cols"].get<int64_t>(), m["gated_fraction"].get<std::vector<double>>()) +
+         fmt::format("<figcaption>How often each power-gating domain of the macro was gated during this layer ({} operations): one "
+                     "cell per domain, rows are hierarchy nodes at the gating level (top = first rows of the macro), columns are "
+                     "groups of {} columns; darker is gated more often. Domains outside the layer's tiles stay gated. "
+                     "<code>cimsim report DIR --layer NAME</code> draws another layer.</figcaption></figure>",
+                     (*heat)["ops"].get<uint64_t>(), a["macro"]["gate_cols"].get<int64_t>());
+  }
+
+  // Tables.
+  h += "<h2>Energy by component, whole run</h2><table><tr><th>component</th><th>energy</th><th>share</th></tr>";
+  const double total = t["energy_pj"].get<double>();
+  for (auto it = j["energy_breakdown_pj"].begin(); it != j["energy_breakdown_pj"].end(); ++it)
+    h += fmt::format("<tr><td class='t'>{}</td><td>{}</td><td>{}</td></tr>", escape(it.key()), energy_text(it.value().get<double>()),
+                     pct(total > 0 ? it.value().get<double>() / total : 0));
+  h += "</table><h2>Steps</h2><table><tr><th>step</th><th>kind</th><th>macro</th><th>tiles</th><th>operations</th><th>cycles</th>"
+       "<th>energy</th><th>gated ops</th><th>gated time</th></tr>";
+  for (const auto& l : j["layers"]) {
+    const bool macro = !l["gating_map"].is_null();
+    h += fmt::format("<tr><td class='t'>{}</td><td class='t'>{}</td><td class='t'>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                     escape(l["name"].get<std::string>()), escape(l["kind"].get<std::string>()), escape(l["macro"].get<std::string>()),
+                     macro ? fmt::format("{}x{}", l["tiles"]["rows"].get<int>(), l["tiles"]["cols"].get<int>()) : "-",
+                     macro ? readable(l["ops"].get<double>()) : "-", readable(l["cycles"].get<double>()), energy_text(l["energy_pj"].get<double>()),
+                     macro ? pct(l["gated_fraction_ops"].get<double>()) : "-", macro ? pct(l["gated_fraction_time"].get<double>()) : "-");
+  }
+  h += "</table><p class='sub'>Written by cimsim from report.json (schema " + escape(j["schema"].get<std::string>()) +
+       "); docs/report.md explains every chart and number.</p></body></html>\n";
+  return h;
+}
+
+namespace {
+
+// Fractions change by percentage points, not by a percentage of themselves.
+std::string diff_pts(double a, double b) { return fmt::format("{:+.1f} pts", 100.0 * (b - a)); }
+
+std::string diff_pct(double a, double b) {
+  if (a == 0) return b == 0 ? "0%" : "-";
+  return fmt::format("{:+.1f}%", 100.0 * (b - a) / a);
+}
+
+}  // namespace
+
+std::string compare_table(const Json& a, const Json& b, const std::string& na, const std::string& nb) {
+  std::string s = fmt::format("  {:<24}{:>16}{:>16}{:>10}\n", "", na.size() > 15 ? na.substr(0, 15) : na, nb.size() > 15 ? nb.substr(0, 15) : nb, "change");
+  auto line = [&](const std::string& k, double x, double y, const std::string& fx, const std::string& fy) {
+    s += fmt::format("  {:<24}{:>16}{:>16}{:>10}\n", k, fx, fy, diff_pct(x, y));
+  };
+  const auto &ta = a["totals"], &tb = b["totals"];
+  line("cycles", ta["cycles"].get<double>(), tb["cycles"].get<double>(), readable(ta["cycles"].get<double>()), readable(tb["cycles"].get<double>()));
+  line("energy", ta["energy_pj"].get<double>(), tb["energy_pj"].get<double>(), energy_text(ta["energy_pj"].get<double>()), energy_text(tb["energy_pj"].get<double>()));
+  line("TOPS/W", ta["tops_per_w"].get<double>(), tb["tops_per_w"].get<double>(), fmt::format("{:.3g}", ta["tops_per_w"].get<double>()),
+       fmt::format("{:.3g}", tb["tops_per_w"].get<double>()));
+  s += fmt::format("  {:<24}{:>16}{:>16}{:>10}\n", "gated fraction (ops)", pct(ta["gated_fraction_ops"].get<double>()),
+                   pct(tb["gated_fraction_ops"].get<double>()),
+                   diff_pts(ta["gated_fraction_ops"].get<double>(), tb["gated_fraction_ops"].get<double>()));
+  for (auto it = a["energy_breakdown_pj"].begin(); it != a["energy_breakdown_pj"].end(); ++it) {
+    const double x = it.value().get<double>(), y = b["energy_breakdown_pj"].value(it.key(), 0.0);
+    if (x == 0 && y == 0) continue;
+    line("  " + it.key(), x, y, energy_text(x), energy_text(y));
+  }
+  return s;
+}
+
+std::string compare_html(const Json& a, const Json& b, const std::string& na, const std::string& nb) {
+  std::string h = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>cimsim comparison</title>" + std::string(kStyle) + "</head><body>";
+  h += "<h1>cimsim comparison</h1><p class='sub'>A: " + escape(na) + " (" + escape(a["workload"].get<std::string>()) + ") &nbsp; B: " + escape(nb) +
+       " (" + escape(b["workload"].get<std::string>()) + "). Change is (B - A) / A, and for fractions B - A in percentage points.</p>";
+  h += "<h2>Totals</h2><table><tr><th></th><th>A</th><th>B</th><th>change</th></tr>";
+  auto row = [&](const std::string& k, double x, double y, const std::string& fx, const std::string& fy) {
+    h += fmt::format("<tr><td class='t'>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", escape(k), fx, fy, diff_pct(x, y));
+  };
+  const auto &ta = a["totals"], &tb = b["totals"];
+  row("cycles", ta["cycles"].get<double>(), tb["cycles"].get<double>(), readable(ta["cycles"].get<double>()), readable(tb["cycles"].get<double>()));
+  row("energy", ta["energy_pj"].get<double>(), tb["energy_pj"].get<double>(), energy_text(ta["energy_pj"].get<double>()), energy_text(tb["energy_pj"].get<double>()));
+  row("TOPS/W", ta["tops_per_w"].get<double>(), tb["tops_per_w"].get<double>(), fmt::format("{:.3g}", ta["tops_per_w"].get<double>()),
+      fmt::format("{:.3g}", tb["tops_per_w"].get<double>()));
+  for (const char* k : {"gated_fraction_ops", "gated_fraction_time"}) {
+    const double x = ta[k].get<double>(), y = tb[k].get<double>();
+    h += fmt::format("<tr><td class='t'>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                     std::string(k) == "gated_fraction_ops" ? "gated fraction, operations" : "gated fraction, time", pct(x), pct(y), diff_pts(x, y));
+  }
+  h += "</table>";
+  // Energy by component, A and B side by side as a stacked bar each.
+  std::vector<std::string> comps;
+  for (auto it = a["energy_breakdown_pj"].begin(); it != a["energy_breakdown_pj"].end(); ++it) comps.push_back(it.key());
+  for (auto it = b["energy_breakdown_pj"].begin(); it != b["energy_breakdown_pj"].end(); ++it)
+    if (std::find(comps.begin(), comps.end(), it.key()) == comps.end()) comps.push_back(it.key());
+  const double mx = std::max(ta["energy_pj"].get<double>(), tb["energy_pj"].get<double>());
+  const auto [ef, eu] = energy_unit(mx);
+  std::vector<std::vector<double>> v(2);
+  for (const auto& c : comps) {
+    v[0].push_back(a["energy_breakdown_pj"].value(c, 0.0) * ef);
+    v[1].push_back(b["energy_breakdown_pj"].value(c, 0.0) * ef);
+  }
+  h += "<h2>Energy by component</h2><figure>" + stacked_bars({"A: " + na, "B: " + nb}, comps, v, "energy (" + eu + ")") + "</figure>";
+  h += "<table><tr><th>component</th><th>A</th><th>B</th><th>change</th></tr>";
+  for (std::size_t i = 0; i < comps.size(); ++i)
+    h += fmt::format("<tr><td class='t'>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", escape(comps[i]), energy_text(v[0][i] / ef),
+                     energy_text(v[1][i] / ef), diff_pct(v[0][i], v[1][i]));
+  h += "</table><h2>Steps</h2><table><tr><th>step</th><th>cycles A</th><th>cycles B</th><th>change</th><th>energy A</th><th>energy B</th>"
+       "<th>change</th></tr>";
+  for (const auto& la : a["layers"]) {
+    const Json* lb = nullptr;
+    for (const auto& l : b["layers"])
+      if (l["name"] == la["name"]) lb = &l;
+    const std::string n = la["name"].get<std::string>();
+    if (!lb) {
+      h += "<tr><td class='t'>" + escape(n) + "</td><td colspan='6' class='t'>only in A</td></tr>";
+      continue;
+    }
+    h += fmt::format("<tr><td class='t'>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", escape(n),
+                     readable(la["cycles"].get<double>()), readable((*lb)["cycles"].get<double>()),
+                     diff_pct(la["cycles"].get<double>(), (*lb)["cycles"].get<double>()), energy_text(la["energy_pj"].get<double>()),
+                     energy_text((*lb)["energy_pj"].get<double>()), diff_pct(la["energy_pj"].get<double>(), (*lb)["energy_pj"].get<double>()));
+  }
+  return h + "</table></body></html>\n";
+}
+
+}  // namespace cimsim
