@@ -1,0 +1,322 @@
+#include "workloads/ttfs.hpp"
+
+#include <fmt/format.h>
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "workloads/errors.hpp"
+#include "workloads/tensor.hpp"
+
+namespace cimsim {
+
+int64_t TtfsNetwork::input_numel() const {
+  int64_t n = 1;
+  for (auto d : input_shape) n *= d;
+  return n;
+}
+
+namespace {
+
+// A point at which synapses switch on (partly, under DSTD): the changes of the ODE's
+// coefficients and of the charge bookkeeping.
+struct SwitchOn {
+  double t;
+  double dA, dB;          // sum of w, sum of w / E
+  double a_exc, b_exc;    // excitatory: sum of w, sum of w / E+
+  double a_inh, b_inh;    // inhibitory: sum of |w|, sum of |w| / E- (negative)
+  int64_t events;
+};
+
+// e^{-B d}, phi = (1 - e^{-B d}) / B and psi = (d - phi) / B, stable as B d -> 0.
+struct Decay {
+  double e, phi, psi;
+};
+Decay decay(double B, double d) {
+  const double x = B * d;
+  if (std::fabs(x) < 1e-5) {  // series: exact to ~1e-20 relative here
+    const double phi = d * (1 - x / 2 + x * x / 6 - x * x * x / 24);
+    const double psi = d * d * (0.5 - x / 6 + x * x / 24 - x * x * x / 120);
+    return {std::exp(-x), phi, psi};
+  }
+  const double phi = -std::expm1(-x) / B;
+  return {std::exp(-x), phi, (d - phi) / B};
+}
+
+// Integrates v from 0 over [0, 1] with coefficients that change at the switch-on points.
+NeuronWindow integrate(std::vector<SwitchOn>& pts) {
+  std::sort(pts.begin(), pts.end(), [](const SwitchOn& a, const SwitchOn& b) { return a.t < b.t; });
+  NeuronWindow r;
+  double v = 0, A = 0, B = 0, t = 0;
+  // V(t_k) = integral of v from the k-th switch point to 1, from the segment integrals.
+  std::vector<double> seg;   // integral of v over the segment that starts at point k
+  std::size_t k = 0;
+  std::vector<std::size_t> point_seg(pts.size());
+  while (true) {
+    while (k < pts.size() && pts[k].t <= t) {
+      A += pts[k].dA;
+      B += pts[k].dB;
+      point_seg[k] = seg.size();
+      ++k;
+    }
+    const double next = k < pts.size() ? std::min(1.0, pts[k].t) : 1.0;
+    const double d = next - t;
+    const Decay dc = decay(B, d);
+    // integral of v over the segment: v_k phi + A psi
+    seg.push_back(v * dc.phi + A * dc.psi);
+    v = v * dc.e + A * dc.phi;
+    t = next;
+    if (t >= 1.0) break;
+  }
+  while (k < pts.size()) point_seg[k++] = seg.size();  // switching on at or after 1: no effect
+  std::vector<double> suffix(seg.size() + 1, 0.0);
+  for (std::size_t i = seg.size(); i-- > 0;) suffix[i] = suffix[i + 1] + seg[i];
+  r.v1 = v;
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const SwitchOn& p = pts[i];
+    if (p.t >= 1.0) continue;
+    const double dur = 1.0 - std::max(0.0, p.t), V = suffix[point_seg[i]];
+    r.q_exc += p.a_exc * dur - p.b_exc * V;
+    r.q_inh += p.a_inh * dur - p.b_inh * V;
+    r.events += p.events;
+  }
+  return r;
+}
+
+SwitchOn contribution(double t, double w, double frac, double e_pos, double e_neg) {
+  SwitchOn p{t, 0, 0, 0, 0, 0, 0, 0};
+  const double fw = frac * w;
+  if (w >= 0) {
+    const double inv = std::isinf(e_pos) ? 0.0 : 1.0 / e_pos;
+    p.dA = fw;
+    p.dB = fw * inv;
+    p.a_exc = fw;
+    p.b_exc = fw * inv;
+  } else {
+    const double inv = std::isinf(e_neg) ? 0.0 : 1.0 / e_neg;
+    p.dA = fw;
+    p.dB = fw * inv;
+    p.a_inh = -fw;
+    p.b_inh = -fw * inv;
+  }
+  return p;
+}
+
+}  // namespace
+
+NeuronWindow solve_exact(const std::vector<SynapseInput>& in, double e_pos, double e_neg) {
+  std::vector<SwitchOn> pts;
+  pts.reserve(in.size());
+  for (const auto& s : in) {
+    if (!(s.t < 1.0) || s.w == 0.0) continue;  // no spike in the window, or no synapse
+    SwitchOn p = contribution(std::max(0.0, s.t), s.w, 1.0, e_pos, e_neg);
+    p.events = 1;
+    pts.push_back(p);
+  }
+  return integrate(pts);
+}
+
+NeuronWindow solve_dstd(const std::vector<SynapseInput>& in, double e_pos, double e_neg, int64_t steps) {
+  const double dt = 1.0 / double(steps);
+  std::map<int64_t, SwitchOn> grid;  // one switch point per grid index
+  int64_t events = 0;
+  for (const auto& s : in) {
+    if (!(s.t < 1.0) || s.w == 0.0) continue;
+    ++events;
+    const double u = std::max(0.0, s.t) / dt;
+    const int64_t m0 = int64_t(std::floor(u));
+    const double frac = u - double(m0);
+    // s_jm = max(0, (dt - |T_m - t_j|) / dt): the two grid points around t_j.
+    for (const auto& [m, share] : {std::pair{m0, 1.0 - frac}, std::pair{m0 + 1, frac}}) {
+      if (share <= 0.0 || m > steps) continue;
+      SwitchOn c = contribution(double(m) * dt, s.w, share, e_pos, e_neg);
+      auto [it, fresh] = grid.try_emplace(m, c);
+      if (!fresh) {
+        SwitchOn& g = it->second;
+        g.dA += c.dA; g.dB += c.dB; g.a_exc += c.a_exc; g.b_exc += c.b_exc; g.a_inh += c.a_inh; g.b_inh += c.b_inh;
+      }
+    }
+  }
+  std::vector<SwitchOn> pts;
+  for (auto& [m, p] : grid) pts.push_back(p);
+  NeuronWindow r = integrate(pts);
+  r.events = events;
+  return r;
+}
+
+double fire_time(double v1, double threshold, const RampModel& ramp) {
+  if (v1 >= threshold) return 0.0;
+  double t;
+  if (std::isinf(ramp.e_dis)) {
+    t = (threshold - v1) / ramp.slope;
+  } else {
+    // dv/dt = alpha (1 - v / E_dis) with v = 0 reaching the threshold at t = 1.
+    const double E = ramp.e_dis;
+    t = std::log((E - v1) / (E - threshold)) / std::log(E / (E - threshold));
+  }
+  return t <= 1.0 ? std::max(0.0, t) : kNoSpike;
+}
+
+std::vector<int64_t> receptive_field(const TtfsLayer& L, int64_t oy, int64_t ox) {
+  std::vector<int64_t> f;
+  f.reserve(std::size_t(L.in));
+  for (int64_t c = 0; c < L.in_c; ++c)
+    for (int64_t ky = 0; ky < L.kernel; ++ky)
+      for (int64_t kx = 0; kx < L.kernel; ++kx) {
+        const int64_t iy = oy * L.stride - L.pad + ky, ix = ox * L.stride - L.pad + kx;
+        f.push_back(iy < 0 || iy >= L.in_h || ix < 0 || ix >= L.in_w ? -1 : (c * L.in_h + iy) * L.in_w + ix);
+      }
+  return f;
+}
+
+std::vector<std::vector<double>> ttfs_forward(const TtfsNetwork& net, const std::vector<double>& x0, int64_t dstd) {
+  std::vector<std::vector<double>> outs;
+  std::vector<double> t = x0;  // the graph's input holds spike times already
+  for (auto& v : t)
+    if (!(v < 1.0)) v = kNoSpike;
+  std::vector<SynapseInput> in;
+  for (const auto& L : net.layers) {
+    std::vector<double> next(std::size_t(L.neurons()));
+    for (int64_t oy = 0; oy < L.out_h; ++oy)
+      for (int64_t ox = 0; ox < L.out_w; ++ox) {
+        const std::vector<int64_t> field = L.op_type == "TTFSConv" ? receptive_field(L, oy, ox) : std::vector<int64_t>{};
+        for (int64_t n = 0; n < L.out; ++n) {
+          in.clear();
+          for (int64_t k = 0; k < L.in; ++k) {
+            const int64_t src = field.empty() ? k : field[std::size_t(k)];
+            if (src >= 0) in.push_back({t[std::size_t(src)], L.w[std::size_t(n * L.in + k)]});
+          }
+          if (!L.bias.empty()) in.push_back({0.0, L.bias[std::size_t(n)]});
+          const NeuronWindow r = dstd > 0 ? solve_dstd(in, L.e_pos, L.e_neg, dstd) : solve_exact(in, L.e_pos, L.e_neg);
+          next[std::size_t((n * L.out_h + oy) * L.out_w + ox)] = fire_time(r.v1, L.threshold, L.ramp);
+        }
+      }
+    t = next;
+    outs.push_back(t);
+  }
+  return outs;
+}
+
+// ---- ONNX import ------------------------------------------------------------------------
+
+bool is_ttfs_model(const onnx::ModelProto& m) {
+  for (const auto& n : m.graph().node())
+    if (n.domain() == "cimsim") return true;
+  return false;
+}
+
+namespace {
+
+const onnx::AttributeProto* attr(const onnx::NodeProto& n, const std::string& name) {
+  for (const auto& a : n.attribute())
+    if (a.name() == name) return &a;
+  return nullptr;
+}
+
+}  // namespace
+
+TtfsNetwork import_ttfs(const onnx::ModelProto& m, const std::string& where) {
+  const auto& g = m.graph();
+  TtfsNetwork net;
+  net.source = where;
+  std::map<std::string, Tensor> consts;
+  for (const auto& init : g.initializer()) consts[init.name()] = tensor_from_proto(init, where + ": initializer");
+  for (const auto& in : g.input()) {
+    if (consts.count(in.name())) continue;
+    if (!net.input_name.empty()) throw InputError(fmt::format("{}: a TTFS graph takes exactly one input", where));
+    net.input_name = in.name();
+    const auto& dims = in.type().tensor_type().shape().dim();
+    for (int d = 1; d < dims.size(); ++d) {
+      if (!dims[d].has_dim_value() || dims[d].dim_value() <= 0 || dims[d].dim_value() > (1 << 24))
+        throw InputError(fmt::format("{}: graph input '{}' dimension {} is not a fixed positive size", where, in.name(), d));
+      net.input_shape.push_back(dims[d].dim_value());
+    }
+  }
+  if (net.input_name.empty() || net.input_shape.empty()) throw InputError(fmt::format("{}: the graph has no input", where));
+  std::map<std::string, std::vector<int64_t>> shape = {{net.input_name, net.input_shape}};
+  int idx = 0;
+  for (const auto& n : g.node()) {
+    const std::string name = n.name().empty() ? fmt::format("{}_{}", n.op_type(), idx) : n.name();
+    ++idx;
+    auto fail = [&](const std::string& why) {
+      throw InputError(fmt::format("{}: node '{}' ({}): {}", where, name, n.op_type(), why));
+    };
+    if (n.input_size() < 1 || !shape.count(n.input(0))) fail("its input is not computed from the network input");
+    const auto& in_shape = shape.at(n.input(0));
+    int64_t numel = 1;
+    for (auto d : in_shape) numel *= d;
+    if (n.domain().empty() && (n.op_type() == "Flatten" || n.op_type() == "Reshape" || n.op_type() == "Identity")) {
+      shape[n.output(0)] = n.op_type() == "Identity" ? in_shape : std::vector<int64_t>{numel};
+      continue;
+    }
+    if (n.domain() != "cimsim" || (n.op_type() != "TTFSDense" && n.op_type() != "TTFSConv")) {
+      fail("a TTFS network holds cimsim.TTFSDense / cimsim.TTFSConv layers (with Flatten/Reshape between them) only");
+    }
+    if (!net.layers.empty() && n.input(0) != net.output_name) fail("TTFS layers must form a chain");
+    TtfsLayer L;
+    L.name = name;
+    L.op_type = n.op_type();
+    if (n.input_size() < 2 || !consts.count(n.input(1))) fail("the weight W (input 1) must be a constant");
+    const Tensor& W = consts.at(n.input(1));
+    for (double w : W.data)
+      if (!std::isfinite(w)) fail("weights must be finite");
+    if (L.op_type == "TTFSDense") {
+      if (W.shape.size() != 2 || W.shape[1] != numel) fail(fmt::format("W has shape {}; expected [out, {}]", shape_str(W.shape), numel));
+      L.out = W.shape[0];
+      L.in = W.shape[1];
+      L.w = W.data;
+      shape[n.output(0)] = {L.out};
+    } else {
+      if (in_shape.size() != 3) fail(fmt::format("input shape {} is not [C,H,W]", shape_str(in_shape)));
+      if (W.shape.size() != 4 || W.shape[2] != W.shape[3] || W.shape[1] != in_shape[0]) fail(fmt::format("W has shape {}; expected [out, {}, k, k]", shape_str(W.shape), in_shape[0]));
+      if (const auto* a = attr(n, "group"); a && a->i() != 1) fail("grouped TTFS convolutions are not supported");
+      L.in_c = in_shape[0];
+      L.in_h = in_shape[1];
+      L.in_w = in_shape[2];
+      L.kernel = W.shape[2];
+      if (const auto* a = attr(n, "strides"); a && a->ints_size()) L.stride = a->ints(0);
+      if (const auto* a = attr(n, "pads"); a && a->ints_size()) L.pad = a->ints(0);
+      if (L.stride < 1 || L.pad < 0 || L.pad >= L.kernel) fail("strides must be >= 1 and pads smaller than the kernel");
+      L.out = W.shape[0];
+      L.in = L.in_c * L.kernel * L.kernel;
+      L.out_h = (L.in_h + 2 * L.pad - L.kernel) / L.stride + 1;
+      L.out_w = (L.in_w + 2 * L.pad - L.kernel) / L.stride + 1;
+      if (L.out_h < 1 || L.out_w < 1) fail("the output would be empty");
+      L.w = W.data;
+      shape[n.output(0)] = {L.out, L.out_h, L.out_w};
+    }
+    if (n.input_size() > 2 && !n.input(2).empty()) {
+      if (!consts.count(n.input(2))) fail("the bias b (input 2) must be a constant");
+      const Tensor& b = consts.at(n.input(2));
+      if (b.numel() != L.out) fail(fmt::format("b holds {} values; expected {}", b.numel(), L.out));
+      L.bias = b.data;
+    }
+    auto fattr = [&](const char* k, double def) {
+      const auto* a = attr(n, k);
+      return a ? double(a->f()) : def;
+    };
+    if (const auto* a = attr(n, "e_rev"); a) {
+      L.e_pos = std::fabs(a->f());
+      L.e_neg = -std::fabs(a->f());
+    }
+    L.e_pos = fattr("e_rev_pos", L.e_pos);
+    L.e_neg = fattr("e_rev_neg", L.e_neg);
+    L.threshold = fattr("threshold", 1.0);
+    L.ramp.slope = fattr("ramp", 1.0);
+    if (!(L.e_pos > 0) || !(L.e_neg < 0)) fail(fmt::format("e_rev_pos must be > 0 and e_rev_neg < 0 (got {}, {})", L.e_pos, L.e_neg));
+    if (!(L.threshold > 0) || !std::isfinite(L.threshold)) fail("threshold must be a positive number");
+    if (!(L.ramp.slope > 0) || !std::isfinite(L.ramp.slope)) fail("ramp must be a positive number");
+    net.output_name = n.output(0);
+    net.layers.push_back(std::move(L));
+  }
+  if (net.layers.empty()) throw InputError(fmt::format("{}: no TTFS layer", where));
+  if (g.output_size() != 1 || g.output(0).name() != net.output_name) {
+    throw InputError(fmt::format("{}: the graph output must be the last TTFS layer's output", where));
+  }
+  net.output_shape = shape.at(net.output_name);
+  return net;
+}
+
+}  // namespace cimsim
