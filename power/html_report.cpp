@@ -156,6 +156,40 @@ std::string card(const std::string& value, const std::string& label, const std::
   return fmt::format("<div class='card'><div class='v {}'>{}</div><div class='l'>{}</div></div>", cls, value, label);
 }
 
+// Raster of the first sample's output spike times, one band of rows per layer, and each layer's
+// spikes per neuron.
+std::string raster(const Json& t) {
+  const auto& layers = t["layers"];
+  int64_t rows = 0;
+  for (const auto& l : layers) rows += int64_t(l["raster_first_sample"].size());
+  const double W = 900, L = 190, R = 30, T = 10, band_gap = 6, B = 50;
+  const double row_h = std::max(1.2, std::min(4.0, 480.0 / double(std::max<int64_t>(1, rows))));
+  const double H = T + row_h * double(rows) + band_gap * double(layers.size()) + B;
+  auto px = [&](double x) { return L + x * (W - L - R); };
+  std::string s = fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{0}' height='{1:.0f}' viewBox='0 0 {0} {1:.0f}'>", W, H);
+  double y = T;
+  for (std::size_t li = 0; li < layers.size(); ++li) {
+    const auto& times = layers[li]["raster_first_sample"];
+    const double band = row_h * double(times.size());
+    s += fmt::format("<rect x='{}' y='{:.1f}' width='{}' height='{:.1f}' fill='#f6f6f6' stroke='#ddd'/>", L, y, W - L - R, band);
+    s += fmt::format("<text x='{}' y='{:.1f}' font-size='12' text-anchor='end'>{} ({:.2f} spikes/neuron)</text>", L - 6, y + band / 2 + 4,
+                     escape(layers[li]["name"].get<std::string>()), layers[li]["spikes_per_neuron"].get<double>());
+    for (std::size_t n = 0; n < times.size(); ++n) {
+      const double tv = times[n].get<double>();
+      if (tv >= 1.0) continue;  // no spike
+      s += fmt::format("<circle cx='{:.1f}' cy='{:.1f}' r='2.2' fill='{}' opacity='0.8'/>", px(tv), y + row_h * (double(n) + 0.5),
+                       svg::kPalette[li % svg::kPalette.size()]);
+    }
+    y += band + band_gap;
+  }
+  for (int i = 0; i <= 10; i += 2) {
+    s += fmt::format("<text x='{:.1f}' y='{:.1f}' font-size='11' text-anchor='middle'>{:.1f}</text>", px(i / 10.0), y + 12, i / 10.0);
+  }
+  s += fmt::format("<text x='{}' y='{:.1f}' font-size='13' text-anchor='middle'>output spike time (fraction of the window; earlier = larger value)</text>",
+                   (L + W - R) / 2, y + 32);
+  return s + "</svg>";
+}
+
 }  // namespace
 
 std::string report_html(const Json& j, const std::string& heat_layer) {
@@ -168,7 +202,10 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
   std::string hierarchy;
   for (const auto& x : a["macro"]["hierarchy"]) hierarchy += (hierarchy.empty() ? "" : ", ") + std::to_string(x.get<int64_t>());
   h += "<h1>cimsim report: " + escape(j["workload"].get<std::string>()) + "</h1>";
-  h += fmt::format("<p class='sub'>{} cim1x1 + {} cim3x3 macros of {} x {} cells, bit line [{}], {} technology at {} MHz</p>",
+  const bool is_ttfs = j.contains("ttfs") && !j["ttfs"].is_null();
+  if (is_ttfs) h += fmt::format("<p class='sub'>TTFS charge-domain arrays, {} solver, at {} MHz</p>", escape(j["ttfs"]["solver"].get<std::string>()),
+                                readable(a["clock_mhz"].get<double>()));
+  else h += fmt::format("<p class='sub'>{} cim1x1 + {} cim3x3 macros of {} x {} cells, bit line [{}], {} technology at {} MHz</p>",
                    a["macros"]["cim1x1"].get<int64_t>(), a["macros"]["cim3x3"].get<int64_t>(), a["macro"]["rows"].get<int64_t>(),
                    a["macro"]["cols"].get<int64_t>(), hierarchy, escape(a["tech"].get<std::string>()), readable(a["clock_mhz"].get<double>()));
   const bool match = f["outputs_match_reference"].get<bool>();
@@ -176,7 +213,8 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
   h += card(energy_text(t["energy_pj"].get<double>()), fmt::format("energy ({} per sample)", energy_text(t["energy_pj"].get<double>() / samples)));
   h += card(readable(t["cycles"].get<double>()), "cycles (" + time_text(t["time_ns"].get<double>()) + ")");
   h += card(fmt::format("{:.3g}", t["tops_per_w"].get<double>()), "TOPS/W (1 MAC = 2 ops)");
-  h += card(pct(t["gated_fraction_ops"].get<double>()) + " / " + pct(t["gated_fraction_time"].get<double>()), "gated fraction: operations / time");
+  if (is_ttfs) h += card(fmt::format("{:.3f}", j["ttfs"]["spikes_per_neuron"].get<double>()), "spikes per neuron");
+  else h += card(pct(t["gated_fraction_ops"].get<double>()) + " / " + pct(t["gated_fraction_time"].get<double>()), "gated fraction: operations / time");
   h += card(match ? "match" : "differ", fmt::format("outputs vs reference ({} samples, max |error| {:.2g})", samples, f["max_abs_error"].get<double>()),
             match ? "good" : "bad");
   if (f["accuracy"].is_number())
@@ -189,6 +227,15 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
 
   // Architecture.
   h += "<h2>Architecture</h2><table>";
+  if (is_ttfs) {
+    const auto& tt = j["ttfs"];
+    h += fmt::format("<tr><th style='text-align:left'>arrays</th><td class='t'>{} array tiles, {}</td></tr>", tt["arrays_needed"].get<int64_t>(),
+                     tt["pipelined"].get<bool>() ? "pipelined (layer k fires while layer k+1 accumulates)" : "time-multiplexed");
+    auto e_text = [](const Json& e) { return e.is_string() ? e.get<std::string>() : fmt::format("{:.3g}", e.get<double>()); };
+    h += fmt::format("<tr><th style='text-align:left'>reversal potentials</th><td class='t'>E+ {}, E- {} (units of the threshold)</td></tr>",
+                     e_text(tt["e_rev_pos"]), e_text(tt["e_rev_neg"]));
+    h += "</table>";
+  } else {
   auto row = [&](const std::string& k, const std::string& v) { h += "<tr><th style='text-align:left'>" + k + "</th><td class='t'>" + v + "</td></tr>"; };
   row("technology", escape(a["tech"].get<std::string>()) + fmt::format(", {} MHz", readable(a["clock_mhz"].get<double>())));
   row("macros", fmt::format("{} cim1x1, {} cim3x3{}", a["macros"]["cim1x1"].get<int64_t>(), a["macros"]["cim3x3"].get<int64_t>(),
@@ -200,6 +247,7 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
                               a["readout"]["share"].get<int64_t>() ? fmt::format(", shared by {} columns", a["readout"]["share"].get<int64_t>()) : ""));
   row("channel reordering", a["reorder_channels"].get<bool>() ? "on" : "off");
   h += "</table>";
+  }
 
   // Energy by component per step.
   std::vector<std::string> comps, labels;
@@ -217,9 +265,14 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
     ev.push_back(r);
   }
   h += "<h2>Energy by component</h2><figure>" + stacked_bars(labels, comps, ev, "energy (" + eu + ")") +
-       "<figcaption>Each bar is one step of the network (macro layers and digital-periphery steps), split by where the energy goes: "
-       "bit-line precharge per hierarchy level, merges, word lines, evaluation, read-out, digital periphery, buffers, weight writes, "
-       "gating control, wake-ups and leakage (docs/model.md defines each). Hover a segment for its value.</figcaption></figure>";
+       (is_ttfs ? std::string("<figcaption>Each bar is one TTFS layer, split by where the energy goes: charge the excitatory synapses "
+                              "draw from the supply, spikes driving the next layer's synapse gates, restoring membranes below rest, "
+                              "comparators, the firing ramp, and leakage (docs/ttfs.md defines each). Hover a segment for its value."
+                              "</figcaption></figure>")
+                : std::string("<figcaption>Each bar is one step of the network (macro layers and digital-periphery steps), split by "
+                              "where the energy goes: bit-line precharge per hierarchy level, merges, word lines, evaluation, read-out, "
+                              "digital periphery, buffers, weight writes, gating control, wake-ups and leakage (docs/model.md defines "
+                              "each). Hover a segment for its value.</figcaption></figure>"));
 
   // Cycles with stall causes.
   const std::vector<std::string> cyc_series = {"operations", "wake-up stall", "read-out sharing stall", "buffer stall", "weight-write stall"};
@@ -234,6 +287,7 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
     clabels.push_back(l["name"].get<std::string>());
     cv.push_back({std::max(0.0, cycles - (w + r + b + wr)), w, r, b, wr});
   }
+  if (!is_ttfs)  // TTFS layers overlap in a fixed phase pipeline: their timing is the phase schedule
   h += "<h2>Cycles and stalls</h2><figure>" + stacked_bars(clabels, cyc_series, cv, "cycles") +
        "<figcaption>Cycles of each step, split into the cycles the stall causes account for (wake-ups of gated domains, converters "
        "shared between columns, buffer bandwidth, writing weights) and the rest, the operations themselves. Stall cycles are summed "
@@ -271,6 +325,18 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
                      "groups of {} columns; darker is gated more often. Domains outside the layer's tiles stay gated. "
                      "<code>cimsim report DIR --layer NAME</code> draws another layer.</figcaption></figure>",
                      (*heat)["ops"].get<uint64_t>(), a["macro"]["gate_cols"].get<int64_t>());
+  }
+
+  if (j.contains("ttfs") && !j["ttfs"].is_null()) {
+    const auto& tt = j["ttfs"];
+    h += fmt::format("<h2>Spikes</h2><p>{} spikes, {:.3f} per neuron ({:.3f} per hidden neuron), {} synaptic events.</p><figure>",
+                     readable(tt["spikes"].get<double>()), tt["spikes_per_neuron"].get<double>(), tt["spikes_per_hidden_neuron"].get<double>(),
+                     readable(tt["synaptic_events"].get<double>())) +
+         raster(tt) +
+         "<figcaption>Raster of the first sample: one row per neuron, grouped by layer, a mark at the time the neuron fired within "
+         "its firing window (an earlier spike is a larger value; a neuron that did not reach the threshold has no mark). Each "
+         "spike drives the next layer's synapse gates and switches its synapses on, so fewer marks cost less: see the ttfs_spike "
+         "and ttfs_synapse terms above.</figcaption></figure>";
   }
 
   // Tables.

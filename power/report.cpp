@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 namespace cimsim {
@@ -85,6 +87,21 @@ std::string report_json(const Report& r) {
                                                                                     {"gated_fraction", l.gating_map}}}});
   }
   j["layers"] = layers;
+  if (r.ttfs) {
+    const TtfsSummary& t = *r.ttfs;
+    nlohmann::ordered_json tl = nlohmann::ordered_json::array();
+    for (const auto& l : t.layers)
+      tl.push_back({{"name", l.name}, {"neurons", l.neurons}, {"spikes", l.spikes}, {"spikes_per_neuron", l.spikes_per_neuron},
+                    {"synaptic_events", l.synaptic_events}, {"raster_first_sample", l.raster}});
+    j["ttfs"] = {{"solver", t.solver}, {"dstd_steps", t.dstd_steps},
+                 {"e_rev_pos", std::isinf(t.e_rev_pos) ? nlohmann::ordered_json("inf") : nlohmann::ordered_json(t.e_rev_pos)},
+                 {"e_rev_neg", std::isinf(t.e_rev_neg) ? nlohmann::ordered_json("-inf") : nlohmann::ordered_json(t.e_rev_neg)},
+                 {"pipelined", t.pipelined}, {"arrays_needed", t.arrays_needed}, {"spikes", t.spikes},
+                 {"spikes_per_neuron", t.spikes_per_neuron}, {"spikes_per_hidden_neuron", t.spikes_per_hidden_neuron},
+                 {"synaptic_events", t.synaptic_events}, {"layers", tl}};
+  } else {
+    j["ttfs"] = nullptr;
+  }
   const auto& f = r.function;
   j["function"] = {{"samples", f.samples},
                    {"outputs_match_reference", f.outputs_match_reference},

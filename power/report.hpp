@@ -54,6 +54,25 @@ struct FunctionReport {
   double tolerance = 0;
 };
 
+struct TtfsLayerSummary {
+  std::string name;
+  int64_t neurons = 0;
+  uint64_t spikes = 0, synaptic_events = 0;
+  double spikes_per_neuron = 0;
+  std::vector<double> raster;  // first sample's output spike times (1 = no spike)
+};
+
+struct TtfsSummary {
+  std::string solver;
+  int64_t dstd_steps = 0;
+  double e_rev_pos = 0, e_rev_neg = 0;  // as simulated (the circuit's, or the model's per layer: first layer)
+  bool pipelined = true;
+  int64_t arrays_needed = 0;
+  uint64_t spikes = 0, synaptic_events = 0;
+  double spikes_per_neuron = 0, spikes_per_hidden_neuron = 0;
+  std::vector<TtfsLayerSummary> layers;
+};
+
 struct Report {
   std::string workload;
   ArchSummary arch;
@@ -66,6 +85,7 @@ struct Report {
   Stalls stalls;
   std::vector<LayerReport> layers;
   FunctionReport function;
+  std::optional<TtfsSummary> ttfs;  // TTFS networks only
 };
 
 using Json = nlohmann::ordered_json;

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <limits>
 #include <cstdlib>
 #include <functional>
 #include <set>
@@ -334,6 +335,45 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
     YAML::Node forced(YAML::NodeType::Map);
     for (const auto& [name, kind] : c.force_kind) forced[name] = kind;
     r.set_resolved("mapping.force", forced);
+  }
+
+  // TTFS charge-domain arrays.
+  {
+    TtfsParams& t = cfg.ttfs;
+    TtfsCircuit& k = cfg.ttfs_circuit;
+    t.solver = r.choice("arch.ttfs.solver", "exact", {"exact", "dstd"});
+    t.dstd_steps = r.scalar<int64_t>("arch.ttfs.dstd_steps", 10, 1, 100000, "a DSTD step count");
+    k.e_rev = r.choice("arch.ttfs.e_rev", "model", {"model", "resistive", "transistor", "ideal"});
+    k.vdd_v = r.scalar<double>("arch.ttfs.vdd_v", 1.8, 0.1, 10.0, "a supply voltage in V");
+    k.v_rest_v = r.scalar<double>("arch.ttfs.v_rest_v", 1.3, 0.0, 10.0, "a resting potential in V");
+    k.v_th_v = r.scalar<double>("arch.ttfs.v_th_v", 0.872, 0.001, 10.0, "a threshold (above rest) in V");
+    k.lambda_n = r.scalar<double>("arch.ttfs.lambda_n", 0.41, 1e-6, 100.0, "a channel-length modulation in 1/V");
+    k.lambda_p = r.scalar<double>("arch.ttfs.lambda_p", 0.75, 1e-6, 100.0, "a channel-length modulation in 1/V");
+    k.c_mem_ff = r.scalar<double>("arch.ttfs.c_mem_ff", 140.0, 0.01, 1e6, "a membrane capacitance in fF");
+    k.spike_line_cap_ff = r.scalar<double>("arch.ttfs.spike_line_cap_ff", 1.2, 0.0, 1e4, "a capacitance in fF");
+    k.comparator_fj = r.scalar<double>("arch.ttfs.comparator_fj", 20.0, 0.0, 1e6, "an energy in fJ");
+    k.leak_nw_per_neuron = r.scalar<double>("arch.ttfs.leak_nw_per_neuron", 0.5, 0.0, 1e6, "a power in nW");
+    {  // .inf (the default) is the ideal linear ramp
+      r.mark("arch.ttfs.e_dis");
+      YAML::Node n = r.find("arch.ttfs.e_dis");
+      double v = INFINITY;
+      if (n.IsDefined() && !n.IsNull()) {
+        try {
+          v = n.as<double>();
+        } catch (const YAML::Exception&) {
+          r.fail("arch.ttfs.e_dis", "expected a number > 1 or .inf (the ideal ramp)");
+        }
+      }
+      if (!(v > 1.0)) r.fail("arch.ttfs.e_dis", fmt::format("{} is out of range (expected the discharger's reversal potential, > 1 in units of the threshold, or .inf)", v));
+      t.ramp.e_dis = v;
+      r.set_resolved("arch.ttfs.e_dis", std::isinf(v) ? std::string(".inf") : fmt::format("{}", v));
+    }
+    t.reset_cycles = r.scalar<int64_t>("arch.ttfs.reset_cycles", 500, 0, int64_t{1} << 30, "a cycle count");
+    t.window_cycles = r.scalar<int64_t>("arch.ttfs.window_cycles", 500, 1, int64_t{1} << 30, "a cycle count");
+    t.rows = r.scalar<int64_t>("arch.ttfs.array_rows", 256, 1, 1 << 20, "synapses per array column");
+    t.cols = r.scalar<int64_t>("arch.ttfs.array_cols", 256, 1, 1 << 20, "neurons per array");
+    t.arrays = r.scalar<int64_t>("arch.ttfs.arrays", 8, 1, 1 << 20, "an array count");
+    t.override_e_rev = circuit_e_rev(k, t.e_pos, t.e_neg);
   }
 
   // Technology: every primitive, each with a unit and a source.

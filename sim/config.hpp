@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "arch/params.hpp"
+#include "arch/ttfs_array.hpp"
 #include "power/tech.hpp"
+#include "power/ttfs_energy.hpp"
 
 namespace cimsim {
 
@@ -24,6 +26,8 @@ struct RunConfig {
   std::filesystem::path workload_dir;
   ChipParams chip;
   TechTable tech;
+  TtfsParams ttfs;           // TTFS arrays (used when the workload is a TTFS network)
+  TtfsCircuit ttfs_circuit;
   int64_t samples = 0;       // 0 = all
   double tolerance = 1e-4;   // relative match tolerance against reference outputs
   std::string resolved_yaml;

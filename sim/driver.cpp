@@ -14,6 +14,8 @@
 #include "arch/cim_macro.hpp"
 #include "arch/hierarchy.hpp"
 #include "arch/stop.hpp"
+#include "arch/ttfs_array.hpp"
+#include "power/ttfs_energy.hpp"
 #include "arch/readout.hpp"
 #include "power/tech.hpp"
 #include "workloads/atomic_file.hpp"
@@ -215,7 +217,134 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
   return o;
 }
 
+namespace {
+
+// TTFS networks: the chip of TTFS arrays, priced from the circuit values, checked against the
+// exported spike times (first spike wins; ties go to the larger v(1)).
+RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
+  const TtfsNetwork& net = w.ttfs;
+  const std::size_t n_in = std::size_t(net.input_numel());
+  std::vector<std::vector<double>> inputs(std::size_t(w.samples));
+  for (std::size_t s = 0; s < inputs.size(); ++s)
+    inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(s * n_in), w.inputs.begin() + std::ptrdiff_t((s + 1) * n_in));
+  ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  auto* context = new sc_core::sc_simcontext();
+  sc_core::sc_curr_simcontext = context;
+  sc_core::sc_default_global_context = context;
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  TtfsRun run;
+  {
+    const sc_core::sc_time period(double(cfg.chip.period_ps()), sc_core::SC_PS);
+    auto chip = std::make_unique<TtfsChip>("ttfs", net, inputs, cfg.ttfs, period);
+    sc_core::sc_start();
+    run = chip->result();
+  }
+  delete context;
+  sc_core::sc_curr_simcontext = nullptr;
+  sc_core::sc_default_global_context = nullptr;
+  if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");
+
+  RunResult res;
+  Report& r = res.report;
+  const double period_ns = double(cfg.chip.period_ps()) * 1e-3;
+  r.workload = w.name;
+  r.arch.tech = "ttfs";
+  r.arch.clock_mhz = cfg.chip.clock_mhz;
+  r.arch.readout = "ttfs";
+  TtfsSummary t;
+  t.solver = cfg.ttfs.solver;
+  t.dstd_steps = cfg.ttfs.solver == "dstd" ? cfg.ttfs.dstd_steps : 0;
+  t.e_rev_pos = cfg.ttfs.override_e_rev ? cfg.ttfs.e_pos : net.layers[0].e_pos;
+  t.e_rev_neg = cfg.ttfs.override_e_rev ? cfg.ttfs.e_neg : net.layers[0].e_neg;
+  t.pipelined = run.pipelined;
+  t.arrays_needed = run.arrays_needed;
+  uint64_t neurons_all = 0, hidden_neurons = 0, hidden_spikes = 0;
+  for (std::size_t l = 0; l < net.layers.size(); ++l) {
+    const TtfsLayer& ly = net.layers[l];
+    const TtfsCounters& c = run.layers[l];
+    LayerReport lr;
+    lr.name = ly.name;
+    lr.kind = ly.op_type == "TTFSConv" ? "ttfs_conv" : "ttfs_dense";
+    lr.op_type = ly.op_type;
+    lr.macro = "ttfs_array";
+    lr.row_tiles = int(c.tiles);
+    lr.col_tiles = int(c.passes);
+    lr.cycles = c.cycles;
+    lr.ops = c.neurons_windows;
+    lr.macs = uint64_t(ly.neurons() * ly.in) * uint64_t(w.samples);
+    lr.energy = price_ttfs(c, cfg.ttfs_circuit, ly.neurons(), period_ns);
+    lr.energy_pj = lr.energy.total();
+    r.macs += lr.macs;
+    TtfsLayerSummary ls;
+    ls.name = ly.name;
+    ls.neurons = ly.neurons();
+    ls.spikes = c.spikes;
+    ls.synaptic_events = c.synaptic_events;
+    ls.spikes_per_neuron = double(c.spikes) / double(std::max<uint64_t>(1, uint64_t(ly.neurons()) * uint64_t(w.samples)));
+    ls.raster = run.first_sample[l];
+    t.spikes += c.spikes;
+    t.synaptic_events += c.synaptic_events;
+    neurons_all += uint64_t(ly.neurons());
+    if (l + 1 < net.layers.size()) {
+      hidden_neurons += uint64_t(ly.neurons());
+      hidden_spikes += c.spikes;
+    }
+    t.layers.push_back(std::move(ls));
+    r.layers.push_back(std::move(lr));
+  }
+  t.spikes_per_neuron = double(t.spikes) / double(std::max<uint64_t>(1, neurons_all * uint64_t(w.samples)));
+  t.spikes_per_hidden_neuron = double(hidden_spikes) / double(std::max<uint64_t>(1, hidden_neurons * uint64_t(w.samples)));
+  // Totals: the layers' energies add up; the time is the pipeline's.
+  r.cycles = run.cycles;
+  r.time_ns = double(r.cycles) * period_ns;
+  for (const auto& l : r.layers) {
+    for (const auto& [k, v] : l.energy.items) {
+      auto it = std::find_if(r.energy.items.begin(), r.energy.items.end(), [&](const auto& e) { return e.first == k; });
+      if (it == r.energy.items.end()) r.energy.items.emplace_back(k, v);
+      else it->second += v;
+    }
+  }
+  r.energy_pj = r.energy.total();
+  r.tops_per_w = r.energy_pj > 0 ? 2.0 * double(r.macs) / r.energy_pj : 0.0;
+  r.ttfs = t;
+
+  // Function: spike times against the reference, and the class that spikes first.
+  FunctionReport& f = r.function;
+  f.samples = w.samples;
+  f.tolerance = cfg.tolerance;
+  const int64_t n = int64_t(run.outputs.size()) / std::max<int64_t>(1, w.samples);
+  int64_t correct = 0, ref_correct = 0;
+  for (int64_t s = 0; s < w.samples; ++s) {
+    bool ok = true;
+    int64_t best = 0, ref_best = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const std::size_t k = std::size_t(s * n + i);
+      const double got = double(float(run.outputs[k])), ref = std::min(1.0, w.references[k]);
+      f.max_abs_error = std::max(f.max_abs_error, std::fabs(got - ref));
+      if (std::fabs(got - ref) > cfg.tolerance) ok = false;
+      const std::size_t b = std::size_t(s * n + best);
+      if (run.outputs[k] < run.outputs[b] || (run.outputs[k] == run.outputs[b] && run.out_v1[k] > run.out_v1[b])) best = i;
+      if (w.references[k] < w.references[std::size_t(s * n + ref_best)]) ref_best = i;
+    }
+    if (!ok) ++f.mismatched_samples;
+    if (!w.labels.empty()) {
+      correct += best == w.labels[std::size_t(s)];
+      ref_correct += ref_best == w.labels[std::size_t(s)];
+    }
+  }
+  f.outputs_match_reference = f.mismatched_samples == 0;
+  if (!w.labels.empty() && w.samples > 0) {
+    f.accuracy = double(correct) / double(w.samples);
+    f.reference_accuracy = double(ref_correct) / double(w.samples);
+  }
+  res.chip.outputs = run.outputs;
+  return res;
+}
+
+}  // namespace
+
 RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& trace, bool progress) {
+  if (w.is_ttfs) return simulate_ttfs(cfg, w);
   const ChipParams& chip = cfg.chip;
   for (const auto& forced : chip.force_kind) {
     const std::string& name = forced.first;
@@ -330,8 +459,8 @@ void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w,
     write_file_atomic(stage / "report.html", report_html(j));
     write_file_atomic(stage / "resolved.yaml", cfg.resolved_yaml);
     for (const auto& [name, content] : extra) write_file_atomic(stage / name, content);
-    const int64_t n = w.net.output_numel();
-    const std::vector<int64_t> out_shape = w.net.output_shape();
+    const int64_t n = w.is_ttfs ? int64_t(r.chip.outputs.size()) / std::max<int64_t>(1, w.samples) : w.net.output_numel();
+    const std::vector<int64_t> out_shape = w.is_ttfs ? w.ttfs.output_shape : w.net.output_shape();
     int64_t s0 = 0;
     for (std::size_t i = 0; i < w.sets.size(); ++i) {
       const int64_t b = w.sets[i].batch;
@@ -340,7 +469,7 @@ void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w,
       std::vector<int64_t> shape = {b};
       shape.insert(shape.end(), out_shape.begin(), out_shape.end());
       write_file_atomic(stage / "outputs" / w.sets[i].dir.filename() / "output_0.pb",
-                        float_tensor_bytes(w.net.out().name, shape, vals));
+                        float_tensor_bytes(w.is_ttfs ? w.ttfs.output_name : w.net.out().name, shape, vals));
       s0 += b;
     }
     if (stop_requested()) throw Interrupted("interrupted while writing results; nothing was written");

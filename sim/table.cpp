@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace cimsim {
 
 std::string format_energy(double pj) {
@@ -25,7 +27,44 @@ namespace {
 std::string pct(double f) { return fmt::format("{:.1f}%", 100.0 * f); }
 }  // namespace
 
+namespace {
+
+std::string ttfs_table(const Report& r, const std::string& out_dir) {
+  const TtfsSummary& t = *r.ttfs;
+  const auto& f = r.function;
+  auto e_text = [](double e) { return std::isinf(e) ? std::string(e > 0 ? "inf" : "-inf") : fmt::format("{:.3g}", e); };
+  std::string s = fmt::format("cimsim: {} on TTFS charge-domain arrays ({} solver{}, E+ {}, E- {}), {}{} at {:g} MHz\n\n", r.workload,
+                              t.solver, t.solver == "dstd" ? fmt::format(" M={}", t.dstd_steps) : "", e_text(t.e_rev_pos),
+                              e_text(t.e_rev_neg), t.arrays_needed, t.pipelined ? " arrays, pipelined" : " array tiles, time-multiplexed",
+                              r.arch.clock_mhz);
+  const double per_sample = f.samples ? r.energy_pj / double(f.samples) : 0.0;
+  s += fmt::format("  {:<22}{}\n", "samples", f.samples);
+  s += fmt::format("  {:<22}{} ({})\n", "cycles", r.cycles, format_time(r.time_ns));
+  s += fmt::format("  {:<22}{} ({} per inference)\n", "energy", format_energy(r.energy_pj), format_energy(per_sample));
+  s += fmt::format("  {:<22}{:.3f} per neuron, {:.3f} per hidden neuron ({} spikes)\n", "spikes", t.spikes_per_neuron,
+                   t.spikes_per_hidden_neuron, t.spikes);
+  s += fmt::format("  {:<22}{}\n", "synaptic events", t.synaptic_events);
+  s += fmt::format("  {:<22}{}\n", "outputs", f.outputs_match_reference
+                                                     ? fmt::format("match the reference spike times (max |error| {:.3g})", f.max_abs_error)
+                                                     : fmt::format("DIFFER from the reference in {} of {} samples (max |error| {:.3g})",
+                                                                   f.mismatched_samples, f.samples, f.max_abs_error));
+  if (f.accuracy) s += fmt::format("  {:<22}{:.1f}% on the hardware, {:.1f}% in the reference outputs\n", "accuracy", 100 * *f.accuracy, 100 * *f.reference_accuracy);
+  s += fmt::format("\n  {:<22}{:>12}  {:>6}\n", "energy by component", "energy", "share");
+  for (const auto& [k, v] : r.energy.items) s += fmt::format("  {:<22}{:>12}  {:>5.1f}%\n", k, format_energy(v), r.energy_pj > 0 ? 100 * v / r.energy_pj : 0);
+  s += fmt::format("\n  {:<22}{:>9}{:>16}{:>18}{:>12}\n", "layer", "neurons", "spikes/neuron", "synaptic events", "energy");
+  for (std::size_t i = 0; i < t.layers.size(); ++i) {
+    const auto& l = t.layers[i];
+    s += fmt::format("  {:<22}{:>9}{:>16.3f}{:>18}{:>12}\n", l.name.size() > 21 ? l.name.substr(0, 20) + "~" : l.name, l.neurons,
+                     l.spikes_per_neuron, l.synaptic_events, format_energy(r.layers[i].energy_pj));
+  }
+  if (!out_dir.empty()) s += fmt::format("\n  results in {}/ (report.json, report.html, layers.csv, resolved.yaml, outputs/)\n", out_dir);
+  return s;
+}
+
+}  // namespace
+
 std::string summary_table(const Report& r, const std::string& out_dir) {
+  if (r.ttfs) return ttfs_table(r, out_dir);
   std::string s;
   const auto& a = r.arch;
   const auto& f = r.function;

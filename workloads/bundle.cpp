@@ -4,6 +4,10 @@
 
 #include <algorithm>
 
+#include <onnx/onnx_pb.h>
+
+#include <fstream>
+
 #include "workloads/digital.hpp"
 #include "workloads/errors.hpp"
 #include "workloads/onnx_import.hpp"
@@ -41,7 +45,21 @@ Workload load_workload(const fs::path& dir, int64_t max_samples) {
   }
   const fs::path model = dir / "model.onnx";
   if (!fs::exists(model)) throw InputError(fmt::format("{}: model.onnx not found", dir.string()));
-  w.net = import_onnx(model);
+  {
+    std::error_code ec;
+    onnx::ModelProto proto;
+    std::ifstream f(model, std::ios::binary);
+    if (fs::is_regular_file(model, ec) && f && proto.ParseFromIstream(&f) && is_ttfs_model(proto)) {
+      w.is_ttfs = true;
+      w.ttfs = import_ttfs(proto, model.string());
+    }
+  }
+  if (!w.is_ttfs) w.net = import_onnx(model);
+  const std::vector<int64_t> in_shape = w.is_ttfs ? w.ttfs.input_shape : w.net.in().shape;
+  const std::vector<int64_t> out_shape = w.is_ttfs ? w.ttfs.output_shape : w.net.output_shape();
+  int64_t in_numel = 1, out_numel = 1;
+  for (auto d : in_shape) in_numel *= d;
+  for (auto d : out_shape) out_numel *= d;
 
   std::vector<std::pair<int, fs::path>> set_dirs;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -66,17 +84,23 @@ Workload load_workload(const fs::path& dir, int64_t max_samples) {
     }
     Tensor in = read_tensor_file(in_f);
     Tensor out = read_tensor_file(out_f);
-    const int64_t b = check_batch(in, w.net.in().shape, in_f, "input_0");
-    const int64_t bo = check_batch(out, w.net.output_shape(), out_f, "output_0");
+    const int64_t b = check_batch(in, in_shape, in_f, "input_0");
+    const int64_t bo = check_batch(out, out_shape, out_f, "output_0");
     if (b != bo) {
       throw InputError(fmt::format("{}: output_0 holds {} samples but input_0 holds {}",
                                    out_f.string(), bo, b));
     }
     if (b == 0) throw InputError(fmt::format("{}: batch of zero samples", in_f.string()));
     const int64_t take = max_samples > 0 ? std::min(b, max_samples - w.samples) : b;
-    w.inputs.insert(w.inputs.end(), in.data.begin(), in.data.begin() + take * w.net.input_numel());
-    w.references.insert(w.references.end(), out.data.begin(),
-                        out.data.begin() + take * w.net.output_numel());
+    if (w.is_ttfs) {
+      for (int64_t i = 0; i < take * in_numel; ++i)
+        if (in.data[std::size_t(i)] < 0) {
+          throw InputError(fmt::format("{}: element {} is a spike time of {} (expected a time in the window, >= 0; "
+                                       "1 or later means no spike)", in_f.string(), i, in.data[std::size_t(i)]));
+        }
+    }
+    w.inputs.insert(w.inputs.end(), in.data.begin(), in.data.begin() + take * in_numel);
+    w.references.insert(w.references.end(), out.data.begin(), out.data.begin() + take * out_numel);
     if (fs::exists(lab_f)) {
       Tensor lab = read_tensor_file(lab_f);
       if (!lab.is_integer || lab.shape != std::vector<int64_t>{b}) {
@@ -85,9 +109,9 @@ Workload load_workload(const fs::path& dir, int64_t max_samples) {
       }
       for (int64_t i = 0; i < take; ++i) {
         const double v = lab.data[i];
-        if (v < 0 || v >= double(w.net.output_numel())) {
+        if (v < 0 || v >= double(out_numel)) {
           throw InputError(fmt::format("{}: label {} of sample {} is not a class index in [0, {})",
-                                       lab_f.string(), v, i, w.net.output_numel()));
+                                       lab_f.string(), v, i, out_numel));
         }
         w.labels.push_back(int64_t(v));
       }
@@ -102,7 +126,7 @@ Workload load_workload(const fs::path& dir, int64_t max_samples) {
     throw InputError(fmt::format("{}: some test_data_set folders have label_0.pb and some do not",
                                  dir.string()));
   }
-  finalize_network(w.net, w.inputs, (dir / "test_data_set_*/input_0.pb").string());
+  if (!w.is_ttfs) finalize_network(w.net, w.inputs, (dir / "test_data_set_*/input_0.pb").string());
   return w;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "workloads/network.hpp"
+#include "workloads/ttfs.hpp"
 
 namespace cimsim {
 
@@ -17,7 +18,9 @@ struct SampleSet {
 struct Workload {
   std::filesystem::path dir;
   std::string name;  // folder name, used in reports
-  Network net;
+  Network net;            // binary CIM networks
+  bool is_ttfs = false;   // a TTFS network (cimsim.TTFSDense / TTFSConv) instead
+  TtfsNetwork ttfs;
   std::vector<SampleSet> sets;
   std::vector<double> inputs;      // [samples][input_numel]
   std::vector<double> references;  // [samples][output_numel]

@@ -105,3 +105,86 @@ def load_fashion_mnist(split, root=FMNIST_DIR):
     labels = _read_idx(os.path.join(root, f"{prefix}-labels-idx1-ubyte.gz"))
     images = (images.astype(np.float32) / 255.0)[:, None, :, :]
     return images, labels.astype(np.int64)
+
+
+# ---- TTFS networks (custom op domain `cimsim`) --------------------------------------------
+
+def ttfs_layer_forward(t_in, w, b=None, e_pos=np.inf, e_neg=-np.inf, threshold=1.0, ramp=1.0):
+    """Exact RC-Spike solution of one TTFS dense layer for one sample (numpy, independent of
+    cimsim's C++): dv/dt = sum_i w_i (1 - v/E_i) H(t - t_i) over the window [0, 1], then a ramp
+    of `ramp` per window to `threshold`. Returns output spike times, 1.0 where no spike."""
+    w = np.asarray(w, dtype=np.float64)
+    inv = np.where(w >= 0, 0.0 if np.isinf(e_pos) else 1.0 / e_pos, 0.0 if np.isinf(e_neg) else 1.0 / e_neg)
+    n = w.shape[0]
+    v, a, bb, t = np.zeros(n), np.zeros(n), np.zeros(n), 0.0
+
+    def advance(v, a, bb, d):
+        x = bb * d
+        small = np.abs(x) < 1e-8
+        phi = np.where(small, d * (1 - x / 2), -np.expm1(-x) / np.where(small, 1.0, bb))
+        return v * np.exp(-x) + a * phi
+
+    if b is not None:
+        b = np.asarray(b, dtype=np.float64)
+        a += b
+        bb += b * np.where(b >= 0, 0.0 if np.isinf(e_pos) else 1.0 / e_pos, 0.0 if np.isinf(e_neg) else 1.0 / e_neg)
+    for i in np.argsort(t_in, kind="stable"):
+        ti = float(t_in[i])
+        if ti >= 1.0:
+            break
+        ti = max(ti, 0.0)
+        if ti > t:
+            v = advance(v, a, bb, ti - t)
+            t = ti
+        a += w[:, i]
+        bb += w[:, i] * inv[:, i]
+    v = advance(v, a, bb, 1.0 - t)
+    t_out = np.clip((threshold - v) / ramp, 0.0, None)
+    return np.where(t_out <= 1.0, t_out, 1.0), v
+
+
+def write_ttfs_bundle(layers, inputs, out_dir, labels=None, sets=1, e_rev_pos=np.inf, e_rev_neg=-np.inf,
+                      threshold=1.0, ramp=1.0):
+    """Writes a TTFS network of dense layers in the model-zoo layout. `layers`: list of (W [out, in],
+    b [out] or None) numpy arrays; `inputs`: values x in [0, 1], shape [samples, features]; the
+    bundle's input_0.pb holds their spike times t = 1 - x, output_0.pb the last layer's spike times
+    (1.0 = no spike) from the exact solution above."""
+    from onnx import TensorProto, helper
+    inputs = np.asarray(inputs, dtype=np.float32)
+    # The references use exactly the float32 values the file stores.
+    layers = [(np.asarray(w, np.float32).astype(np.float64), None if b is None else np.asarray(b, np.float32).astype(np.float64))
+              for w, b in layers]
+    t0 = (1.0 - inputs).astype(np.float32)
+    inits, nodes, prev = [], [], "t_in"
+    for k, (w, b) in enumerate(layers):
+        ins = [prev, f"W{k}"]
+        inits.append(numpy_helper.from_array(np.asarray(w, np.float32), f"W{k}"))
+        if b is not None:
+            inits.append(numpy_helper.from_array(np.asarray(b, np.float32), f"b{k}"))
+            ins.append(f"b{k}")
+        nodes.append(helper.make_node("TTFSDense", ins, [f"t{k}"], name=f"ttfs{k}", domain="cimsim",
+                                      e_rev_pos=float(e_rev_pos), e_rev_neg=float(e_rev_neg),
+                                      threshold=float(threshold), ramp=float(ramp)))
+        prev = f"t{k}"
+    n_out = np.asarray(layers[-1][0]).shape[0]
+    graph = helper.make_graph(nodes, "ttfs", [helper.make_tensor_value_info("t_in", TensorProto.FLOAT, ["N", t0.shape[1]])],
+                              [helper.make_tensor_value_info(prev, TensorProto.FLOAT, ["N", n_out])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("cimsim", 1)])
+    os.makedirs(out_dir, exist_ok=True)
+    _write_atomic(os.path.join(out_dir, "model.onnx"), model.SerializeToString())
+    per = len(t0) // sets
+    for s in range(sets):
+        d = os.path.join(out_dir, f"test_data_set_{s}")
+        os.makedirs(d, exist_ok=True)
+        batch = t0[s * per:(s + 1) * per]
+        outs = []
+        for x in batch.astype(np.float64):
+            t = x
+            for w, b in layers:
+                t, _ = ttfs_layer_forward(t, w, b, e_rev_pos, e_rev_neg, threshold, ramp)
+            outs.append(t)
+        _write_atomic(os.path.join(d, "input_0.pb"), numpy_helper.from_array(batch, "t_in").SerializeToString())
+        _write_atomic(os.path.join(d, "output_0.pb"), numpy_helper.from_array(np.asarray(outs, np.float32), prev).SerializeToString())
+        if labels is not None:
+            lab = np.asarray(labels[s * per:(s + 1) * per], np.int64)
+            _write_atomic(os.path.join(d, "label_0.pb"), numpy_helper.from_array(lab, "label").SerializeToString())

@@ -1,0 +1,144 @@
+#include "arch/ttfs_array.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "arch/stop.hpp"
+
+namespace cimsim {
+
+TtfsChip::TtfsChip(sc_core::sc_module_name name, const TtfsNetwork& net, const std::vector<std::vector<double>>& inputs,
+                   const TtfsParams& p, sc_core::sc_time period)
+    : sc_core::sc_module(name), m_net(net), m_p(p), m_period(period), m_arrived(net.layers.size()) {
+  const std::size_t L = net.layers.size(), S = inputs.size();
+  m_in.assign(L, std::vector<std::vector<double>>(S));
+  m_ready.assign(L, std::vector<bool>(S, false));
+  m_in[0] = inputs;
+  for (std::size_t s = 0; s < S; ++s) m_ready[0][s] = true;
+  m_run.layers.resize(L);
+  m_run.first_sample.resize(L);
+  for (std::size_t l = 0; l < L; ++l) {
+    const TtfsLayer& ly = net.layers[l];
+    TtfsCounters& c = m_run.layers[l];
+    c.tiles = ((ly.in + (ly.bias.empty() ? 0 : 1) + p.rows - 1) / p.rows) * ((ly.neurons() + p.cols - 1) / p.cols);
+    m_run.arrays_needed += c.tiles;
+  }
+  m_run.pipelined = m_run.arrays_needed <= p.arrays;
+  const uint64_t P = uint64_t(p.reset_cycles + 2 * p.window_cycles);
+  uint64_t offset = 0;
+  for (std::size_t l = 0; l < L; ++l) {
+    TtfsCounters& c = m_run.layers[l];
+    c.passes = m_run.pipelined ? 1 : (c.tiles + p.arrays - 1) / p.arrays;
+    m_pass_offset.push_back(offset);
+    offset += uint64_t(c.passes) * P;
+  }
+  m_sample_period = m_run.pipelined ? P : offset;
+  m_run.outputs.assign(S * std::size_t(net.layers.back().neurons()), 1.0);
+  m_run.out_v1.assign(m_run.outputs.size(), 0.0);
+  for (std::size_t l = 0; l < L; ++l) sc_core::sc_spawn([this, l] { layer_thread(l); });
+}
+
+uint64_t TtfsChip::start_cycle(std::size_t l, std::size_t s) const {
+  if (m_run.pipelined) return uint64_t(s) * m_sample_period + uint64_t(l) * uint64_t(m_p.window_cycles);
+  return uint64_t(s) * m_sample_period + m_pass_offset[l];
+}
+
+void TtfsChip::layer_thread(std::size_t l) {
+  const TtfsLayer& L = m_net.layers[l];
+  TtfsCounters& c = m_run.layers[l];
+  const std::size_t S = m_in[0].size();
+  const bool last = l + 1 == m_net.layers.size();
+  const double e_pos = m_p.override_e_rev ? m_p.e_pos : L.e_pos, e_neg = m_p.override_e_rev ? m_p.e_neg : L.e_neg;
+  RampModel ramp = m_p.ramp;
+  ramp.slope = L.ramp.slope;
+  std::vector<SynapseInput> in;
+  std::priority_queue<Pending, std::vector<Pending>, std::greater<Pending>> heap;
+  const uint64_t R = uint64_t(m_p.reset_cycles), W = uint64_t(m_p.window_cycles);
+  const uint64_t period_cycles = uint64_t(c.passes) * (R + 2 * W);
+  for (std::size_t s = 0; s < S; ++s) {
+    if (stop_requested()) return;
+    const uint64_t now = uint64_t(sc_core::sc_time_stamp().value() / m_period.value());
+    const uint64_t start = start_cycle(l, s);
+    if (start > now) wait(m_period * double(start - now));
+    // Reset: membranes to rest.
+    wait(m_period * double(R));
+    // Accumulation: the previous layer fires into this window.
+    while (!m_ready[l][s]) wait(m_arrived[l]);
+    const std::vector<double>& t_in = m_in[l][s];
+    for (std::size_t i = 0; i < t_in.size(); ++i)
+      if (t_in[i] < 1.0) heap.push({std::max(0.0, t_in[i]), int64_t(i)});
+    c.input_spikes += heap.size();
+    std::vector<double> sorted_t;  // the layer's spikes in time order (shared by all its neurons)
+    std::vector<int64_t> order;
+    while (!heap.empty()) {
+      sorted_t.push_back(heap.top().t);
+      order.push_back(heap.top().input);
+      heap.pop();
+    }
+    std::vector<int64_t> pos(t_in.size(), -1);  // input index -> rank in time order
+    for (std::size_t r = 0; r < order.size(); ++r) pos[std::size_t(order[r])] = int64_t(r);
+    std::vector<double> out(std::size_t(L.neurons()), kNoSpike), v1s(out.size(), 0.0);
+    uint64_t spikes = 0;
+    for (int64_t oy = 0; oy < L.out_h; ++oy)
+      for (int64_t ox = 0; ox < L.out_w; ++ox) {
+        const std::vector<int64_t> field = L.op_type == "TTFSConv" ? receptive_field(L, oy, ox) : std::vector<int64_t>{};
+        // This pixel's inputs that spiked, in time order.
+        std::vector<std::pair<int64_t, int64_t>> active;  // (rank, weight index)
+        for (int64_t k = 0; k < L.in; ++k) {
+          const int64_t src = field.empty() ? k : field[std::size_t(k)];
+          if (src >= 0 && pos[std::size_t(src)] >= 0) active.emplace_back(pos[std::size_t(src)], k);
+        }
+        std::sort(active.begin(), active.end());
+        for (int64_t n = 0; n < L.out; ++n) {
+          in.clear();
+          for (const auto& [rank, k] : active) in.push_back({sorted_t[std::size_t(rank)], L.w[std::size_t(n * L.in + k)]});
+          if (!L.bias.empty()) in.push_back({0.0, L.bias[std::size_t(n)]});
+          const NeuronWindow r = m_p.solver == "dstd" ? solve_dstd(in, e_pos, e_neg, m_p.dstd_steps) : solve_exact(in, e_pos, e_neg);
+          const std::size_t idx = std::size_t((n * L.out_h + oy) * L.out_w + ox);
+          const double t = fire_time(r.v1, L.threshold, ramp);
+          out[idx] = t;
+          v1s[idx] = r.v1;
+          c.synaptic_events += uint64_t(r.events);
+          c.q_exc += r.q_exc;
+          c.q_inh += r.q_inh;
+          // The firing ramp lifts the membrane from v(1) until it fires, or to the window's end.
+          const double lift = t == kNoSpike ? ramp.slope : std::max(0.0, L.threshold - r.v1);
+          c.ramp_charge += std::max(0.0, lift);
+          c.below_rest += std::max(0.0, -(r.v1 + lift));
+          if (t != kNoSpike) ++spikes;
+        }
+      }
+    c.neurons_windows += uint64_t(L.neurons());
+    c.spikes += spikes;
+    if (s == 0) {
+      m_run.first_sample[l] = out;
+      for (auto& x : m_run.first_sample[l]) x = x == kNoSpike ? 1.0 : x;
+    }
+    wait(m_period * double(W));
+    // Firing: the output spikes go to the next layer, which accumulates during this window.
+    if (last) {
+      const std::size_t n = out.size();
+      for (std::size_t i = 0; i < n; ++i) {
+        m_run.outputs[s * n + i] = out[i] == kNoSpike ? 1.0 : out[i];
+        m_run.out_v1[s * n + i] = v1s[i];
+      }
+    } else {
+      m_in[l + 1][s] = out;
+      m_ready[l + 1][s] = true;
+      m_arrived[l + 1].notify(sc_core::SC_ZERO_TIME);
+      // Each spike drives the synapse gates it feeds in the next layer: on average
+      // synapses / inputs of that layer.
+      const TtfsLayer& nx = m_net.layers[l + 1];
+      c.fanout_switches += double(spikes) * double(nx.neurons()) * double(nx.in) / double(out.size());
+    }
+    wait(m_period * double(W));
+    c.cycles += period_cycles;
+    // Time-multiplexed layers repeat the phases for their further passes.
+    if (c.passes > 1) wait(m_period * double(uint64_t(c.passes - 1) * (R + 2 * W)));
+  }
+  const uint64_t end = uint64_t(sc_core::sc_time_stamp().value() / m_period.value());
+  m_run.cycles = std::max(m_run.cycles, end);
+}
+
+}  // namespace cimsim

@@ -1,0 +1,80 @@
+// TTFS charge-domain neuron arrays in SystemC. One module per layer (its neurons spread over
+// arrays of `rows` synapses x `cols` neurons; a neuron whose synapses span several arrays shares
+// one membrane). A layer's thread walks every sample through reset, accumulation and firing.
+// Pipelined: layer k fires while layer k+1 accumulates (start of layer l, sample s = s P + l W with
+// P = reset + 2 windows); when the chip has fewer arrays than the layers need, layers take turns
+// (passes) and are not overlapped. Within a window the exact solution is advanced from input
+// spike to input spike (the layer's pending spikes sit in a min-heap); SystemC schedules phases.
+#pragma once
+#include <systemc>
+#include <cstdint>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "workloads/ttfs.hpp"
+
+namespace cimsim {
+
+struct TtfsParams {
+  std::string solver = "exact";  // exact | dstd
+  int64_t dstd_steps = 10;
+  int64_t reset_cycles = 500, window_cycles = 500;  // 1 us each at 500 MHz
+  int64_t rows = 256, cols = 256, arrays = 8;
+  RampModel ramp;                // e_dis finite: the nonideal discharger
+  bool override_e_rev = false;   // use e_pos/e_neg below instead of the model's attributes
+  double e_pos = kNoSpike, e_neg = -kNoSpike;
+};
+
+// Actions counted per layer (priced by power/ttfs_energy).
+struct TtfsCounters {
+  uint64_t neurons_windows = 0;  // neuron-windows (reset, comparator, ramp per neuron per sample)
+  uint64_t spikes = 0;           // output spikes emitted
+  uint64_t input_spikes = 0;     // spikes arriving at the layer
+  uint64_t synaptic_events = 0;  // synapses switched on by an arriving spike
+  double fanout_switches = 0;    // synapse gates driven by the layer's output spikes (spikes x fanout)
+  double q_exc = 0, q_inh = 0;   // normalised charge integrals (x C_mem V_th gives coulombs)
+  double ramp_charge = 0;        // normalised charge the firing ramp adds (x C_mem V_th)
+  double below_rest = 0;         // normalised charge to restore membranes left below rest
+  uint64_t cycles = 0;           // cycles the layer's arrays are busy
+  int64_t tiles = 0, passes = 1;
+};
+
+struct TtfsRun {
+  std::vector<TtfsCounters> layers;
+  std::vector<double> outputs;  // [samples][output numel] spike times (1 = no spike)
+  std::vector<double> out_v1;   // [samples][output numel] last layer's v(1), for tie-breaks
+  std::vector<std::vector<double>> first_sample;  // [layer] output spike times of sample 0 (1 = none)
+  uint64_t cycles = 0;
+  bool pipelined = true;
+  int64_t arrays_needed = 0;
+};
+
+class TtfsChip : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(TtfsChip);
+  TtfsChip(sc_core::sc_module_name name, const TtfsNetwork& net, const std::vector<std::vector<double>>& inputs,
+           const TtfsParams& p, sc_core::sc_time period);
+  const TtfsRun& result() const { return m_run; }
+
+ private:
+  void layer_thread(std::size_t l);
+  uint64_t start_cycle(std::size_t l, std::size_t s) const;
+  struct Pending {
+    double t;
+    int64_t input;
+    bool operator>(const Pending& o) const { return t != o.t ? t > o.t : input > o.input; }
+  };
+
+  const TtfsNetwork& m_net;
+  const TtfsParams& m_p;
+  sc_core::sc_time m_period;
+  std::vector<std::vector<std::vector<double>>> m_in;  // [layer][sample] input spike times
+  std::vector<std::vector<bool>> m_ready;              // [layer][sample]
+  std::vector<sc_core::sc_event> m_arrived;            // per layer: a sample's inputs arrived
+  std::vector<uint64_t> m_pass_offset;                 // sequential mode: cycles before layer l
+  uint64_t m_sample_period = 0;
+  TtfsRun m_run;
+};
+
+}  // namespace cimsim
