@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 
+#include "arch/ttfs_array.hpp"
 #include "workloads/ttfs.hpp"
 
 using namespace cimsim;
@@ -190,4 +191,56 @@ TEST_CASE("DSTD error falls as M^-2 and grows as |E| shrinks", "[ttfs][dstd]") {
     CHECK(err[10.0][M] > err[100.0][M]);
   }
   for (int M : {2, 4, 8, 16, 32}) CHECK(err[kNoSpike][M] < 1e-12);  // exact for the ideal integrator
+}
+
+TEST_CASE("the TTFS chip's conv and dense layers give the reference spike times", "[ttfs][chip]") {
+  std::mt19937 rng(5);
+  std::normal_distribution<double> g(0, 0.6);
+  std::uniform_real_distribution<double> u(0, 1);
+  TtfsNetwork net;
+  net.input_shape = {2, 6, 6};
+  TtfsLayer c;
+  c.name = "conv";
+  c.op_type = "TTFSConv";
+  c.in_c = 2;
+  c.in_h = c.in_w = 6;
+  c.kernel = 3;
+  c.stride = 2;
+  c.pad = 1;
+  c.out = 4;
+  c.in = 2 * 9;
+  c.out_h = c.out_w = 3;
+  for (int i = 0; i < c.out * c.in; ++i) c.w.push_back(g(rng));
+  c.e_pos = 2.8;
+  c.e_neg = -1.53;
+  TtfsLayer d;
+  d.name = "dense";
+  d.op_type = "TTFSDense";
+  d.in = 4 * 9;
+  d.out = 5;
+  for (int i = 0; i < d.out * d.in; ++i) d.w.push_back(g(rng) * 0.5);
+  d.bias = {0.2, -0.1, 0.3, 0.0, 0.1};
+  d.e_pos = 2.8;
+  d.e_neg = -1.53;
+  d.threshold = 0.8;
+  net.layers = {c, d};
+  std::vector<std::vector<double>> x(3, std::vector<double>(72));
+  for (auto& s : x)
+    for (auto& v : s) v = u(rng) < 0.8 ? u(rng) : 1.0;  // some inputs never spike
+  for (const char* solver : {"exact", "dstd"}) {
+    TtfsParams p;
+    p.solver = solver;
+    p.arrays = 1;  // fewer arrays than tiles: time-multiplexed passes
+    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+    TtfsChip chip("ttfs", net, x, p, sc_core::sc_time(2, sc_core::SC_NS));
+    sc_core::sc_start();
+    const TtfsRun& r = chip.result();
+    CHECK_FALSE(r.pipelined);
+    for (std::size_t s = 0; s < x.size(); ++s) {
+      const auto ref = ttfs_forward(net, x[s], std::string(solver) == "dstd" ? p.dstd_steps : 0).back();
+      for (std::size_t i = 0; i < ref.size(); ++i) CHECK(r.outputs[s * ref.size() + i] == Approx(ref[i] == kNoSpike ? 1.0 : ref[i]).margin(1e-12));
+    }
+    CHECK(r.layers[0].spikes > 0);
+  }
 }
