@@ -108,6 +108,28 @@ void check_memory(const Workload& w, const ChipParams& chip) {
 
 namespace {
 
+// One elaboration per SystemC context: a run gets a fresh context, deleted (after the run's
+// modules, which live in an inner scope) when the guard goes.
+class FreshContext {
+ public:
+  FreshContext() : m_context(new sc_core::sc_simcontext()) {
+    ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    sc_core::sc_curr_simcontext = m_context;
+    sc_core::sc_default_global_context = m_context;
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);  // no "timescale set" notes
+  }
+  ~FreshContext() {
+    delete m_context;
+    sc_core::sc_curr_simcontext = nullptr;
+    sc_core::sc_default_global_context = nullptr;
+  }
+  FreshContext(const FreshContext&) = delete;
+  FreshContext& operator=(const FreshContext&) = delete;
+
+ private:
+  sc_core::sc_simcontext* m_context;
+};
+
 // Draws "[#####.....] step 3/15 /conv2/Conv, 12 s left" on standard error from 2 s into a run.
 class ProgressBar {
  public:
@@ -162,14 +184,9 @@ class ProgressBar {
 
 ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs,
                      const TraceOptions& trace, bool show_progress) {
-  // One elaboration per SystemC context: every run gets a fresh one, deleted after its modules.
-  ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-  auto* context = new sc_core::sc_simcontext();
-  sc_core::sc_curr_simcontext = context;
-  sc_core::sc_default_global_context = context;
-  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);  // no "timescale set" notes
   ChipOutcome o;
   {
+    const FreshContext context;
     const sc_core::sc_time period(double(chip.period_ps()), sc_core::SC_PS);
     auto readout = make_readout(chip.readout, chip.macro.rows);
     Progress progress;
@@ -206,9 +223,6 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
     o.lossless = readout->lossless();
     o.readout_kind = readout->kind();
   }
-  delete context;
-  sc_core::sc_curr_simcontext = nullptr;
-  sc_core::sc_default_global_context = nullptr;
   if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");
   const std::size_t steps = net.steps.size();
   if (o.run.layers.size() != steps) {
@@ -227,21 +241,14 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
   std::vector<std::vector<double>> inputs(std::size_t(w.samples));
   for (std::size_t s = 0; s < inputs.size(); ++s)
     inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(s * n_in), w.inputs.begin() + std::ptrdiff_t((s + 1) * n_in));
-  ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-  auto* context = new sc_core::sc_simcontext();
-  sc_core::sc_curr_simcontext = context;
-  sc_core::sc_default_global_context = context;
-  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   TtfsRun run;
   {
+    const FreshContext context;
     const sc_core::sc_time period(double(cfg.chip.period_ps()), sc_core::SC_PS);
     auto chip = std::make_unique<TtfsChip>("ttfs", net, inputs, cfg.ttfs, period);
     sc_core::sc_start();
     run = chip->result();
   }
-  delete context;
-  sc_core::sc_curr_simcontext = nullptr;
-  sc_core::sc_default_global_context = nullptr;
   if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");
 
   RunResult res;

@@ -47,6 +47,24 @@ const char* kUsageText =
     "  -h, --help          show this help (cimsim run --help for the command's options)\n"
     "  --version           print the version\n";
 
+// Parses a command's options and its positional arguments; false when --help was printed.
+bool parse_command(const std::vector<std::string>& args, const po::options_description& opts,
+                   std::vector<std::string>& positional, po::variables_map& vm) {
+  po::options_description hidden;
+  hidden.add_options()("positional", po::value(&positional));
+  po::positional_options_description pos;
+  pos.add("positional", -1);
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return false;
+  }
+  po::notify(vm);
+  return true;
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description opts("cimsim run [CONFIG.yaml] [options]\n\n"
                                "Simulates the workload named by CONFIG (default: the shipped "
@@ -64,20 +82,9 @@ int cmd_run(const std::vector<std::string>& args) {
       ("trace", po::value(&trace_file), "write a VCD waveform of the macros' phases and domain states (GTKWave)")
       ("trace-window", po::value(&trace_window), "cycles START:END the trace covers (default 0:100000)")
       ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
-  po::options_description hidden;
   std::vector<std::string> positional;
-  hidden.add_options()("config", po::value(&positional));
-  po::positional_options_description pos;
-  pos.add("config", -1);
-  po::options_description all;
-  all.add(opts).add(hidden);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return kOk;
-  }
-  po::notify(vm);
+  if (!parse_command(args, opts, positional, vm)) return kOk;
   if (positional.size() > 1) throw po::error("run takes at most one CONFIG file");
   const std::filesystem::path config = positional.empty() ? default_config_path() : std::filesystem::path(positional[0]);
 
@@ -121,20 +128,9 @@ int cmd_report(const std::vector<std::string>& args) {
   std::string layer, out = "cimsim-compare";
   opts.add_options()("help,h", "show this help")("layer", po::value(&layer), "the layer whose gating map report.html draws")(
       "out", po::value(&out), "where compare.html goes (default: cimsim-compare)");
-  po::options_description hidden;
   std::vector<std::string> positional;
-  hidden.add_options()("input", po::value(&positional));
-  po::positional_options_description pos;
-  pos.add("input", -1);
-  po::options_description all;
-  all.add(opts).add(hidden);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return kOk;
-  }
-  po::notify(vm);
+  if (!parse_command(args, opts, positional, vm)) return kOk;
   if (positional.empty() || positional.size() > 2) throw po::error("report takes one or two run folders");
   if (positional.size() == 1) {
     const std::filesystem::path dir = positional[0];
@@ -173,20 +169,9 @@ int cmd_sweep(const std::vector<std::string>& args) {
       ("shard", po::value(&shard), "run only shard I of N (points with id % N == I), e.g. --shard 2/8")
       ("merge", po::bool_switch(&merge), "join shard folders (given as arguments) into --out")
       ("quiet,q", po::bool_switch(&quiet), "no progress bar, no summary");
-  po::options_description hidden;
   std::vector<std::string> positional;
-  hidden.add_options()("input", po::value(&positional));
-  po::positional_options_description pos;
-  pos.add("input", -1);
-  po::options_description all;
-  all.add(opts).add(hidden);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return kOk;
-  }
-  po::notify(vm);
+  if (!parse_command(args, opts, positional, vm)) return kOk;
   if (merge) {
     std::vector<std::filesystem::path> dirs(positional.begin(), positional.end());
     merge_sweeps(dirs, out);

@@ -14,12 +14,7 @@ using namespace cimsim;
 namespace fs = std::filesystem;
 
 namespace {
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using test::slurp;
 }  // namespace
 
 TEST_CASE("hierarchy patterns: every ordered factorization, hand-listed", "[sweep]") {
