@@ -324,10 +324,10 @@ int run_sweep(const SweepSpec& spec, const fs::path& out, const SweepOptions& o)
   for (const auto& e : fs::directory_iterator(points))  // stale folders of killed workers
     if (e.path().filename().string()[0] == '.') fs::remove_all(e.path(), ec);
 
-  std::vector<const SweepPoint*> todo;
+  std::vector<const SweepPoint*> pending;
   for (const auto& p : spec.points)
-    if (p.id % o.shards == o.shard && !(o.resume && complete(points, p.id))) todo.push_back(&p);
-  for (const auto* p : todo) {  // a rerun point starts clean
+    if (p.id % o.shards == o.shard && !(o.resume && complete(points, p.id))) pending.push_back(&p);
+  for (const auto* p : pending) {  // a rerun point starts clean
     fs::remove_all(points / point_name(p->id), ec);
     fs::remove(points / (point_name(p->id) + ".error"), ec);
   }
@@ -349,12 +349,12 @@ int run_sweep(const SweepSpec& spec, const fs::path& out, const SweepOptions& o)
     running.erase(pid);
     ++done;
     if (!WIFEXITED(st) || WEXITSTATUS(st) == 1) ++failed;
-    if (tty) progress(done, todo.size(), failed, t0);
+    if (tty) progress(done, pending.size(), failed, t0);
   };
-  while (next < todo.size() && !stop_requested()) {
+  while (next < pending.size() && !stop_requested()) {
     while (int(running.size()) >= o.jobs) reap();
     if (stop_requested()) break;
-    const SweepPoint& p = *todo[next++];
+    const SweepPoint& p = *pending[next++];
     std::fflush(nullptr);
     const pid_t pid = ::fork();
     if (pid < 0) throw SimulationError("cannot start a worker process (fork failed)");
