@@ -17,11 +17,25 @@ using NetBuilder = cimsim::NetBuilder;
 
 inline std::filesystem::path source_dir() { return std::filesystem::path(CIMSIM_TEST_DIR).parent_path(); }
 
-// SystemC elaborates once per context: each test that builds a design starts a fresh one.
-inline void fresh_context() {
-  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-}
+// SystemC elaborates once per context: each test that builds a design holds a fresh one,
+// declared before the design's modules so that it is deleted after them.
+class Context {
+ public:
+  Context() : m_context(new sc_core::sc_simcontext()) {
+    sc_core::sc_curr_simcontext = m_context;
+    sc_core::sc_default_global_context = m_context;
+  }
+  ~Context() {
+    delete m_context;
+    sc_core::sc_curr_simcontext = nullptr;
+    sc_core::sc_default_global_context = nullptr;
+  }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+ private:
+  sc_core::sc_simcontext* m_context;
+};
 
 // A file's bytes.
 inline std::string slurp(const std::filesystem::path& p) {

@@ -49,7 +49,7 @@ MacroParams small_macro() {
 }  // namespace
 
 TEST_CASE("small macro: outputs, gating, precharges and cycles worked by hand", "[macro]") {
-  test::fresh_context();
+  const test::Context context;
   const MacroParams p = small_macro();
   ReadoutParams rp;
   rp.kind = "adc";
@@ -117,7 +117,7 @@ TEST_CASE("small macro: outputs, gating, precharges and cycles worked by hand", 
 }
 
 TEST_CASE("gating level above the leaf precharges every segment of an active domain", "[macro]") {
-  test::fresh_context();
+  const test::Context context;
   MacroParams p = small_macro();
   p.gating_level = 1;  // one domain spans all 16 rows
   ReadoutParams rp;

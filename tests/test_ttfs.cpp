@@ -7,6 +7,7 @@
 #include <random>
 
 #include "arch/ttfs_array.hpp"
+#include "helpers.hpp"
 #include "workloads/ttfs.hpp"
 
 using namespace cimsim;
@@ -231,8 +232,7 @@ TEST_CASE("the TTFS chip's conv and dense layers give the reference spike times"
     TtfsParams p;
     p.solver = solver;
     p.arrays = 1;  // fewer arrays than tiles: time-multiplexed passes
-    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+    const test::Context context;
     TtfsChip chip("ttfs", net, x, p, sc_core::sc_time(2, sc_core::SC_NS));
     sc_core::sc_start();
     const TtfsRun& r = chip.result();
