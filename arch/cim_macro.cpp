@@ -39,11 +39,11 @@ void CimMacro::set_domain(std::size_t d, PowerDomain::State s, uint64_t now, boo
   if (s == PowerDomain::State::On) {
     ++m_count[Act::WakeEvent];
     woke = true;
-    trace(now, int(d), 2);
-    trace(now + uint64_t(m_p.cycles.wakeup), int(d), 0);
+    trace_change(now, int(d), 2);
+    trace_change(now + uint64_t(m_p.cycles.wakeup), int(d), 0);
   } else {
     ++m_count[Act::GateEvent];
-    trace(now, int(d), 1);
+    trace_change(now, int(d), 1);
   }
 }
 
@@ -64,7 +64,7 @@ void CimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t 
   sc_core::sc_spawn([this] { tracer(); });
 }
 
-void CimMacro::trace(uint64_t cycle, int signal, int value) {
+void CimMacro::trace_change(uint64_t cycle, int signal, int value) {
   if (!m_tracing || cycle < m_trace_from || cycle > m_trace_to) return;
   m_trace_queue.push({cycle, m_trace_seq++, signal, value});
   m_trace_ev.notify(sc_core::SC_ZERO_TIME);
@@ -74,10 +74,10 @@ void CimMacro::trace_phases(uint64_t start, std::initializer_list<std::pair<Phas
   if (!m_tracing) return;
   for (const auto& [phase, cycles] : phases) {
     if (cycles == 0) continue;
-    trace(start, -1, phase);
+    trace_change(start, -1, phase);
     start += cycles;
   }
-  trace(start, -1, Idle);
+  trace_change(start, -1, Idle);
 }
 
 // Writes the queued changes at their cycles; before the window all signals read 0, at its start

@@ -65,7 +65,7 @@ class CimMacro : public sc_core::sc_module, public MacroIf {
     int value;
     bool operator>(const TraceEvent& o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
   };
-  void trace(uint64_t cycle, int signal, int value);
+  void trace_change(uint64_t cycle, int signal, int value);
   void trace_phases(uint64_t start, std::initializer_list<std::pair<Phase, uint64_t>> phases);
   void tracer();
   bool m_tracing = false;

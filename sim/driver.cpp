@@ -305,10 +305,10 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
   r.cycles = run.cycles;
   r.time_ns = double(r.cycles) * period_ns;
   for (const auto& l : r.layers) {
-    for (const auto& [k, v] : l.energy.items) {
-      auto it = std::find_if(r.energy.items.begin(), r.energy.items.end(), [&](const auto& e) { return e.first == k; });
-      if (it == r.energy.items.end()) r.energy.items.emplace_back(k, v);
-      else it->second += v;
+    for (const auto& item : l.energy.items) {
+      auto it = std::find_if(r.energy.items.begin(), r.energy.items.end(), [&](const auto& e) { return e.first == item.first; });
+      if (it == r.energy.items.end()) r.energy.items.push_back(item);
+      else it->second += item.second;
     }
   }
   r.energy_pj = r.energy.total();
