@@ -48,7 +48,6 @@ class CimMacro : public sc_core::sc_module, public MacroIf {
   const std::vector<uint64_t>& domain_skips() const override { return m_domain_skips; }
   int64_t domain_rows() const override { return m_h.row_domains(); }
   int64_t domain_cols() const override { return m_h.col_groups(); }
-  const MacroCounters& counters() const { return m_count; }
   const Hierarchy& hierarchy() const { return m_h; }
   const std::vector<PowerDomain>& domains() const { return m_domains; }
 

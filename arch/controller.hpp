@@ -90,7 +90,6 @@ class Controller : public sc_core::sc_module {
   MacroCounters m_periph;  // digital periphery and buffer actions
   Progress* m_progress;
   uint64_t m_units_done = 0, m_units_total = 1;  // (tile, sample) pairs of the current layer
-  std::vector<std::vector<int>> m_resident;  // per kind: tile slot -> macro (when resident)
   std::vector<uint8_t> m_written;            // resident slots already written
   std::vector<int> m_slot_base;              // per layer: first resident slot
   ChipRun m_run;

@@ -13,6 +13,7 @@
 
 #include "arch/cim_macro.hpp"
 #include "arch/hierarchy.hpp"
+#include "arch/sc_context.hpp"
 #include "arch/stop.hpp"
 #include "arch/ttfs_array.hpp"
 #include "power/ttfs_energy.hpp"
@@ -108,28 +109,6 @@ void check_memory(const Workload& w, const ChipParams& chip) {
 
 namespace {
 
-// One elaboration per SystemC context: a run gets a fresh context, deleted (after the run's
-// modules, which live in an inner scope) when the guard goes.
-class FreshContext {
- public:
-  FreshContext() : m_context(new sc_core::sc_simcontext()) {
-    ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-    sc_core::sc_curr_simcontext = m_context;
-    sc_core::sc_default_global_context = m_context;
-    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);  // no "timescale set" notes
-  }
-  ~FreshContext() {
-    delete m_context;
-    sc_core::sc_curr_simcontext = nullptr;
-    sc_core::sc_default_global_context = nullptr;
-  }
-  FreshContext(const FreshContext&) = delete;
-  FreshContext& operator=(const FreshContext&) = delete;
-
- private:
-  sc_core::sc_simcontext* m_context;
-};
-
 // Draws "[#####.....] step 3/15 /conv2/Conv, 12 s left" on standard error from 2 s into a run.
 class ProgressBar {
  public:
@@ -186,7 +165,7 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
                      const TraceOptions& trace, bool show_progress) {
   ChipOutcome o;
   {
-    const FreshContext context;
+    const ScContext context;
     const sc_core::sc_time period(double(chip.period_ps()), sc_core::SC_PS);
     auto readout = make_readout(chip.readout, chip.macro.rows);
     Progress progress;
@@ -243,7 +222,7 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
     inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(s * n_in), w.inputs.begin() + std::ptrdiff_t((s + 1) * n_in));
   TtfsRun run;
   {
-    const FreshContext context;
+    const ScContext context;
     const sc_core::sc_time period(double(cfg.chip.period_ps()), sc_core::SC_PS);
     auto chip = std::make_unique<TtfsChip>("ttfs", net, inputs, cfg.ttfs, period);
     sc_core::sc_start();

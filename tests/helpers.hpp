@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "arch/sc_context.hpp"
 #include "workloads/builder.hpp"
 
 namespace cimsim::test {
@@ -17,25 +18,8 @@ using NetBuilder = cimsim::NetBuilder;
 
 inline std::filesystem::path source_dir() { return std::filesystem::path(CIMSIM_TEST_DIR).parent_path(); }
 
-// SystemC elaborates once per context: each test that builds a design holds a fresh one,
-// declared before the design's modules so that it is deleted after them.
-class Context {
- public:
-  Context() : m_context(new sc_core::sc_simcontext()) {
-    sc_core::sc_curr_simcontext = m_context;
-    sc_core::sc_default_global_context = m_context;
-  }
-  ~Context() {
-    delete m_context;
-    sc_core::sc_curr_simcontext = nullptr;
-    sc_core::sc_default_global_context = nullptr;
-  }
-  Context(const Context&) = delete;
-  Context& operator=(const Context&) = delete;
-
- private:
-  sc_core::sc_simcontext* m_context;
-};
+// SystemC elaborates once per context: a test that builds a design holds a fresh one.
+using Context = cimsim::ScContext;
 
 // A file's bytes.
 inline std::string slurp(const std::filesystem::path& p) {

@@ -42,15 +42,6 @@ int64_t ValueInfo::numel() const {
   return n;
 }
 
-std::string ValueInfo::describe() const {
-  switch (kind) {
-    case ValueKind::Bits: return fmt::format("bits ({})", to_string(code));
-    case ValueKind::UInt: return fmt::format("{}-bit unsigned fixed point (scale {:g})", bits, scale);
-    case ValueKind::Real: return "real values";
-  }
-  return "?";
-}
-
 int64_t LayerSpec::slice_coef(int64_t j) const {
   if (w_code == BitCode::Signed || w_bits == 1) return 1;
   return j == w_bits - 1 ? -(int64_t{1} << j) : (int64_t{1} << j);
@@ -60,11 +51,6 @@ bool LayerSpec::output_bit(int64_t n, int64_t s) const {
   if (dir[std::size_t(n)] > 0) return s >= thr[std::size_t(n)];
   if (dir[std::size_t(n)] < 0) return s <= thr[std::size_t(n)];
   return thr[std::size_t(n)] != 0;
-}
-
-int64_t input_level(const ValueInfo& v, double x) {
-  if (v.kind == ValueKind::Bits) return x > 0 ? 1 : 0;
-  return std::llround(x / v.scale);
 }
 
 void resolve_input(Network& net, const std::vector<double>& all, const std::string& where) {

@@ -31,7 +31,6 @@ struct ValueInfo {
   int64_t bits = 1;                    // UInt: bit planes
   double scale = 1.0;                  // UInt: value = integer x scale
   int64_t numel() const;
-  std::string describe() const;
   static ValueInfo make(std::string name, std::vector<int64_t> shape, ValueKind kind,
                         BitCode code = BitCode::Unsigned01, int64_t bits = 1, double scale = 1.0) {
     ValueInfo v;
@@ -163,7 +162,5 @@ inline int bit_value(BitCode c, bool b) { return c == BitCode::Signed ? (b ? 1 :
 // InputError otherwise. Propagates the decision to the layers that read the input.
 void resolve_input(Network& net, const std::vector<double>& all_inputs, const std::string& where);
 
-// The integer level of an input element under `v` (bits: 0/1 for either code; UInt: k).
-int64_t input_level(const ValueInfo& v, double x);
 
 }  // namespace cimsim
