@@ -148,15 +148,37 @@ uint64_t CimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_
 }
 
 uint64_t CimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_out) {
+  m_plane_out.resize(1);
+  m_single_plane.assign(1, input);
+  m_plane_out[0].swap(column_out);
+  const uint64_t cycles = evaluate(m_single_plane, m_plane_out, 1, false);
+  m_plane_out[0].swap(column_out);
+  return cycles;
+}
+
+uint64_t CimMacro::operate_planes(const std::vector<const uint64_t*>& planes,
+                                  std::vector<std::vector<int64_t>>& column_out, int64_t combine) {
+  return evaluate(planes, column_out, combine, true);
+}
+
+uint64_t CimMacro::evaluate(const std::vector<const uint64_t*>& planes, std::vector<std::vector<int64_t>>& column_out,
+                            int64_t combine, bool analog) {
   const uint64_t now = now_cycles();
   const int64_t S = m_h.domain_rows(), R = m_h.row_domains(), G = m_h.col_groups();
   const int L = m_h.levels(), GL = m_h.gating_level();
+  const std::size_t B = planes.size();
   ++m_count[Stat::Ops];
 
-  // Activation sparsity per row node of the gating level.
+  // Activation sparsity per row node of the gating level: a node is driven when any plane has a
+  // 1 on its rows; plane b drives its rows' lines with 2^b pulses (one pulse when digital).
   for (int64_t r = 0; r < R; ++r) {
-    m_row_ones[r] = popcount_range(input, std::size_t(r * S), std::size_t((r + 1) * S));
-    m_row_any[r] = m_row_ones[r] != 0;
+    m_row_ones[r] = 0;
+    m_row_any[r] = false;
+    for (std::size_t b = 0; b < B; ++b) {
+      const int64_t ones = popcount_range(planes[b], std::size_t(r * S), std::size_t((r + 1) * S));
+      m_row_ones[r] += ones << b;
+      m_row_any[r] = m_row_any[r] || ones != 0;
+    }
   }
   // Gating rule: a domain evaluates only if some input bit on its rows is 1, some stored bit is
   // 1 and some of its columns' outputs are kept.
@@ -200,19 +222,23 @@ uint64_t CimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_o
     if (l + 1 < L) m_count.merge[l] += m_op_precharge[l];
   }
 
-  // Column accumulation: the AND popcount of the stored column and the input.
+  // Column accumulation: the AND popcount of the stored column and each plane's input; every
+  // pulse of a product of 1 discharges its cell. One conversion per column (digital), or per
+  // group of `combine` columns after charge sharing (analog).
   for (int64_t c = 0; c < m_p.cols; ++c) {
     const int64_t g = c / m_p.gate_cols;
     if (!m_col_needed[c] || m_group_active_rows[g] == 0) {
-      column_out[c] = 0;  // nothing evaluated: the count is known to be 0
+      for (std::size_t b = 0; b < B; ++b) column_out[b][c] = 0;  // nothing evaluated: the count is known to be 0
       continue;
     }
     const uint64_t* col = &m_cells[std::size_t(c) * m_words_per_col];
-    int64_t p = 0;
-    for (std::size_t w = 0; w < m_words_per_col; ++w) p += __builtin_popcountll(col[w] & input[w]);
-    m_count[Act::AndEval] += uint64_t(p);
-    m_readout.count(m_count, m_group_active_rows[g]);
-    column_out[c] = m_readout.read(p);
+    for (std::size_t b = 0; b < B; ++b) {
+      int64_t p = 0;
+      for (std::size_t w = 0; w < m_words_per_col; ++w) p += __builtin_popcountll(col[w] & planes[b][w]);
+      m_count[Act::AndEval] += uint64_t(p) << b;
+      column_out[b][c] = analog ? p : m_readout.read(p);
+    }
+    if (c % combine == 0) m_readout.count(m_count, m_group_active_rows[g]);
   }
 
   const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;

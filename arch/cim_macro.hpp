@@ -25,6 +25,13 @@ class MacroIf : public virtual sc_core::sc_interface {
   // One operation with the input bits of all rows (macro rows, packed). Writes each column's
   // read-out value into `column_out` and returns the operation's cycles.
   virtual uint64_t operate(const uint64_t* input, std::vector<int64_t>& column_out) = 0;
+  // Analog accumulation (readout.accumulate: analog): one operation over all input bit planes,
+  // plane b applied as 2^b word-line pulses onto the same precharged bit lines, and each group
+  // of `combine` adjacent columns (a multi-bit weight's slices) merged by binary-weighted charge
+  // sharing into one conversion. Writes each plane's exact column counts into `column_out[b]`
+  // (the combined value's quantization is not modelled: docs/tech.md); returns the cycles.
+  virtual uint64_t operate_planes(const std::vector<const uint64_t*>& planes,
+                                  std::vector<std::vector<int64_t>>& column_out, int64_t combine) = 0;
   // Counters so far, with each domain's residency brought up to now.
   virtual const MacroCounters& stats() = 0;
   // Operations in which each domain (row node x column group, row-major) was gated so far.
@@ -43,6 +50,8 @@ class CimMacro : public sc_core::sc_module, public MacroIf {
   uint64_t write_weights(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
                          const std::vector<uint8_t>& needed) override;
   uint64_t operate(const uint64_t* input, std::vector<int64_t>& column_out) override;
+  uint64_t operate_planes(const std::vector<const uint64_t*>& planes, std::vector<std::vector<int64_t>>& column_out,
+                          int64_t combine) override;
 
   const MacroCounters& stats() override;
   const std::vector<uint64_t>& domain_skips() const override { return m_domain_skips; }
@@ -75,6 +84,10 @@ class CimMacro : public sc_core::sc_module, public MacroIf {
   sc_core::sc_event m_trace_ev;
 
   uint64_t now_cycles() const;
+  uint64_t evaluate(const std::vector<const uint64_t*>& planes, std::vector<std::vector<int64_t>>& column_out,
+                    int64_t combine, bool analog);
+  std::vector<std::vector<int64_t>> m_plane_out;
+  std::vector<const uint64_t*> m_single_plane;
   void set_domain(std::size_t d, PowerDomain::State s, uint64_t now, bool& woke);
 
   const MacroParams& m_p;

@@ -326,6 +326,11 @@ void Controller::run_tiles(LayerWork& w, int m, const std::vector<std::size_t>& 
   std::vector<uint8_t> bits, needed(std::size_t(m_chip.macro.cols));
   std::vector<int64_t> w_ones, col_n(std::size_t(m_chip.macro.cols)), col_j(std::size_t(m_chip.macro.cols));
   std::vector<int64_t> valid_taps;
+  // Analog accumulation: all input planes of an operation, gathered before it is issued.
+  const bool analog = m_chip.readout.analog_accumulate;
+  std::vector<BitVec> plane_in(analog ? std::size_t(planes) : 0, BitVec(std::size_t(m_chip.macro.rows)));
+  std::vector<const uint64_t*> plane_ptr(plane_in.size());
+  std::vector<std::vector<int64_t>> plane_out(plane_in.size(), std::vector<int64_t>(std::size_t(m_chip.macro.cols)));
 
   for (std::size_t ti : tiles) {
     const Tile& t = map.tiles[ti];
@@ -363,8 +368,32 @@ void Controller::run_tiles(LayerWork& w, int m, const std::vector<std::size_t>& 
         for (int64_t ox = 0; ox < L.out_w; ++ox) {
           const int64_t pix = oy * L.out_w + ox;
           uint64_t compute = 0, read_bits = 0;
+          // One plane's column counts into the accumulators: the signed dot product per column,
+          // weighted by the plane's bit and the column's weight slice.
+          auto accumulate = [&](const BitVec& x, const std::vector<int64_t>& out, int64_t b) {
+            const int64_t ones = popcount_range(x.data(), 0, std::size_t(rows_used));
+            for (int64_t col = 0; col < cols_used; ++col) {
+              if (!needed[std::size_t(col)]) continue;
+              int64_t in_ones = ones, rows_valid = int64_t(valid_taps.size()) * t.cc, wo = 0;
+              if (dw) {  // the column's own channel rows only
+                const int64_t q = t.n0 + col / slices;
+                in_ones = 0;
+                rows_valid = int64_t(valid_taps.size());
+                for (int64_t tap : valid_taps) in_ones += x.get(std::size_t(t.row(tap, q)));
+              }
+              if (need_w_ones || dw)
+                for (int64_t tap : valid_taps) wo += w_ones[std::size_t(col * t.nt + (tap - t.t0))];
+              const int64_t d = signed_dot(wc, ic, out[std::size_t(col)], in_ones, wo, rows_valid);
+              const int64_t n = col_n[std::size_t(col)];
+              w.acc[(s * std::size_t(P) + std::size_t(pix)) * std::size_t(N) + std::size_t(n)] +=
+                  (int64_t{1} << b) * L.slice_coef(col_j[std::size_t(col)]) * d;
+              // Digital shift-and-add per plane and slice; after analog accumulation, one add per output.
+              if (!analog || (b == 0 && col_j[std::size_t(col)] == 0)) m_periph[Act::DigitalAddBit] += acc_bits;
+            }
+          };
           for (int64_t b = 0; b < planes; ++b) {
-            gather(w, t, s, oy, ox, b, in, valid_taps);
+            BitVec& x = analog ? plane_in[std::size_t(b)] : in;
+            gather(w, t, s, oy, ox, b, x, valid_taps);
             if (b == 0) {
               // A line buffer keeps the window: only the pixel columns shifted in are read again.
               uint64_t new_pixels = 0;
@@ -373,27 +402,18 @@ void Controller::run_tiles(LayerWork& w, int m, const std::vector<std::size_t>& 
               read_bits = new_pixels * uint64_t(t.cc * planes);
               m_periph[Act::BufferReadBit] += read_bits;
             }
-            const uint64_t cyc = mac.operate(in.data(), col_out);
-            compute += cyc;
-            const int64_t ones = popcount_range(in.data(), 0, std::size_t(rows_used));
-            for (int64_t col = 0; col < cols_used; ++col) {
-              if (!needed[std::size_t(col)]) continue;
-              int64_t in_ones = ones, rows_valid = int64_t(valid_taps.size()) * t.cc, wo = 0;
-              if (dw) {  // the column's own channel rows only
-                const int64_t q = t.n0 + col / slices;
-                in_ones = 0;
-                rows_valid = int64_t(valid_taps.size());
-                for (int64_t tap : valid_taps) in_ones += in.get(std::size_t(t.row(tap, q)));
-              }
-              if (need_w_ones || dw)
-                for (int64_t tap : valid_taps) wo += w_ones[std::size_t(col * t.nt + (tap - t.t0))];
-              const int64_t d = signed_dot(wc, ic, col_out[std::size_t(col)], in_ones, wo, rows_valid);
-              const int64_t n = col_n[std::size_t(col)];
-              w.acc[(s * std::size_t(P) + std::size_t(pix)) * std::size_t(N) + std::size_t(n)] +=
-                  (int64_t{1} << b) * L.slice_coef(col_j[std::size_t(col)]) * d;
-              m_periph[Act::DigitalAddBit] += acc_bits;
+            if (!analog) {
+              const uint64_t cyc = mac.operate(in.data(), col_out);
+              compute += cyc;
+              accumulate(in, col_out, b);
+              wait(m_period * double(cyc));
+            } else if (b + 1 == planes) {  // every plane gathered: one analog operation
+              for (int64_t p = 0; p < planes; ++p) plane_ptr[std::size_t(p)] = plane_in[std::size_t(p)].data();
+              const uint64_t cyc = mac.operate_planes(plane_ptr, plane_out, slices);
+              compute += cyc;
+              for (int64_t p = 0; p < planes; ++p) accumulate(plane_in[std::size_t(p)], plane_out[std::size_t(p)], p);
+              wait(m_period * double(cyc));
             }
-            wait(m_period * double(cyc));
           }
           uint64_t psum_bits = 0;
           if (map.row_tiles > 1) {  // partial sums through the output buffer

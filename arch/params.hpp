@@ -24,6 +24,10 @@ struct MacroParams {
   int64_t gating_level = 0;                     // hierarchy level of a gating domain (0 = leaf)
   int64_t gate_cols = 8;                        // adjacent columns per gating domain
   PhaseCycles cycles;
+  // Circuit choices that change the energy of an evaluation (docs/tech.md):
+  double supply_v = 0.0;       // operating supply; 0 = the technology's nominal vdd
+  double bitline_swing = 1.0;  // fraction of the supply a precharged bit-line segment swings
+  double cell_cap_ff = 0.0;    // compute capacitor per cell, charged when its product is 1
 
   int64_t domain_rows() const {
     int64_t s = 1;
@@ -35,9 +39,11 @@ struct MacroParams {
 struct ReadoutParams {
   std::string kind = "adc";      // adc | digital
   int64_t bits = 0;              // adc: resolution; 0 = enough for the macro's rows (lossless)
+  int64_t levels = 0;            // adc: output levels (e.g. 11 for an 11-level flash); 0 = 2^bits
   int64_t share = 8;             // adc: columns sharing one converter (serialised)
   int64_t conversion_cycles = 1; // adc: cycles per conversion
   int64_t adder_cycles = 2;      // digital: pipeline latency of the popcount adder tree
+  bool analog_accumulate = false; // adc: input planes as pulse trains and weight slices charge-shared, one conversion
 };
 
 struct BufferParams {

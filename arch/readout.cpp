@@ -13,14 +13,20 @@ int64_t lossless_bits(int64_t rows) {
 
 namespace {
 
+int64_t ceil_log2(int64_t n) {
+  int64_t b = 0;
+  while ((int64_t{1} << b) < n) ++b;
+  return b;
+}
+
 // Shared ADCs (or sense amplifiers for 1 bit), one conversion per column, linear over the
 // column's full range [0, rows].
 class AdcReadout final : public IReadout {
  public:
   AdcReadout(const ReadoutParams& p, int64_t rows)
-      : m_bits(p.bits > 0 ? p.bits : lossless_bits(rows)),
+      : m_bits(p.bits > 0 ? p.bits : p.levels > 0 ? ceil_log2(p.levels) : lossless_bits(rows)),
         m_rows(rows),
-        m_levels((int64_t{1} << m_bits) - 1),
+        m_levels((p.levels > 0 ? p.levels : int64_t{1} << m_bits) - 1),
         m_cycles(uint64_t(p.share * p.conversion_cycles)),
         m_stall(uint64_t((p.share - 1) * p.conversion_cycles)) {}
   const char* kind() const override { return "adc"; }
@@ -28,6 +34,7 @@ class AdcReadout final : public IReadout {
   uint64_t share_stall() const override { return m_stall; }
   bool lossless() const override { return m_levels >= m_rows; }
   int64_t resolution_bits() const override { return m_bits; }
+  int64_t resolution_levels() const override { return m_levels + 1; }
   int64_t read(int64_t count) const override {
     if (lossless()) return count;
     const int64_t code = std::llround(double(count) * double(m_levels) / double(m_rows));
@@ -50,6 +57,7 @@ class DigitalReadout final : public IReadout {
   uint64_t share_stall() const override { return 0; }
   bool lossless() const override { return true; }
   int64_t resolution_bits() const override { return m_bits; }
+  int64_t resolution_levels() const override { return int64_t{1} << m_bits; }
   int64_t read(int64_t count) const override { return count; }
   void count(MacroCounters& c, int64_t active_rows) const override {
     c[Act::AdderTreeBit] += uint64_t(active_rows);

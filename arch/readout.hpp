@@ -20,6 +20,8 @@ class IReadout {
   virtual int64_t read(int64_t count) const = 0;
   virtual bool lossless() const = 0;
   virtual int64_t resolution_bits() const = 0;
+  // Output levels of one conversion (2^bits unless an ADC has fewer, e.g. an 11-level flash).
+  virtual int64_t resolution_levels() const = 0;
   // Counts the actions of reading one column with `active_rows` rows evaluated.
   virtual void count(MacroCounters& c, int64_t active_rows) const = 0;
 };

@@ -29,9 +29,16 @@ const std::array<TechKeyInfo, kTechKeys>& tech_keys() {
   return keys;
 }
 
-ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t readout_bits) {
+ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t readout_bits, int64_t readout_levels) {
   const Hierarchy h(macro);
-  const double v2 = t[Tech::Vdd] * t[Tech::Vdd];
+  // The operating supply. Switched-capacitance energies are C V^2 at it; numbers tabulated at
+  // the node's nominal supply (from measured circuits) scale by (V / Vnom)^2, the same C V^2
+  // law; leakage power I_off V scales by V / Vnom (off-current held constant: a first-order
+  // choice that ignores DIBL, so it overstates leakage at reduced supply).
+  const double v = macro.supply_v > 0 ? macro.supply_v : t[Tech::Vdd];
+  const double v2 = v * v;
+  const double tab = v2 / (t[Tech::Vdd] * t[Tech::Vdd]);
+  const double leak = v / t[Tech::Vdd];
   const double fj_to_pj = 1e-3;
   const int L = h.levels();
   ActionPrices p;
@@ -45,14 +52,20 @@ ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t
                       : double(h.span(l)) * t[Tech::CellHeight] * t[Tech::WireCap] + double(h.fanin(l)) * c_switch;
     c += l + 1 < L ? c_switch : t[Tech::SenseCap];
     p.segment_cap_ff.push_back(c);
-    p.precharge.push_back(c * v2 * fj_to_pj);  // full-swing precharge, E = C V^2 (NeuroSim)
+    // Restoring a segment that swung by s V draws C s V from the supply: E = C V^2 s (NeuroSim's
+    // C V^2 for a full swing, s = 1).
+    p.precharge.push_back(c * v2 * macro.bitline_swing * fj_to_pj);
   }
   p.merge = t[Tech::SwitchWidth] * t[Tech::GateCap] * v2 * fj_to_pj;
   p.input_line_cell = (t[Tech::CellWidth] * t[Tech::WireCap] + t[Tech::AndWidth] * t[Tech::GateCap]) * v2 * fj_to_pj;
-  p.and_eval = t[Tech::AndWidth] * t[Tech::DrainCap] * v2 * fj_to_pj;
-  // Walden figure of merit: energy per conversion = FoM x 2^bits (Murmann ADC survey).
-  p.adc_conversion = t[Tech::AdcFom] * std::ldexp(1.0, int(readout_bits)) * fj_to_pj;
-  p.adder_tree_bit = t[Tech::DigitalAddBit] * fj_to_pj;
+  // A product of 1 discharges the AND devices' drain; in a charge-domain cell it also charges
+  // the cell's compute capacitor to the supply (C V^2 drawn) before the column shares it.
+  p.and_eval = (t[Tech::AndWidth] * t[Tech::DrainCap] + macro.cell_cap_ff) * v2 * fj_to_pj;
+  // Walden figure of merit: energy per conversion = FoM x 2^ENOB (Murmann ADC survey), with
+  // 2^ENOB = the output levels (2^bits, or e.g. 11 for an 11-level flash).
+  const double levels = readout_levels > 0 ? double(readout_levels) : std::ldexp(1.0, int(readout_bits));
+  p.adc_conversion = t[Tech::AdcFom] * levels * tab * fj_to_pj;
+  p.adder_tree_bit = t[Tech::DigitalAddBit] * tab * fj_to_pj;
   // Writing a cell drives the column's whole path from the root to the leaf segment.
   double c_path = 0;
   for (double c : p.segment_cap_ff) c_path += c;
@@ -63,10 +76,10 @@ ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t
   const double width = cells * t[Tech::AndWidth] + double(h.gate_cols()) * t[Tech::PrechargeWidth];
   p.gate_event = width * t[Tech::GateCap] * v2 * fj_to_pj;
   p.wake_event = width * t[Tech::DrainCap] * v2 * fj_to_pj;
-  p.digital_add_bit = t[Tech::DigitalAddBit] * fj_to_pj;
-  p.buffer_bit = t[Tech::BufferBit] * fj_to_pj;
-  p.leak_array_nw = double(macro.rows * macro.cols) * t[Tech::CellLeak];
-  p.leak_domain_on_nw = cells * t[Tech::PeriphLeak];
+  p.digital_add_bit = t[Tech::DigitalAddBit] * tab * fj_to_pj;
+  p.buffer_bit = t[Tech::BufferBit] * tab * fj_to_pj;
+  p.leak_array_nw = double(macro.rows * macro.cols) * t[Tech::CellLeak] * leak;
+  p.leak_domain_on_nw = cells * t[Tech::PeriphLeak] * leak;
   p.leak_domain_gated_nw = p.leak_domain_on_nw * t[Tech::GatedLeakRatio];
   return p;
 }

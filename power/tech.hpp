@@ -59,6 +59,11 @@ struct ActionPrices {
   std::vector<double> segment_cap_ff;  // per level, for reports and tests
 };
 
-ActionPrices derive_prices(const TechTable& tech, const MacroParams& macro, int64_t readout_bits);
+// `readout_levels`: output levels of one conversion (0 = 2^readout_bits). Energies are for the
+// macro's operating supply (macro.supply_v, or the table's vdd): derived C V^2 energies use it
+// directly; energies tabulated at the nominal vdd (ADC FoM, digital add, buffer bit) scale by
+// (V / vdd)^2, leakage powers by V / vdd (docs/tech.md).
+ActionPrices derive_prices(const TechTable& tech, const MacroParams& macro, int64_t readout_bits,
+                           int64_t readout_levels = 0);
 
 }  // namespace cimsim

@@ -301,11 +301,24 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
   m.cycles.writeout = r.scalar<int64_t>("arch.macro.cycles.writeout", 1, 0, 1000, "a cycle count");
   m.cycles.wakeup = r.scalar<int64_t>("arch.macro.cycles.wakeup", 2, 0, 100000, "a cycle count");
   m.cycles.write_row = r.scalar<int64_t>("arch.macro.cycles.write_row", 1, 0, 1000, "a cycle count");
+  m.supply_v = r.scalar<double>("arch.supply_v", 0.0, 0.0, 5.0, "an operating supply in V (0 = the technology's vdd)");
+  m.bitline_swing = r.scalar<double>("arch.macro.bitline_swing", 1.0, 0.001, 1.0,
+                                     "a fraction of the supply (1 = full-swing precharge)");
+  m.cell_cap_ff = r.scalar<double>("arch.macro.cell_cap_ff", 0.0, 0.0, 1000.0,
+                                   "a per-cell compute capacitance in fF (0 = none)");
   ReadoutParams& ro = c.readout;
   ro.kind = r.choice("arch.readout.kind", "adc", {"adc", "digital"});
   ro.bits = r.scalar<int64_t>("arch.readout.bits", 0, 0, 16, "an ADC resolution in bits (0 = lossless)");
+  ro.levels = r.scalar<int64_t>("arch.readout.levels", 0, 0, 65536, "an ADC level count (0 = 2^bits)");
+  if (ro.levels == 1) r.fail("arch.readout.levels", "an ADC needs at least 2 output levels (or 0 for 2^bits)");
+  if (ro.levels > 0 && ro.bits > 0 && ro.levels > (int64_t{1} << ro.bits))
+    r.fail("arch.readout.levels", fmt::format("{} levels do not fit in arch.readout.bits = {} (at most {})", ro.levels,
+                                              ro.bits, int64_t{1} << ro.bits));
   ro.share = r.scalar<int64_t>("arch.readout.share", 8, 1, m.cols, "columns per ADC");
   ro.conversion_cycles = r.scalar<int64_t>("arch.readout.conversion_cycles", 1, 1, 1000, "a cycle count");
+  ro.analog_accumulate = r.choice("arch.readout.accumulate", "digital", {"digital", "analog"}) == "analog";
+  if (ro.analog_accumulate && ro.kind != "adc")
+    r.fail("arch.readout.accumulate", "analog accumulation needs an ADC read-out (arch.readout.kind: adc)");
   ro.adder_cycles = r.scalar<int64_t>("arch.readout.adder_cycles", 2, 1, 1000, "a cycle count");
 
   c.macros_1x1 = r.scalar<int64_t>("arch.macros.cim1x1", 1, 0, 4096, "a macro count");
@@ -321,6 +334,10 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
   // Mapping choices.
   c.reorder_channels = r.scalar<bool>("mapping.reorder_channels", false, false, true, "true or false");
   c.input_stationary = r.choice("mapping.stationary", "weight", {"weight", "input"}) == "input";
+  if (c.input_stationary && ro.analog_accumulate)
+    r.fail("mapping.stationary", "input-stationary mapping does not support arch.readout.accumulate: analog; use weight");
+  // A published macro's measured figures (configs/arch/published/*.yaml), read by `cimsim validate`.
+  r.mark("arch.published");
   r.mark("mapping.force");
   if (YAML::Node f = r.find("mapping.force"); f.IsDefined() && !f.IsNull()) {
     if (!f.IsMap()) r.fail("mapping.force", "expected a mapping of layer name to cim1x1 or cim3x3");

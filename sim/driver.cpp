@@ -199,6 +199,7 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
     }
     o.run = ctrl->result();
     o.readout_bits = readout->resolution_bits();
+    o.readout_levels = readout->resolution_levels();
     o.lossless = readout->lossless();
     o.readout_kind = readout->kind();
   }
@@ -350,7 +351,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   const ChipOutcome chip_run = run_chip(chip, w.net, inputs, trace, progress);
   RunResult res;
   res.chip = chip_run.run;
-  const ActionPrices prices = derive_prices(cfg.tech, chip.macro, chip_run.readout_bits);
+  const ActionPrices prices = derive_prices(cfg.tech, chip.macro, chip_run.readout_bits, chip_run.readout_levels);
   const double period_ns = double(chip.period_ps()) * 1e-3;
   const int64_t macros = res.chip.macros;
 
@@ -422,42 +423,21 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   return res;
 }
 
-void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w, const RunResult& r,
-                   const std::vector<std::pair<std::string, std::string>>& extra) {
+void write_folder_atomic(const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& files,
+                         const std::vector<std::string>& markers) {
   std::error_code ec;
-  if (fs::exists(out) && !fs::is_directory(out)) {
-    throw InputError(fmt::format("--out {}: exists and is not a folder", out.string()));
+  if (fs::exists(dir) && !fs::is_directory(dir)) throw InputError(fmt::format("--out {}: exists and is not a folder", dir.string()));
+  if (fs::is_directory(dir) && !fs::is_empty(dir, ec) &&
+      std::none_of(markers.begin(), markers.end(), [&](const std::string& m) { return fs::exists(dir / m); })) {
+    throw InputError(fmt::format("--out {}: folder is not empty and holds no cimsim results; refusing to replace it",
+                                 dir.string()));
   }
-  if (fs::is_directory(out) && !fs::is_empty(out, ec) && !fs::exists(out / "report.json") &&
-      !fs::exists(out / "resolved.yaml")) {
-    throw InputError(fmt::format("--out {}: folder is not empty and holds no cimsim results; refusing "
-                                 "to replace it", out.string()));
-  }
-  const fs::path abs = fs::absolute(out).lexically_normal();
+  const fs::path abs = fs::absolute(dir).lexically_normal();
   const fs::path stage = abs.parent_path() / fmt::format(".{}.partial-{}", abs.filename().string(), ::getpid());
   fs::remove_all(stage, ec);
   try {
-    const std::string text = report_json(r.report);
-    const Json j = Json::parse(text);
-    write_file_atomic(stage / "report.json", text);
-    write_file_atomic(stage / "layers.csv", layers_csv(j));
-    write_file_atomic(stage / "components.csv", components_csv(j));
-    write_file_atomic(stage / "report.html", report_html(j));
-    write_file_atomic(stage / "resolved.yaml", cfg.resolved_yaml);
-    for (const auto& [name, content] : extra) write_file_atomic(stage / name, content);
-    const int64_t n = w.is_ttfs ? int64_t(r.chip.outputs.size()) / std::max<int64_t>(1, w.samples) : w.net.output_numel();
-    const std::vector<int64_t> out_shape = w.is_ttfs ? w.ttfs.output_shape : w.net.output_shape();
-    int64_t s0 = 0;
-    for (std::size_t i = 0; i < w.sets.size(); ++i) {
-      const int64_t b = w.sets[i].batch;
-      std::vector<float> vals(std::size_t(b * n));
-      for (int64_t k = 0; k < b * n; ++k) vals[std::size_t(k)] = float(r.chip.outputs[std::size_t(s0 * n + k)]);
-      std::vector<int64_t> shape = {b};
-      shape.insert(shape.end(), out_shape.begin(), out_shape.end());
-      write_file_atomic(stage / "outputs" / w.sets[i].dir.filename() / "output_0.pb",
-                        float_tensor_bytes(w.is_ttfs ? w.ttfs.output_name : w.net.out().name, shape, vals));
-      s0 += b;
-    }
+    fs::create_directories(stage);
+    for (const auto& [name, content] : files) write_file_atomic(stage / name, content);
     if (stop_requested()) throw Interrupted("interrupted while writing results; nothing was written");
     // Swap the finished folder in place of the old one.
     const fs::path old = abs.parent_path() / fmt::format(".{}.old-{}", abs.filename().string(), ::getpid());
@@ -466,11 +446,37 @@ void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w,
     fs::remove_all(old, ec);
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(stage, ec);
-    throw SimulationError(fmt::format("cannot write results to {}: {}", out.string(), e.what()));
+    throw SimulationError(fmt::format("cannot write results to {}: {}", dir.string(), e.what()));
   } catch (...) {
     fs::remove_all(stage, ec);
     throw;
   }
+}
+
+void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w, const RunResult& r,
+                   const std::vector<std::pair<std::string, std::string>>& extra) {
+  const std::string text = report_json(r.report);
+  const Json j = Json::parse(text);
+  std::vector<std::pair<std::string, std::string>> files = {{"report.json", text},
+                                                            {"layers.csv", layers_csv(j)},
+                                                            {"components.csv", components_csv(j)},
+                                                            {"report.html", report_html(j)},
+                                                            {"resolved.yaml", cfg.resolved_yaml}};
+  files.insert(files.end(), extra.begin(), extra.end());
+  const int64_t n = w.is_ttfs ? int64_t(r.chip.outputs.size()) / std::max<int64_t>(1, w.samples) : w.net.output_numel();
+  const std::vector<int64_t> out_shape = w.is_ttfs ? w.ttfs.output_shape : w.net.output_shape();
+  int64_t s0 = 0;
+  for (std::size_t i = 0; i < w.sets.size(); ++i) {
+    const int64_t b = w.sets[i].batch;
+    std::vector<float> vals(std::size_t(b * n));
+    for (int64_t k = 0; k < b * n; ++k) vals[std::size_t(k)] = float(r.chip.outputs[std::size_t(s0 * n + k)]);
+    std::vector<int64_t> shape = {b};
+    shape.insert(shape.end(), out_shape.begin(), out_shape.end());
+    files.emplace_back((fs::path("outputs") / w.sets[i].dir.filename() / "output_0.pb").string(),
+                       float_tensor_bytes(w.is_ttfs ? w.ttfs.output_name : w.net.out().name, shape, vals));
+    s0 += b;
+  }
+  write_folder_atomic(out, files, {"report.json", "resolved.yaml"});
 }
 
 }  // namespace cimsim

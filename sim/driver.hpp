@@ -24,6 +24,7 @@ struct TraceOptions {
 struct ChipOutcome {
   ChipRun run;
   int64_t readout_bits = 0;
+  int64_t readout_levels = 0;
   bool lossless = true;
   std::string readout_kind;
 };
@@ -41,6 +42,12 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
 // Writes report.json, layers.csv, resolved.yaml and outputs/test_data_set_N/output_0.pb into
 // `out`, all or nothing: the files go to a temporary folder that then replaces `out`.
 // `extra` files (name, content) are written into the same folder, in the same all-or-nothing step.
+// Writes a folder of files (relative path, content) all at once: into a staging folder beside
+// `dir`, which then replaces `dir`. Refuses (InputError) to replace a non-empty folder that holds
+// none of `markers`, so that it never deletes a folder that is not an earlier result.
+void write_folder_atomic(const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files,
+                         const std::vector<std::string>& markers);
+
 void write_results(const std::filesystem::path& out, const RunConfig& cfg, const Workload& w,
                    const RunResult& r, const std::vector<std::pair<std::string, std::string>>& extra = {});
 

@@ -14,6 +14,7 @@
 #include "sim/driver.hpp"
 #include "sim/sweep.hpp"
 #include "sim/table.hpp"
+#include "sim/validate.hpp"
 #include "workloads/atomic_file.hpp"
 #include "workloads/bundle.hpp"
 #include "workloads/errors.hpp"
@@ -42,6 +43,7 @@ const char* kUsageText =
     "  run [CONFIG.yaml]   simulate a workload on an architecture and write a report\n"
     "  sweep SWEEP.yaml    run every point of a sweep spec in parallel; sweep.csv, sweep.html\n"
     "  report DIR [DIR2]   re-render a run's report.html and tables, or compare two runs\n"
+    "  validate            simulate the presets of published macros; predicted vs published TOPS/W\n"
     "\n"
     "options:\n"
     "  -h, --help          show this help (cimsim run --help for the command's options)\n"
@@ -153,6 +155,44 @@ int cmd_report(const std::vector<std::string>& args) {
   return kOk;
 }
 
+int cmd_validate(const std::vector<std::string>& args) {
+  po::options_description opts("cimsim validate [PRESET.yaml...] [options]\n\n"
+                               "Simulates each preset of a published SRAM CIM macro (default: every file in\n"
+                               "configs/arch/published/) on a fully connected layer that fills the macro, and prints the\n"
+                               "predicted energy efficiency and throughput beside the published ones (1 MAC = 2 ops).\n"
+                               "Writes validation.csv and validation.json into --out.\n\noptions");
+  std::string out = "cimsim-validate";
+  int64_t samples = 64;
+  uint64_t seed = 1;
+  std::vector<std::string> sets;
+  opts.add_options()("help,h", "show this help")("out", po::value(&out), "output folder (default: cimsim-validate)")(
+      "samples", po::value(&samples), "input vectors per preset (default: 64)")(
+      "seed", po::value(&seed), "seed of the weights and inputs (default: 1)")(
+      "set", po::value(&sets)->composing(), "KEY=VALUE override applied to every preset, e.g. arch.supply_v=0.8");
+  std::vector<std::string> positional;
+  po::variables_map vm;
+  if (!parse_command(args, opts, positional, vm)) return kOk;
+  if (samples < 1 || samples > 100000) throw po::error("--samples must be in [1, 100000]");
+  std::vector<std::filesystem::path> presets(positional.begin(), positional.end());
+  if (presets.empty()) {
+    const auto dir = data_dir() / "configs" / "arch" / "published";
+    if (!std::filesystem::is_directory(dir)) throw InputError(fmt::format("{}: no such folder of presets", dir.string()));
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      if (e.path().extension() == ".yaml") presets.push_back(e.path());
+    std::sort(presets.begin(), presets.end());
+  }
+  std::vector<ValidationRow> rows;
+  for (const auto& p : presets) rows.push_back(validate_preset(p, samples, seed, sets));
+  std::cout << "cimsim validate: presets of published SRAM CIM macros, each on a fully connected layer filling the\n"
+            << fmt::format("macro ({} input vectors, seed {}); energy is the macro's (array, read-out, gating, leakage)\n\n",
+                           samples, seed)
+            << validation_table(rows);
+  write_folder_atomic(out, {{"validation.csv", validation_csv(rows)}, {"validation.json", validation_json(rows, samples, seed)}},
+                      {"validation.csv", "validation.json"});
+  std::cout << fmt::format("\n  validation.csv and validation.json in {}/\n", out);
+  return kOk;
+}
+
 int cmd_sweep(const std::vector<std::string>& args) {
   po::options_description opts("cimsim sweep SWEEP.yaml [options]\ncimsim sweep --merge --out DIR SHARD_DIR...\n\n"
                                "Runs every point of a sweep spec (a base config and axes of config values or generated\n"
@@ -225,6 +265,7 @@ int sc_main(int argc, char** argv) {
     if (cmd == "run") return cmd_run({args.begin() + 1, args.end()});
     if (cmd == "sweep") return cmd_sweep({args.begin() + 1, args.end()});
     if (cmd == "report") return cmd_report({args.begin() + 1, args.end()});
+    if (cmd == "validate") return cmd_validate({args.begin() + 1, args.end()});
     std::cerr << fmt::format("cimsim: unknown command '{}'\n\n{}", cmd, kUsageText);
     return kUsage;
   } catch (const po::error& e) {

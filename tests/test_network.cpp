@@ -310,3 +310,41 @@ TEST_CASE("pruned output channels are discarded columns and are gated", "[chip][
   CHECK(c[Act::AdcConversion] == 4);
   check_against_reference(b.net, x, run);
 }
+
+TEST_CASE("analog accumulation: input planes as pulse trains, weight slices charge-shared, one conversion", "[chip][analog]") {
+  std::mt19937 rng(5);
+  test::NetBuilder b({8}, ValueKind::UInt, BitCode::Unsigned01, 2, 1.0);
+  b.layer(LayerKind::Dense, 2, BitCode::Unsigned01, 2, false, rng);  // 2-bit weights: 2 column slices
+  const LayerSpec& L = b.net.layers[0];
+  const std::vector<std::vector<double>> x = {{3, 1, 2, 0, 3, 0, 1, 2}};
+  ChipParams chip;
+  chip.macro.rows = 8;
+  chip.macro.cols = 4;
+  chip.macro.hierarchy = {8};
+  chip.macro.gate_cols = 4;
+  chip.readout.share = 1;
+  const ChipRun digital = run_chip(chip, b.net, x).run;
+  chip.readout.analog_accumulate = true;
+  const ChipRun analog = run_chip(chip, b.net, x).run;
+  check_against_reference(b.net, x, digital);
+  check_against_reference(b.net, x, analog);
+  // Planes of x: bit 0 = 1 1 0 0 1 0 1 0 (4 ones), bit 1 = 1 0 1 0 1 0 0 1 (4 ones).
+  const MacroCounters& d = layer_run(digital, "layer0").counters;
+  const MacroCounters& a = layer_run(analog, "layer0").counters;
+  CHECK(d[Stat::Ops] == 2);             // one operation per plane
+  CHECK(a[Stat::Ops] == 1);             // one operation for both
+  CHECK(d[Act::AdcConversion] == 8);    // 2 planes x 4 columns
+  CHECK(a[Act::AdcConversion] == 2);    // one per output (2 slices charge-shared)
+  CHECK(d[Act::InputLineCell] == (4 + 4) * 4u);      // each driven row line x 4 columns
+  CHECK(a[Act::InputLineCell] == (4 + 2 * 4) * 4u);  // plane 1 is two pulses
+  CHECK(d.precharge[0] == 8);           // 4 columns per operation
+  CHECK(a.precharge[0] == 4);
+  // AND products: plane b's pulses each discharge the cells whose product is 1.
+  uint64_t products[2] = {0, 0};
+  for (int b_ = 0; b_ < 2; ++b_)
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t j = 0; j < 2; ++j)
+        for (int64_t r = 0; r < 8; ++r) products[b_] += ((int64_t(x[0][std::size_t(r)]) >> b_) & 1) && L.weight_bit(n, r, j);
+  CHECK(d[Act::AndEval] == products[0] + products[1]);
+  CHECK(a[Act::AndEval] == products[0] + 2 * products[1]);
+}

@@ -5,6 +5,12 @@
 #include "power/tech.hpp"
 #include "sim/config.hpp"
 
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 using namespace cimsim;
 
 TEST_CASE("bit-line segment energies follow C V^2 from the technology table", "[tech]") {
@@ -61,4 +67,75 @@ TEST_CASE("the ledger sums counts times prices and integrates leakage over time"
   // (1000 nW x 50 x 2 ns + 10 nW x 100 x 2 ns + 1 nW x 300 x 2 ns) x 1e-6 pJ/(nW ns)
   CHECK(e.get("leakage") == Approx((100000.0 + 2000.0 + 600.0) * 1e-6));
   CHECK(e.total() == Approx(2.0 + 2.0 + 0.4 + 6.0 + 0.1026));
+}
+
+namespace {
+
+// The default architecture on another node's technology table.
+RunConfig config_for(const std::string& node) {
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("cimsim-tech-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  const auto arch = dir / "arch.yaml";
+  std::ofstream(arch) << fmt::format("tech: {}\n", (data_dir() / "configs" / "tech" / (node + ".yaml")).string());
+  Overrides o;
+  o.arch = arch.string();
+  o.workload = "unused";
+  RunConfig cfg = load_config(default_config_path(), o);
+  std::filesystem::remove_all(dir);
+  return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("supply scaling: C V^2 at the operating supply, tabulated energies by (V/Vnom)^2", "[tech]") {
+  const RunConfig cfg = load_config(default_config_path(), {});
+  MacroParams m;
+  m.rows = 256;
+  m.hierarchy = {256};
+  m.supply_v = 0.6;
+  const ActionPrices p = derive_prices(cfg.tech, m, 4, 11);
+  // Flat 256-cell line + 2 fF read-out input = 42.832 fF, at 0.6 V: 42.832 x 0.36 = 15.42 fJ.
+  CHECK(p.precharge[0] == Approx(0.042832 * 0.36));
+  // An 11-level flash at 30 fJ/step, quoted at 1.0 V: 30 x 11 x 0.36 = 118.8 fJ.
+  CHECK(p.adc_conversion == Approx(0.1188));
+  // Horowitz's 278 fJ/bit buffer access at 1.0 V becomes 278 x 0.36 = 100.08 fJ.
+  CHECK(p.buffer_bit == Approx(0.10008));
+  // Leakage power I_off V: 256 x 256 cells x 0.2 nW x 0.6.
+  CHECK(p.leak_array_nw == Approx(65536 * 0.2 * 0.6));
+}
+
+TEST_CASE("a limited bit-line swing and a compute capacitor change the evaluation energy", "[tech]") {
+  const RunConfig cfg = load_config(default_config_path(), {});
+  MacroParams m;
+  m.rows = 64;
+  m.hierarchy = {64};
+  m.bitline_swing = 0.25;
+  m.cell_cap_ff = 1.2;
+  const ActionPrices p = derive_prices(cfg.tech, m, 1);
+  // 64 x 0.1595 fF + 2 fF = 12.208 fF; restoring a quarter swing at 1 V: 12.208 x 0.25 = 3.052 fJ.
+  CHECK(p.precharge[0] == Approx(0.003052));
+  // AND drain 0.135 um x 0.7 fF/um = 0.0945 fF, plus the 1.2 fF capacitor: 1.2945 fJ per product.
+  CHECK(p.and_eval == Approx(0.0012945));
+  // A 1-bit sense decision under the Walden form: 30 fJ x 2.
+  CHECK(p.adc_conversion == Approx(0.060));
+}
+
+TEST_CASE("every technology table loads with a source for every number, and derives by hand-checked formulas", "[tech]") {
+  for (const char* node : {"65nm", "28nm", "22nm", "7nm"}) {
+    INFO(node);
+    const RunConfig cfg = config_for(node);
+    CHECK(cfg.tech.name == node);
+    for (const auto& k : tech_keys()) CHECK(cfg.tech.source[std::size_t(k.key)].size() > 10);
+  }
+  // 28 nm: a cell on the bit line is 0.205 um x 0.2 fF/um + 0.037 um x 0.7 fF/um = 0.0669 fF;
+  // a flat 256-cell line + 0.86 fF read-out input = 17.9864 fF, precharged at 0.9 V: 14.569 fJ.
+  const RunConfig c28 = config_for("28nm");
+  MacroParams flat;
+  flat.rows = 256;
+  flat.hierarchy = {256};
+  const ActionPrices p = derive_prices(c28.tech, flat, 9);
+  CHECK(p.segment_cap_ff[0] == Approx(256 * 0.0669 + 0.86));
+  CHECK(p.precharge[0] == Approx((256 * 0.0669 + 0.86) * 0.81 * 1e-3));
+  // 9-bit conversion at 20 fJ/step: 10.24 pJ.
+  CHECK(p.adc_conversion == Approx(10.24));
 }
