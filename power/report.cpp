@@ -110,6 +110,7 @@ std::string report_json(const Report& r) {
                    {"tolerance", f.tolerance},
                    {"accuracy", opt(f.accuracy)},
                    {"reference_accuracy", opt(f.reference_accuracy)},
+                   {"reference_ties", f.reference_ties ? Json(*f.reference_ties) : Json(nullptr)},
                    {"readout_lossless", f.readout_lossless}};
   return j.dump(2) + "\n";
 }

@@ -50,6 +50,9 @@ struct FunctionReport {
   int64_t mismatched_samples = 0;
   double max_abs_error = 0;
   std::optional<double> accuracy, reference_accuracy;
+  // TTFS: samples whose earliest reference spike time is shared by several output neurons (the
+  // reference's spike times alone cannot rank them; the hardware breaks ties by v(1)).
+  std::optional<int64_t> reference_ties;
   bool readout_lossless = true;
   double tolerance = 0;
 };

@@ -300,10 +300,10 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
   f.samples = w.samples;
   f.tolerance = cfg.tolerance;
   const int64_t n = int64_t(run.outputs.size()) / std::max<int64_t>(1, w.samples);
-  int64_t correct = 0, ref_correct = 0;
+  int64_t correct = 0, ref_correct = 0, ties = 0;
   for (int64_t s = 0; s < w.samples; ++s) {
     bool ok = true;
-    int64_t best = 0, ref_best = 0;
+    int64_t best = 0, ref_best = 0, ref_at_best = 0;
     for (int64_t i = 0; i < n; ++i) {
       const std::size_t k = std::size_t(s * n + i);
       const double got = double(float(run.outputs[k])), ref = std::min(1.0, w.references[k]);
@@ -313,6 +313,8 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
       if (run.outputs[k] < run.outputs[b] || (run.outputs[k] == run.outputs[b] && run.out_v1[k] > run.out_v1[b])) best = i;
       if (w.references[k] < w.references[std::size_t(s * n + ref_best)]) ref_best = i;
     }
+    for (int64_t i = 0; i < n; ++i) ref_at_best += w.references[std::size_t(s * n + i)] == w.references[std::size_t(s * n + ref_best)];
+    ties += ref_at_best > 1;
     if (!ok) ++f.mismatched_samples;
     if (!w.labels.empty()) {
       correct += best == w.labels[std::size_t(s)];
@@ -323,6 +325,7 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
   if (!w.labels.empty() && w.samples > 0) {
     f.accuracy = double(correct) / double(w.samples);
     f.reference_accuracy = double(ref_correct) / double(w.samples);
+    f.reference_ties = ties;
   }
   res.chip.outputs = run.outputs;
   return res;

@@ -48,7 +48,14 @@ std::string ttfs_table(const Report& r, const std::string& out_dir) {
                                                      ? fmt::format("match the reference spike times (max |error| {:.3g})", f.max_abs_error)
                                                      : fmt::format("DIFFER from the reference in {} of {} samples (max |error| {:.3g})",
                                                                    f.mismatched_samples, f.samples, f.max_abs_error));
-  if (f.accuracy) s += fmt::format("  {:<22}{:.1f}% on the hardware, {:.1f}% in the reference outputs\n", "accuracy", 100 * *f.accuracy, 100 * *f.reference_accuracy);
+  if (f.accuracy) {
+    s += fmt::format("  {:<22}{:.1f}% on the hardware, {:.1f}% in the reference outputs", "accuracy", 100 * *f.accuracy,
+                     100 * *f.reference_accuracy);
+    if (f.reference_ties && *f.reference_ties > 0)
+      s += fmt::format(" (first spike; in {} samples several outputs share the earliest time, which spike times alone "
+                       "cannot rank: the hardware ranks them by v(1))", *f.reference_ties);
+    s += "\n";
+  }
   s += fmt::format("\n  {:<22}{:>12}  {:>6}\n", "energy by component", "energy", "share");
   for (const auto& [k, v] : r.energy.items) s += fmt::format("  {:<22}{:>12}  {:>5.1f}%\n", k, format_energy(v), r.energy_pj > 0 ? 100 * v / r.energy_pj : 0);
   s += fmt::format("\n  {:<22}{:>9}{:>16}{:>18}{:>12}\n", "layer", "neurons", "spikes/neuron", "synaptic events", "energy");

@@ -196,7 +196,7 @@ std::string validation_json(const std::vector<ValidationRow>& rows, int64_t samp
   for (const auto& r : rows) {
     nlohmann::ordered_json e;
     e["preset"] = r.preset;
-    e["file"] = r.file.string();
+    e["file"] = r.file.filename().string();
     e["citation"] = r.pub.citation;
     e["node"] = r.pub.node;
     e["published"] = {{"tops_per_w", r.pub.tops_per_w}, {"gops", r.pub.gops > 0 ? nlohmann::ordered_json(r.pub.gops) : nullptr}};

@@ -57,6 +57,24 @@ case_ "technology number without a source" "arch.tech.vdd.source" --arch "$work/
 case_ "architecture file is a device" "not a regular file" --arch /dev/zero
 case_ "layer forced onto a macro kind does not exist" "is not a macro layer" --set 'mapping.force={nosuch: cim3x3}'
 
+# Presets of published macros (cimsim validate).
+vcase_() {  # description expected-fragment preset-text
+  n=$((n + 1))
+  local out=$work/out$n preset=$work/preset$n.yaml msg rc
+  printf '%s' "$3" > "$preset"
+  msg=$("$cimsim" validate "$preset" --out "$out" 2>&1)
+  rc=$?
+  msg=${msg//$work\//}
+  if [[ $rc -ne 2 || $msg != *"$2"* || -e $out ]]; then
+    echo "FAILED: $1: exit $rc, message: $msg" >&2
+    failed=$((failed + 1))
+  fi
+  [[ $markdown == --markdown ]] && printf '| %s | `%s` |\n' "$1" "${msg//|/\\|}"
+}
+vcase_ "validate: preset without its published figures" "key 'published': missing" $'macro:\n  rows: 64\n  hierarchy: [64]\n'
+vcase_ "validate: published efficiency not a number" "expected a number" \
+  $'published: {citation: x, node: 65nm, tops_per_w: lots, input: signed, weights: signed}\n'
+
 # Workload bundles.
 case_ "workload folder missing" "workload folder not found" --workload "$work/nowhere"
 mkdir -p "$work/empty"

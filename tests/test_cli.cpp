@@ -3,7 +3,10 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
 
@@ -71,4 +74,31 @@ TEST_CASE("cimsim run with no arguments simulates the default workload", "[cli]"
   auto q = run("run --quiet --set arch.macro.hierarchy=[16,16] --out " + (dir / "q").string());
   CHECK(q.status == 0);
   CHECK(q.output.empty());
+}
+
+TEST_CASE("cimsim validate prints every preset and writes the same table as CSV and JSON, twice alike", "[cli][validate]") {
+  const fs::path dir = cimsim::test::temp_dir("clivalidate");
+  auto a = run("validate --samples 8 --out " + (dir / "a").string());
+  REQUIRE(a.status == 0);
+  for (const char* s : {"dong2020", "khwa2018", "valavi2019", "yin2020_xnor_sram", "TOPS/W pub", "ratio"})
+    CHECK_THAT(a.output, Catch::Contains(s));
+  auto b = run("validate --samples 8 --out " + (dir / "b").string());
+  REQUIRE(b.status == 0);
+  for (const char* f : {"validation.csv", "validation.json"}) {
+    std::ifstream fa(dir / "a" / f), fb(dir / "b" / f);
+    const std::string sa((std::istreambuf_iterator<char>(fa)), {}), sb((std::istreambuf_iterator<char>(fb)), {});
+    CHECK(!sa.empty());
+    CHECK(sa == sb);
+  }
+  // An override reaches every preset: a lower supply raises every predicted efficiency.
+  auto low = run("validate --samples 8 --set arch.supply_v=0.5 --out " + (dir / "c").string());
+  REQUIRE(low.status == 0);
+  const auto ja = nlohmann::json::parse(std::ifstream(dir / "a" / "validation.json"));
+  const auto jc = nlohmann::json::parse(std::ifstream(dir / "c" / "validation.json"));
+  REQUIRE(ja["presets"].size() == jc["presets"].size());
+  for (std::size_t i = 0; i < ja["presets"].size(); ++i)
+    CHECK(jc["presets"][i]["predicted"]["tops_per_w"].get<double>() > ja["presets"][i]["predicted"]["tops_per_w"].get<double>());
+  auto bad = run("validate --samples 0 --out " + (dir / "d").string());
+  CHECK(bad.status == 2);
+  CHECK_FALSE(fs::exists(dir / "d"));
 }
