@@ -24,7 +24,7 @@ if report.get("ttfs"):
     assert abs(t["spikes_per_hidden_neuron"] - metrics["spikes_per_hidden_neuron"]) < 0.02, name
     extra = f", {t['spikes_per_hidden_neuron']:.3f} spikes per hidden neuron"
 print(f"{name}: cimsim {100 * hw:.1f}% = PyTorch {100 * torch_acc:.1f}% on {f['samples']} samples, "
-      f"{report['energy_pj'] / f['samples']:.4g} pJ per inference{extra}")
+      f"{report['totals']['energy_pj'] / f['samples']:.4g} pJ per inference{extra}")
 PY
   n=$((n + 1))
 done
