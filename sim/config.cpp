@@ -157,7 +157,9 @@ class Reader {
   void walk(const YAML::Node& n, const std::string& prefix) const {
     if (!n.IsMap()) return;
     for (const auto& kv : n) {
-      const std::string key = kv.first.as<std::string>();
+      if (!kv.first.IsScalar())  // e.g. a complex key "? macro:" that holds a mapping
+        fail(prefix.empty() ? "(top level)" : prefix, "a key that is not a plain name (expected name: value)");
+      const std::string key = kv.first.Scalar();
       const std::string path = prefix.empty() ? key : prefix + "." + key;
       const bool known = m_seen.count(path) ||
                          std::any_of(m_seen.begin(), m_seen.end(), [&](const std::string& s) {
@@ -342,7 +344,8 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
   if (YAML::Node f = r.find("mapping.force"); f.IsDefined() && !f.IsNull()) {
     if (!f.IsMap()) r.fail("mapping.force", "expected a mapping of layer name to cim1x1 or cim3x3");
     for (const auto& kv : f) {
-      const std::string name = kv.first.as<std::string>();
+      if (!kv.first.IsScalar()) r.fail("mapping.force", "expected layer names as keys");
+      const std::string name = kv.first.Scalar();
       const std::string kind = kv.second.IsScalar() ? kv.second.Scalar() : "";
       if (kind != "cim1x1" && kind != "cim3x3") r.fail("mapping.force." + name, fmt::format("'{}' is not one of cim1x1, cim3x3", kind));
       c.force_kind[name] = kind;

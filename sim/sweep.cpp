@@ -80,7 +80,8 @@ std::string list_text(const std::vector<int64_t>& v) { return "[" + fmt::format(
 
 void check_keys(const fs::path& f, const YAML::Node& n, const std::string& where, const std::set<std::string>& allowed) {
   for (const auto& kv : n) {
-    const std::string k = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) spec_fail(f, where.empty() ? "(top level)" : where, "a key that is not a plain name");
+    const std::string k = kv.first.Scalar();
     if (!allowed.count(k)) spec_fail(f, where.empty() ? k : where + "." + k, fmt::format("unknown key (expected one of {})", fmt::join(allowed, ", ")));
   }
 }
@@ -116,7 +117,10 @@ SweepSpec load_sweep(const fs::path& file) {
   spec.base = (fs::absolute(file).parent_path() / root["base"].Scalar()).lexically_normal();
   if (root["set"]) {
     if (!root["set"].IsMap()) spec_fail(file, "set", "expected a mapping of key.path: value");
-    for (const auto& kv : root["set"]) spec.fixed.push_back({kv.first.as<std::string>(), flow(kv.second)});
+    for (const auto& kv : root["set"]) {
+      if (!kv.first.IsScalar()) spec_fail(file, "set", "expected key.path names as keys");
+      spec.fixed.push_back({kv.first.Scalar(), flow(kv.second)});
+    }
   }
   std::vector<std::string> fixed_sets;
   for (const auto& a : spec.fixed) fixed_sets.push_back(a.key + "=" + a.value);

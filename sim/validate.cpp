@@ -67,7 +67,8 @@ Published read_published(const fs::path& file) {
   static const std::vector<std::string> known = {"citation", "node", "tops_per_w", "gops", "input", "input_bits",
                                                  "weights", "weight_bits", "input_density", "notes"};
   for (const auto& kv : p) {
-    const std::string k = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) fail("(keys)", "a key that is not a plain name");
+    const std::string k = kv.first.Scalar();
     if (std::find(known.begin(), known.end(), k) == known.end()) fail(k, "unknown key (see docs/validate.md)");
   }
   Published pub;
