@@ -148,25 +148,19 @@ uint64_t CimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_
 }
 
 uint64_t CimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_out) {
-  m_plane_out.resize(1);
-  m_single_plane.assign(1, input);
-  m_plane_out[0].swap(column_out);
-  const uint64_t cycles = evaluate(m_single_plane, m_plane_out, 1, false);
-  m_plane_out[0].swap(column_out);
-  return cycles;
+  return evaluate(&input, &column_out, 1, 1, false);
 }
 
 uint64_t CimMacro::operate_planes(const std::vector<const uint64_t*>& planes,
                                   std::vector<std::vector<int64_t>>& column_out, int64_t combine) {
-  return evaluate(planes, column_out, combine, true);
+  return evaluate(planes.data(), column_out.data(), planes.size(), combine, true);
 }
 
-uint64_t CimMacro::evaluate(const std::vector<const uint64_t*>& planes, std::vector<std::vector<int64_t>>& column_out,
+uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>* column_out, std::size_t B,
                             int64_t combine, bool analog) {
   const uint64_t now = now_cycles();
   const int64_t S = m_h.domain_rows(), R = m_h.row_domains(), G = m_h.col_groups();
   const int L = m_h.levels(), GL = m_h.gating_level();
-  const std::size_t B = planes.size();
   ++m_count[Stat::Ops];
 
   // Activation sparsity per row node of the gating level: a node is driven when any plane has a

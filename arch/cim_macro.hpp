@@ -84,10 +84,9 @@ class CimMacro : public sc_core::sc_module, public MacroIf {
   sc_core::sc_event m_trace_ev;
 
   uint64_t now_cycles() const;
-  uint64_t evaluate(const std::vector<const uint64_t*>& planes, std::vector<std::vector<int64_t>>& column_out,
-                    int64_t combine, bool analog);
-  std::vector<std::vector<int64_t>> m_plane_out;
-  std::vector<const uint64_t*> m_single_plane;
+  // One operation over B input planes (operate: B = 1, digital), outputs column_out[0..B).
+  uint64_t evaluate(const uint64_t* const* planes, std::vector<int64_t>* column_out, std::size_t B, int64_t combine,
+                    bool analog);
   void set_domain(std::size_t d, PowerDomain::State s, uint64_t now, bool& woke);
 
   const MacroParams& m_p;

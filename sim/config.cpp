@@ -23,22 +23,6 @@ fs::path default_config_path() { return data_dir() / "configs" / "default.yaml";
 
 namespace {
 
-YAML::Node load_yaml(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::exists(file, ec)) throw InputError(fmt::format("{}: file not found", file.string()));
-  if (!fs::is_regular_file(file, ec)) throw InputError(fmt::format("{}: not a regular file (expected a YAML file)", file.string()));
-  if (fs::file_size(file, ec) > (16u << 20)) throw InputError(fmt::format("{}: larger than 16 MiB; not a config file", file.string()));
-  try {
-    YAML::Node n = YAML::LoadFile(file.string());
-    if (!n.IsMap()) throw InputError(fmt::format("{}: expected a mapping of keys at the top level", file.string()));
-    return n;
-  } catch (const YAML::ParserException& e) {
-    throw InputError(fmt::format("{}:{}:{}: YAML syntax error: {}", file.string(), e.mark.line + 1,
-                                 e.mark.column + 1, e.msg));
-  } catch (const YAML::BadFile&) {
-    throw InputError(fmt::format("{}: cannot read file", file.string()));
-  }
-}
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;
@@ -206,6 +190,23 @@ void apply_set(YAML::Node& root, const std::string& expr) {
 }
 
 }  // namespace
+
+YAML::Node load_yaml(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::exists(file, ec)) throw InputError(fmt::format("{}: file not found", file.string()));
+  if (!fs::is_regular_file(file, ec)) throw InputError(fmt::format("{}: not a regular file (expected a YAML file)", file.string()));
+  if (fs::file_size(file, ec) > (16u << 20)) throw InputError(fmt::format("{}: larger than 16 MiB; not a config file", file.string()));
+  try {
+    YAML::Node n = YAML::LoadFile(file.string());
+    if (!n.IsMap()) throw InputError(fmt::format("{}: expected a mapping of keys at the top level", file.string()));
+    return n;
+  } catch (const YAML::ParserException& e) {
+    throw InputError(fmt::format("{}:{}:{}: YAML syntax error: {}", file.string(), e.mark.line + 1,
+                                 e.mark.column + 1, e.msg));
+  } catch (const YAML::BadFile&) {
+    throw InputError(fmt::format("{}: cannot read file", file.string()));
+  }
+}
 
 RunConfig load_config(const fs::path& file, const Overrides& o) {
   RunConfig cfg;

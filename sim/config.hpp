@@ -4,6 +4,8 @@
 // overrides any key, and the resolved tree, with every default filled in, is written beside the
 // results so that a run can be repeated.
 #pragma once
+#include <yaml-cpp/yaml.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -32,6 +34,10 @@ struct RunConfig {
   double tolerance = 1e-4;   // relative match tolerance against reference outputs
   std::string resolved_yaml;
 };
+
+// Reads a YAML file whose top level is a mapping (at most 16 MiB, a regular file); throws
+// InputError naming the file on anything else or on a syntax error.
+YAML::Node load_yaml(const std::filesystem::path& file);
 
 // Throws InputError naming the file, the key path and what was expected.
 RunConfig load_config(const std::filesystem::path& file, const Overrides& o);

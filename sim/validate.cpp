@@ -17,22 +17,8 @@ namespace cimsim {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-YAML::Node load_preset(const fs::path& file) {
-  try {
-    return YAML::LoadFile(file.string());
-  } catch (const YAML::BadFile&) {
-    throw InputError(fmt::format("{}: cannot read the preset", file.string()));
-  } catch (const YAML::Exception& e) {
-    throw InputError(fmt::format("{}: not valid YAML: {}", file.string(), e.what()));
-  }
-}
-
-}  // namespace
-
 Published read_published(const fs::path& file) {
-  const YAML::Node root = load_preset(file);
+  const YAML::Node root = load_yaml(file);
   const YAML::Node p = root["published"];
   if (!p || !p.IsMap())
     throw InputError(fmt::format("{}: key 'published': missing (a preset names the paper and its measured figures)",

@@ -20,7 +20,6 @@ Network (every conv and the classifier have ±1 weights; activations are {0,1} =
 straight-through estimators (cimsim_export.layers); the exported model is `freeze(model)`.
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -32,7 +31,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export"))
-from cimsim_export import load_fashion_mnist, op_types, write_bundle  # noqa: E402
+from cimsim_export import load_fashion_mnist, op_types, write_bundle, write_metrics  # noqa: E402
 from cimsim_export.layers import BinaryConv2d, BinaryLinear, StepSTE, clamp_all, freeze  # noqa: E402
 
 
@@ -182,15 +181,10 @@ def main():
     print(f"test accuracy ({len(xte)} images, exported model): {acc:.4f}; on the {n} bundled samples: "
           f"{acc_samples:.4f}; activation zeros {zeros:.3f}; training {train_s:.0f} s")
     cmd = "/usr/bin/python3 workloads/train/train_bnn_cnn.py " + " ".join(sys.argv[1:])
-    tmp = os.path.join(args.out, "metrics.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump({"kind": "bnn_cnn", "variant": args.variant, "width": args.width, "epochs": args.epochs,
-                   "seed": args.seed, "train_images": len(xtr), "train_seconds": round(train_s, 1),
-                   "test_images": len(xte), "test_accuracy": acc, "bundle_samples": n,
-                   "bundle_accuracy": acc_samples, "activation_zeros": zeros, "command": cmd},
-                  f, indent=1, sort_keys=True)
-        f.write("\n")
-    os.replace(tmp, os.path.join(args.out, "metrics.json"))
+    write_metrics(args.out, {"kind": "bnn_cnn", "variant": args.variant, "width": args.width, "epochs": args.epochs,
+                             "seed": args.seed, "train_images": len(xtr), "train_seconds": round(train_s, 1),
+                             "test_images": len(xte), "test_accuracy": acc, "bundle_samples": n,
+                             "bundle_accuracy": acc_samples, "activation_zeros": zeros, "command": cmd})
     with open(os.path.join(args.out, "TRAINING.md.tmp"), "w") as f:
         f.write(f"# {os.path.basename(os.path.normpath(args.out))}\n\n"
                 f"Binarized SE-ResNet-style CNN ({args.variant}, width {args.width}) on Fashion-MNIST, "

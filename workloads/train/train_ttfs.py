@@ -46,7 +46,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export"))
-from cimsim_export import load_fashion_mnist, write_ttfs_bundle  # noqa: E402
+from cimsim_export import load_fashion_mnist, write_metrics, write_ttfs_bundle  # noqa: E402
 
 SIZES = [784, 200, 200, 10]
 
@@ -158,17 +158,6 @@ def evaluate(net, x, y, steps, batch=None, ties=False):
             tied += int(((v >= 1.0).sum(1) >= 2).sum())
     out = (correct / len(x), spikes / neurons)
     return out + (tied / len(x),) if ties else out
-
-
-def write_metrics(out_dir, metrics):
-    """metrics.json beside the bundle: what the tests and docs compare cimsim against."""
-    import json
-    tmp = os.path.join(out_dir, "metrics.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump({k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in metrics.items()},
-                  f, indent=1, sort_keys=True)
-        f.write("\n")
-    os.replace(tmp, os.path.join(out_dir, "metrics.json"))
 
 
 def main():

@@ -82,6 +82,15 @@ def write_bundle(model, inputs, out_dir, labels=None, sets=1, opset=13,
     return onnx_model
 
 
+def write_metrics(out_dir, metrics):
+    """out_dir/metrics.json (atomic): a bundle's training figures, which the tests and
+    docs/models.md compare cimsim against. Infinite floats (ideal reversal potentials) become null."""
+    import json
+    import math
+    clean = {k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in metrics.items()}
+    _write_atomic(os.path.join(out_dir, "metrics.json"), (json.dumps(clean, indent=1, sort_keys=True) + "\n").encode())
+
+
 def op_types(onnx_model):
     """List of node op types of a loaded ONNX model, in graph order."""
     return [node.op_type for node in onnx_model.graph.node]
