@@ -27,6 +27,7 @@ EnergyBreakdown price(const MacroCounters& c, uint64_t cycles, int64_t macros, c
   e.items.emplace_back("wordline", n(Act::InputLineCell) * p.input_line_cell);
   e.items.emplace_back("evaluation", n(Act::AndEval) * p.and_eval);
   e.items.emplace_back("readout", n(Act::AdcConversion) * p.adc_conversion + n(Act::AdderTreeBit) * p.adder_tree_bit);
+  e.items.emplace_back("readout_overhead", n(Act::AdcConversion) * p.adc_overhead);
   e.items.emplace_back("digital", n(Act::DigitalAddBit) * p.digital_add_bit);
   e.items.emplace_back("buffer", (n(Act::BufferReadBit) + n(Act::BufferWriteBit)) * p.buffer_bit);
   e.items.emplace_back("weight_write", n(Act::CellWrite) * p.cell_write);

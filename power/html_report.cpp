@@ -271,7 +271,7 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
                               "</figcaption></figure>")
                 : std::string("<figcaption>Each bar is one step of the network (macro layers and digital-periphery steps), split by "
                               "where the energy goes: bit-line precharge per hierarchy level, merges, word lines, evaluation, read-out, "
-                              "digital periphery, buffers, weight writes, gating control, wake-ups and leakage (docs/model.md defines "
+                              "the technology's calibrated read-out overhead, digital periphery, buffers, weight writes, gating control, wake-ups and leakage (docs/model.md defines "
                               "each). Hover a segment for its value.</figcaption></figure>"));
 
   // Cycles with stall causes.

@@ -23,6 +23,7 @@ enum class Tech : std::size_t {
   GateCap,
   SenseCap,
   AdcFom,
+  ReadoutOverhead,
   DigitalAddBit,
   BufferBit,
   CellLeak,
@@ -51,7 +52,7 @@ struct TechTable {
 // Energies per counted action, in pJ, and leakage powers in nW.
 struct ActionPrices {
   std::vector<double> precharge;  // per hierarchy level, one segment of one column
-  double merge = 0, input_line_cell = 0, and_eval = 0, adc_conversion = 0, adder_tree_bit = 0,
+  double merge = 0, input_line_cell = 0, and_eval = 0, adc_conversion = 0, adc_overhead = 0, adder_tree_bit = 0,
          cell_write = 0, gate_event = 0, wake_event = 0, digital_add_bit = 0, buffer_bit = 0;
   double leak_array_nw = 0;        // whole cell array, always (retention)
   double leak_domain_on_nw = 0;    // one domain's periphery, on

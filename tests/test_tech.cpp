@@ -37,8 +37,10 @@ TEST_CASE("bit-line segment energies follow C V^2 from the technology table", "[
   CHECK(ph.segment_cap_ff[1] == Approx(6.4 + 5 * 0.189));
   // Root: wire over 256 rows (25.6 fF) + 4 child switches + the read-out input.
   CHECK(ph.segment_cap_ff[2] == Approx(25.6 + 4 * 0.189 + 2.0));
-  // A 9-bit conversion at 30 fJ/step: 30 x 512 fJ = 15.36 pJ.
-  CHECK(ph.adc_conversion == Approx(15.36));
+  // A 9-bit conversion at 9.7 fJ/step: 9.7 x 512 fJ = 4.9664 pJ, and the calibrated read-out
+  // overhead of 2480 fF at 1.0 V: 2.48 pJ per conversion.
+  CHECK(ph.adc_conversion == Approx(4.9664));
+  CHECK(ph.adc_overhead == Approx(2.48));
   // A domain of 16 x 8 cells: AND width 128 x 0.135 um + 8 precharge drivers x 0.54 um = 21.6 um;
   // waking recharges its drain load 21.6 x 0.7 fF = 15.12 fF.
   CHECK(ph.wake_event == Approx(0.01512));
@@ -50,6 +52,7 @@ TEST_CASE("the ledger sums counts times prices and integrates leakage over time"
   p.precharge = {0.5, 2.0};
   p.merge = 0.1;
   p.adc_conversion = 3.0;
+  p.adc_overhead = 0.25;
   p.leak_array_nw = 1000.0;
   p.leak_domain_on_nw = 10.0;
   p.leak_domain_gated_nw = 1.0;
@@ -64,9 +67,10 @@ TEST_CASE("the ledger sums counts times prices and integrates leakage over time"
   CHECK(e.get("precharge_l1") == Approx(2.0));
   CHECK(e.get("merge") == Approx(0.4));
   CHECK(e.get("readout") == Approx(6.0));
+  CHECK(e.get("readout_overhead") == Approx(0.5));  // per conversion, beside the converter's own energy
   // (1000 nW x 50 x 2 ns + 10 nW x 100 x 2 ns + 1 nW x 300 x 2 ns) x 1e-6 pJ/(nW ns)
   CHECK(e.get("leakage") == Approx((100000.0 + 2000.0 + 600.0) * 1e-6));
-  CHECK(e.total() == Approx(2.0 + 2.0 + 0.4 + 6.0 + 0.1026));
+  CHECK(e.total() == Approx(2.0 + 2.0 + 0.4 + 6.0 + 0.5 + 0.1026));
 }
 
 namespace {
@@ -96,8 +100,10 @@ TEST_CASE("supply scaling: C V^2 at the operating supply, tabulated energies by 
   const ActionPrices p = derive_prices(cfg.tech, m, 4, 11);
   // Flat 256-cell line + 2 fF read-out input = 42.832 fF, at 0.6 V: 42.832 x 0.36 = 15.42 fJ.
   CHECK(p.precharge[0] == Approx(0.042832 * 0.36));
-  // An 11-level flash at 30 fJ/step, quoted at 1.0 V: 30 x 11 x 0.36 = 118.8 fJ.
-  CHECK(p.adc_conversion == Approx(0.1188));
+  // An 11-level flash at 9.7 fJ/step, quoted at 1.0 V: 9.7 x 11 x 0.36 = 38.412 fJ.
+  CHECK(p.adc_conversion == Approx(0.038412));
+  // The read-out overhead is a capacitance, C V^2 at the supply: 2480 fF x 0.36 = 892.8 fJ.
+  CHECK(p.adc_overhead == Approx(0.8928));
   // Horowitz's 278 fJ/bit buffer access at 1.0 V becomes 278 x 0.36 = 100.08 fJ.
   CHECK(p.buffer_bit == Approx(0.10008));
   // Leakage power I_off V: 256 x 256 cells x 0.2 nW x 0.6.
@@ -116,8 +122,8 @@ TEST_CASE("a limited bit-line swing and a compute capacitor change the evaluatio
   CHECK(p.precharge[0] == Approx(0.003052));
   // AND drain 0.135 um x 0.7 fF/um = 0.0945 fF, plus the 1.2 fF capacitor: 1.2945 fJ per product.
   CHECK(p.and_eval == Approx(0.0012945));
-  // A 1-bit sense decision under the Walden form: 30 fJ x 2.
-  CHECK(p.adc_conversion == Approx(0.060));
+  // A 1-bit sense decision under the Walden form: 9.7 fJ x 2.
+  CHECK(p.adc_conversion == Approx(0.0194));
 }
 
 TEST_CASE("every technology table loads with a source for every number, and derives by hand-checked formulas", "[tech]") {
@@ -136,6 +142,7 @@ TEST_CASE("every technology table loads with a source for every number, and deri
   const ActionPrices p = derive_prices(c28.tech, flat, 9);
   CHECK(p.segment_cap_ff[0] == Approx(256 * 0.0669 + 0.86));
   CHECK(p.precharge[0] == Approx((256 * 0.0669 + 0.86) * 0.81 * 1e-3));
-  // 9-bit conversion at 20 fJ/step: 10.24 pJ.
+  // 9-bit conversion at 20 fJ/step: 10.24 pJ; no read-out overhead calibrated at this node.
   CHECK(p.adc_conversion == Approx(10.24));
+  CHECK(p.adc_overhead == 0.0);
 }

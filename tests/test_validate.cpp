@@ -35,6 +35,22 @@ TEST_CASE("every shipped preset names its paper and simulates with the macro ene
   CHECK(presets >= 4);
 }
 
+TEST_CASE("every shipped preset is predicted within a factor of 1.5 of its published efficiency", "[validate]") {
+  // The acceptance bound for the technology tables: `cimsim validate` defaults (64 vectors, seed 1).
+  // The 65 nm presets share one calibrated parameter (readout_overhead; scripts/calibrate.py).
+  for (const auto& e : fs::directory_iterator(data_dir() / "configs" / "arch" / "published")) {
+    if (e.path().extension() != ".yaml") continue;
+    INFO(e.path().string());
+    const ValidationRow r = validate_preset(e.path(), 64, 1);
+    CHECK(r.ratio <= 1.5);
+    CHECK(r.ratio >= 1.0 / 1.5);
+    if (r.pub.gops > 0) {
+      CHECK(r.gops_ratio <= 1.5);
+      CHECK(r.gops_ratio >= 1.0 / 1.5);
+    }
+  }
+}
+
 TEST_CASE("validation is deterministic for a seed", "[validate]") {
   const fs::path p = data_dir() / "configs" / "arch" / "published" / "khwa2018.yaml";
   const ValidationRow a = validate_preset(p, 8, 3), b = validate_preset(p, 8, 3);
