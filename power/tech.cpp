@@ -19,9 +19,9 @@ const std::array<TechKeyInfo, kTechKeys>& tech_keys() {
       {Tech::DrainCap, "drain_cap", "fF/um", 0.01, 10.0, "drain capacitance per transistor width"},
       {Tech::GateCap, "gate_cap", "fF/um", 0.01, 10.0, "gate capacitance per transistor width"},
       {Tech::SenseCap, "sense_cap", "fF", 0.0, 1000.0, "read-out input capacitance on the global line"},
-      {Tech::AdcFom, "adc_fom", "fJ/step", 0.01, 10000.0, "ADC Walden figure of merit"},
+      {Tech::AdcFom, "adc_fom", "fJ/step", 0.01, 10000.0, "ADC energy per nominal level"},
       {Tech::ReadoutOverhead, "readout_overhead", "fF", 0.0, 1.0e6,
-       "read-out periphery per conversion outside the bottom-up terms, as capacitance switched at the supply"},
+       "empirical energy per conversion beyond the modelled terms, as capacitance switched at the supply"},
       {Tech::DigitalAddBit, "digital_add_bit", "fJ", 0.001, 1000.0, "digital add per bit"},
       {Tech::BufferBit, "buffer_bit", "fJ", 0.001, 100000.0, "SRAM buffer access per bit"},
       {Tech::CellLeak, "cell_leak", "nW", 0.0, 1000.0, "leakage of one bit cell (retention)"},
@@ -67,9 +67,9 @@ ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t
   // 2^ENOB = the output levels (2^bits, or e.g. 11 for an 11-level flash).
   const double levels = readout_levels > 0 ? double(readout_levels) : std::ldexp(1.0, int(readout_bits));
   p.adc_conversion = t[Tech::AdcFom] * levels * tab * fj_to_pj;
-  // What a measured macro spends per conversion beyond the terms above (read-out timing and
-  // control, reference generation, column drivers): an empirical capacitance, C V^2 at the supply,
-  // calibrated against published macros of the node (docs/validate.md).
+  // An empirical term: what measured macros of the node spend beyond the terms above, charged per
+  // conversion as a capacitance switched at the supply and calibrated against published macros
+  // (scripts/calibrate.py, docs/validate.md); 0 gives bottom-up energies only.
   p.adc_overhead = t[Tech::ReadoutOverhead] * v2 * fj_to_pj;
   p.adder_tree_bit = t[Tech::DigitalAddBit] * tab * fj_to_pj;
   // Writing a cell drives the column's whole path from the root to the leaf segment.

@@ -408,8 +408,12 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
     r.mark(path);
     double v = 0;
     std::string source;
-    if (!n.IsDefined() || n.IsNull()) r.fail(path, fmt::format("missing ({} in {}, with its source)", k.meaning, k.unit));
-    if (n.IsScalar()) {
+    if ((!n.IsDefined() || n.IsNull()) && k.key == Tech::ReadoutOverhead) {
+      // The one calibrated entry is optional: a table without it prices bottom-up terms only.
+      source = "absent from the table: 0, bottom-up energies only";
+    } else if (!n.IsDefined() || n.IsNull()) {
+      r.fail(path, fmt::format("missing ({} in {}, with its source)", k.meaning, k.unit));
+    } else if (n.IsScalar()) {
       try { v = n.as<double>(); } catch (const YAML::Exception&) { r.fail(path, "expected a number"); }
       source = set_paths.count(path) ? "set on the command line" : "given without a source";
     } else if (n.IsMap()) {

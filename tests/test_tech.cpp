@@ -146,3 +146,33 @@ TEST_CASE("every technology table loads with a source for every number, and deri
   CHECK(p.adc_conversion == Approx(10.24));
   CHECK(p.adc_overhead == 0.0);
 }
+
+TEST_CASE("a technology table without the calibrated entry prices bottom-up terms only", "[tech]") {
+  // A user's table written without readout_overhead: 0, with the source saying so.
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("cimsim-tech-nooverhead-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  std::ifstream in(data_dir() / "configs" / "tech" / "65nm.yaml");
+  std::ofstream out(dir / "t.yaml");
+  std::string line;
+  int skip = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("readout_overhead:", 0) == 0) skip = 4;  // the key and its value, unit, source
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
+    out << line << "\n";
+  }
+  out.close();
+  std::ofstream(dir / "arch.yaml") << fmt::format("tech: {}\n", (dir / "t.yaml").string());
+  Overrides o;
+  o.arch = (dir / "arch.yaml").string();
+  o.workload = "unused";
+  const RunConfig cfg = load_config(default_config_path(), o);
+  std::filesystem::remove_all(dir);
+  CHECK(cfg.tech[Tech::ReadoutOverhead] == 0.0);
+  CHECK(cfg.tech.source[std::size_t(Tech::ReadoutOverhead)].find("absent") != std::string::npos);
+  CHECK(cfg.tech[Tech::AdcFom] == 9.7);  // the rest of the table read as before
+  MacroParams m;
+  CHECK(derive_prices(cfg.tech, m, 9).adc_overhead == 0.0);
+}
