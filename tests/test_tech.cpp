@@ -75,18 +75,23 @@ TEST_CASE("the ledger sums counts times prices and integrates leakage over time"
 
 namespace {
 
-// The default architecture on another node's technology table.
-RunConfig config_for(const std::string& node) {
+// The default architecture on a given technology table file.
+RunConfig config_with_tech(const std::filesystem::path& tech) {
   const auto dir = std::filesystem::temp_directory_path() / fmt::format("cimsim-tech-{}", ::getpid());
   std::filesystem::create_directories(dir);
   const auto arch = dir / "arch.yaml";
-  std::ofstream(arch) << fmt::format("tech: {}\n", (data_dir() / "configs" / "tech" / (node + ".yaml")).string());
+  std::ofstream(arch) << fmt::format("tech: {}\n", tech.string());
   Overrides o;
   o.arch = arch.string();
   o.workload = "unused";
   RunConfig cfg = load_config(default_config_path(), o);
   std::filesystem::remove_all(dir);
   return cfg;
+}
+
+// The default architecture on another node's shipped table.
+RunConfig config_for(const std::string& node) {
+  return config_with_tech(data_dir() / "configs" / "tech" / (node + ".yaml"));
 }
 
 }  // namespace
@@ -149,27 +154,23 @@ TEST_CASE("every technology table loads with a source for every number, and deri
 
 TEST_CASE("a technology table without the calibrated entry prices bottom-up terms only", "[tech]") {
   // A user's table written without readout_overhead: 0, with the source saying so.
-  const auto dir = std::filesystem::temp_directory_path() / fmt::format("cimsim-tech-nooverhead-{}", ::getpid());
-  std::filesystem::create_directories(dir);
-  std::ifstream in(data_dir() / "configs" / "tech" / "65nm.yaml");
-  std::ofstream out(dir / "t.yaml");
-  std::string line;
-  int skip = 0;
-  while (std::getline(in, line)) {
-    if (line.rfind("readout_overhead:", 0) == 0) skip = 4;  // the key and its value, unit, source
-    if (skip > 0) {
-      --skip;
-      continue;
+  const auto tech = std::filesystem::temp_directory_path() / fmt::format("cimsim-tech-nooverhead-{}.yaml", ::getpid());
+  {
+    std::ifstream in(data_dir() / "configs" / "tech" / "65nm.yaml");
+    std::ofstream out(tech);
+    std::string line;
+    int skip = 0;
+    while (std::getline(in, line)) {
+      if (line.rfind("readout_overhead:", 0) == 0) skip = 4;  // the key and its value, unit, source
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
+      out << line << "\n";
     }
-    out << line << "\n";
   }
-  out.close();
-  std::ofstream(dir / "arch.yaml") << fmt::format("tech: {}\n", (dir / "t.yaml").string());
-  Overrides o;
-  o.arch = (dir / "arch.yaml").string();
-  o.workload = "unused";
-  const RunConfig cfg = load_config(default_config_path(), o);
-  std::filesystem::remove_all(dir);
+  const RunConfig cfg = config_with_tech(tech);
+  std::filesystem::remove(tech);
   CHECK(cfg.tech[Tech::ReadoutOverhead] == 0.0);
   CHECK(cfg.tech.source[std::size_t(Tech::ReadoutOverhead)].find("absent") != std::string::npos);
   CHECK(cfg.tech[Tech::AdcFom] == 9.7);  // the rest of the table read as before
