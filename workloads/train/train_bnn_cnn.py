@@ -31,7 +31,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export"))
-from cimsim_export import load_fashion_mnist, op_types, write_bundle, write_metrics  # noqa: E402
+from cimsim_export import add_training_args, load_fashion_mnist, op_types, write_bundle, write_metrics  # noqa: E402
 from cimsim_export.layers import BinaryConv2d, BinaryLinear, StepSTE, clamp_all, freeze  # noqa: E402
 
 
@@ -119,12 +119,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--train-subset", type=int, default=0, help="use the first N training images (0 = all)")
-    ap.add_argument("--samples", type=int, default=1000, help="test samples in the bundle")
-    ap.add_argument("--sets", type=int, default=10)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--smoke", action="store_true", help="a few batches on small subsets (CI)")
+    add_training_args(ap)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)

@@ -46,7 +46,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "export"))
-from cimsim_export import load_fashion_mnist, write_metrics, write_ttfs_bundle  # noqa: E402
+from cimsim_export import add_training_args, load_fashion_mnist, write_metrics, write_ttfs_bundle  # noqa: E402
 
 SIZES = [784, 200, 200, 10]
 
@@ -171,12 +171,7 @@ def main():
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--beta", type=float, default=5.0, help="logit scale on the output v(1)")
     ap.add_argument("--dstd-steps", type=int, default=10)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--train-subset", type=int, default=0, help="use the first N training images (0 = all)")
-    ap.add_argument("--samples", type=int, default=1000, help="test samples in the bundle")
-    ap.add_argument("--sets", type=int, default=10)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--smoke", action="store_true", help="a few batches on small subsets (CI)")
+    add_training_args(ap)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)

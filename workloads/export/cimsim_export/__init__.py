@@ -82,6 +82,17 @@ def write_bundle(model, inputs, out_dir, labels=None, sets=1, opset=13,
     return onnx_model
 
 
+def add_training_args(ap):
+    """The options every training script shares: seed, training subset, bundle size, threads and
+    the CI smoke mode."""
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--train-subset", type=int, default=0, help="use the first N training images (0 = all)")
+    ap.add_argument("--samples", type=int, default=1000, help="test samples in the bundle")
+    ap.add_argument("--sets", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--smoke", action="store_true", help="a few batches on small subsets (CI)")
+
+
 def write_metrics(out_dir, metrics):
     """out_dir/metrics.json (atomic): a bundle's training figures, which the tests and
     docs/models.md compare cimsim against. Infinite floats (ideal reversal potentials) become null."""
