@@ -21,7 +21,7 @@ const std::array<TechKeyInfo, kTechKeys>& tech_keys() {
       {Tech::SenseCap, "sense_cap", "fF", 0.0, 1000.0, "read-out input capacitance on the global line"},
       {Tech::AdcFom, "adc_fom", "fJ/step", 0.01, 10000.0, "ADC energy per nominal level"},
       {Tech::ReadoutOverhead, "readout_overhead", "fF", 0.0, 1.0e6,
-       "empirical energy per conversion beyond the modelled terms, as capacitance switched at the supply"},
+       "empirical energy per conversion beyond the modelled terms, as capacitance switched at the supply", true},
       {Tech::DigitalAddBit, "digital_add_bit", "fJ", 0.001, 1000.0, "digital add per bit"},
       {Tech::BufferBit, "buffer_bit", "fJ", 0.001, 100000.0, "SRAM buffer access per bit"},
       {Tech::CellLeak, "cell_leak", "nW", 0.0, 1000.0, "leakage of one bit cell (retention)"},

@@ -39,6 +39,7 @@ struct TechKeyInfo {
   const char* unit;
   double min, max;   // accepted range
   const char* meaning;
+  bool optional = false;  // may be absent from a table: then 0
 };
 const std::array<TechKeyInfo, kTechKeys>& tech_keys();
 

@@ -408,8 +408,8 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
     r.mark(path);
     double v = 0;
     std::string source;
-    if ((!n.IsDefined() || n.IsNull()) && k.key == Tech::ReadoutOverhead) {
-      // The one calibrated entry is optional: a table without it prices bottom-up terms only.
+    if ((!n.IsDefined() || n.IsNull()) && k.optional) {
+      // An optional entry (the calibrated one): a table without it prices bottom-up terms only.
       source = "absent from the table: 0, bottom-up energies only";
     } else if (!n.IsDefined() || n.IsNull()) {
       r.fail(path, fmt::format("missing ({} in {}, with its source)", k.meaning, k.unit));
