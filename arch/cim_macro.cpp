@@ -8,110 +8,47 @@ namespace cimsim {
 
 CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, const IReadout& readout,
                    sc_core::sc_time period)
-    : sc_core::sc_module(name),
-      op_target("op_target"),
+    : CimMacro(name, p, nullptr, &readout, period) {}
+
+CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, const ReadoutParams& rp,
+                   sc_core::sc_time period)
+    : CimMacro(name, p, make_readout(rp, p.rows), nullptr, period) {}
+
+CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::unique_ptr<IReadout> own,
+                   const IReadout* readout, sc_core::sc_time period)
+    : MacroModule(name, period),
+      m_own_readout(std::move(own)),
       m_p(p),
-      m_readout(readout),
+      m_readout(readout ? *readout : *m_own_readout),
       m_h(p),
-      m_period(period),
       m_words_per_col(words_for(std::size_t(p.rows))),
       m_cells(m_words_per_col * std::size_t(p.cols), 0),
       m_weight_zero(std::size_t(m_h.domains()), 1),
       m_group_discarded(std::size_t(m_h.col_groups()), 1),
       m_col_needed(std::size_t(p.cols), 0),
-      m_domains(std::size_t(m_h.domains())),
-      m_domain_skips(std::size_t(m_h.domains()), 0),
       m_count(std::size_t(m_h.levels())),
+      m_bank(std::size_t(m_h.domains()), p.cycles.wakeup, m_trace),
       m_row_any(std::size_t(m_h.row_domains())),
       m_active(std::size_t(m_h.domains())),
       m_row_ones(std::size_t(m_h.row_domains())),
       m_group_active_rows(std::size_t(m_h.col_groups())),
-      m_op_precharge(std::size_t(m_h.levels())) {
-  op_target.bind(*this);
-}
-
-uint64_t CimMacro::now_cycles() const {
-  return uint64_t(sc_core::sc_time_stamp().value() / m_period.value());
-}
-
-void CimMacro::set_domain(std::size_t d, PowerDomain::State s, uint64_t now, bool& woke) {
-  if (!m_domains[d].set_state(s, now)) return;
-  if (s == PowerDomain::State::On) {
-    ++m_count[Act::WakeEvent];
-    woke = true;
-    trace_change(now, int(d), 2);
-    trace_change(now + uint64_t(m_p.cycles.wakeup), int(d), 0);
-  } else {
-    ++m_count[Act::GateEvent];
-    trace_change(now, int(d), 1);
-  }
-}
+      m_op_precharge(std::size_t(m_h.levels())) {}
 
 void CimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to) {
-  m_tracing = true;
-  m_trace_from = from;
-  m_trace_to = to;
-  // Signals made after elaboration of the module are top-level objects: prefix the macro's name.
-  const std::string prefix = basename();
-  m_phase_sig = std::make_unique<sc_core::sc_signal<int>>((prefix + "_phase").c_str(), 0);
-  sc_core::sc_trace(tf, *m_phase_sig, std::string(name()) + ".phase");
   const int64_t G = m_h.col_groups();
-  for (std::size_t d = 0; d < m_domains.size(); ++d) {
-    const std::string n = fmt::format("domain_r{:03d}_g{:03d}", int64_t(d) / G, int64_t(d) % G);
-    m_domain_sig.push_back(std::make_unique<sc_core::sc_signal<int>>((prefix + "_" + n).c_str(), 0));
-    sc_core::sc_trace(tf, *m_domain_sig.back(), std::string(name()) + "." + n);
-  }
-  sc_core::sc_spawn([this] { tracer(); });
-}
-
-void CimMacro::trace_change(uint64_t cycle, int signal, int value) {
-  if (!m_tracing || cycle < m_trace_from || cycle > m_trace_to) return;
-  m_trace_queue.push({cycle, m_trace_seq++, signal, value});
-  m_trace_ev.notify(sc_core::SC_ZERO_TIME);
-}
-
-void CimMacro::trace_phases(uint64_t start, std::initializer_list<std::pair<Phase, uint64_t>> phases) {
-  if (!m_tracing) return;
-  for (const auto& [phase, cycles] : phases) {
-    if (cycles == 0) continue;
-    trace_change(start, -1, phase);
-    start += cycles;
-  }
-  trace_change(start, -1, Idle);
-}
-
-// Writes the queued changes at their cycles; before the window all signals read 0, at its start
-// every domain's state is written once.
-void CimMacro::tracer() {
-  if (m_trace_from > 0) wait(m_period * double(m_trace_from));
-  for (std::size_t d = 0; d < m_domains.size(); ++d)
-    m_domain_sig[d]->write(m_domains[d].state() == PowerDomain::State::Gated ? 1 : 0);
-  for (;;) {
-    while (m_trace_queue.empty()) wait(m_trace_ev);
-    const TraceEvent e = m_trace_queue.top();
-    const uint64_t now = now_cycles();
-    if (e.cycle > now) {
-      wait(m_period * double(e.cycle - now));
-      continue;  // an earlier change may have been queued meanwhile
-    }
-    m_trace_queue.pop();
-    (e.signal < 0 ? *m_phase_sig : *m_domain_sig[std::size_t(e.signal)]).write(e.value);
-  }
+  std::vector<std::string> names;
+  for (std::size_t d = 0; d < m_bank.size(); ++d)
+    names.push_back(fmt::format("domain_r{:03d}_g{:03d}", int64_t(d) / G, int64_t(d) % G));
+  m_trace.enable(tf, name(), basename(), names, m_bank.domains(), from, to);
 }
 
 uint64_t CimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_used,
                                  int64_t cols_used, const std::vector<uint8_t>& needed) {
   const uint64_t now = now_cycles();
-  if (!m_in_use) {  // the time before the first write is idle, not part of the gated fractions
-    m_in_use = true;
-    for (auto& d : m_domains) {
-      d.checkpoint(now);
-      m_idle_gated += d.cycles_gated();
-    }
-  }
+  m_bank.first_write(now);  // the time before the first write is idle, not part of the gated fractions
   // Writing drives every column's bit line: all domains must be on.
   bool woke = false;
-  for (std::size_t d = 0; d < m_domains.size(); ++d) set_domain(d, PowerDomain::State::On, now, woke);
+  for (std::size_t d = 0; d < m_bank.size(); ++d) m_bank.set(d, PowerDomain::State::On, now, m_count, woke);
 
   std::fill(m_cells.begin(), m_cells.end(), 0);
   for (int64_t c = 0; c < cols_used; ++c) {
@@ -140,7 +77,7 @@ uint64_t CimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_
   m_count[Act::CellWrite] += uint64_t(m_p.rows * m_p.cols);
   const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;
   const uint64_t write = uint64_t(m_p.rows * m_p.cycles.write_row);
-  trace_phases(now, {{Wakeup, wake}, {Write, write}});
+  m_trace.phases(now, {{MacroTrace::Wakeup, wake}, {MacroTrace::Write, write}});
   m_count[Stat::StallWakeup] += wake;
   m_count[Stat::StallWeightWrite] += write;
   m_count[Stat::Cycles] += wake + write;
@@ -187,11 +124,11 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
       ++m_count[Stat::DomainEvals];
       if (!active) {
         ++m_count[Stat::DomainSkips];
-        ++m_domain_skips[d];
-        set_domain(d, PowerDomain::State::Gated, now, woke);
+        m_bank.skipped(d);
+        m_bank.set(d, PowerDomain::State::Gated, now, m_count, woke);
         continue;
       }
-      set_domain(d, PowerDomain::State::On, now, woke);
+      m_bank.set(d, PowerDomain::State::On, now, m_count, woke);
       const uint64_t gc = uint64_t(m_h.group_cols(g));
       // Every segment at or below the gating level inside an active domain is precharged.
       for (int l = 0; l <= GL; ++l) m_op_precharge[l] += uint64_t(S / m_h.span(l)) * gc;
@@ -239,12 +176,12 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   const uint64_t cycles = wake + uint64_t(m_p.cycles.precharge + m_p.cycles.evaluate +
                                           m_p.cycles.merge_per_level * (L - 1) + m_p.cycles.writeout) +
                           m_readout.cycles();
-  trace_phases(now, {{Wakeup, wake},
-                     {Precharge, uint64_t(m_p.cycles.precharge)},
-                     {Evaluate, uint64_t(m_p.cycles.evaluate)},
-                     {Merge, uint64_t(m_p.cycles.merge_per_level * (L - 1))},
-                     {Readout, m_readout.cycles()},
-                     {Writeout, uint64_t(m_p.cycles.writeout)}});
+  m_trace.phases(now, {{MacroTrace::Wakeup, wake},
+                       {MacroTrace::Precharge, uint64_t(m_p.cycles.precharge)},
+                       {MacroTrace::Evaluate, uint64_t(m_p.cycles.evaluate)},
+                       {MacroTrace::Merge, uint64_t(m_p.cycles.merge_per_level * (L - 1))},
+                       {MacroTrace::Readout, m_readout.cycles()},
+                       {MacroTrace::Writeout, uint64_t(m_p.cycles.writeout)}});
   m_count[Stat::StallWakeup] += wake;
   m_count[Stat::StallReadout] += m_readout.share_stall();
   m_count[Stat::Cycles] += cycles;
@@ -252,16 +189,7 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
 }
 
 const MacroCounters& CimMacro::stats() {
-  const uint64_t now = now_cycles();
-  uint64_t on = 0, gated = 0;
-  for (auto& d : m_domains) {
-    d.checkpoint(now);
-    on += d.cycles_on();
-    gated += d.cycles_gated();
-  }
-  m_count[Stat::DomainCyclesOn] = on;
-  m_count[Stat::DomainCyclesGated] = m_in_use ? gated - m_idle_gated : 0;
-  m_count[Stat::DomainCyclesIdle] = m_in_use ? m_idle_gated : gated;
+  m_bank.residency(now_cycles(), m_count);
   return m_count;
 }
 

@@ -4,134 +4,227 @@
 
 #include <algorithm>
 #include <numeric>
-#include <tuple>
 
-#include "arch/readout.hpp"
 #include "arch/stop.hpp"
 #include "workloads/digital.hpp"
 #include "workloads/errors.hpp"
-#include "workloads/reference.hpp"
 
 namespace cimsim {
 
-struct Controller::LayerWork {
-  const LayerSpec& L;
-  const ValueInfo& in;
-  const LayerMapping& map;
-  MacroKind kind;
-  std::vector<int64_t> order;                // channel position -> channel
-  std::vector<std::vector<BitVec>> planes;   // [sample][plane]: HWC bits, channels by position
-  std::vector<int64_t> acc;                  // [sample][pixel][out channel]
-  int64_t acc_bits = 0;
-  int slot_base = -1;                        // first resident slot, -1 when not resident
-  uint64_t weight_writes = 0;
+// What a step needs, decided before the run: its macro kind, mapping and macros.
+struct Controller::Plan {
+  bool macro = false;
+  const MacroKind* kind = nullptr;
+  LayerMapping map;
+  std::vector<std::size_t> units;  // tiles (weight-stationary) or row blocks (input-stationary)
+  std::vector<int> macro_of_unit;  // global macro index per unit
+  std::vector<int> held;           // the macros the step holds, ascending
+  int slot_base = -1;              // first resident slot, -1 when not resident
+  bool all_loaded = false;         // every unit has a macro of its own at once: partial sums stay in accumulators
+  std::vector<int> inputs;         // values read
+  int output = -1;
 };
 
-namespace {
+// Samples of a value that are ready: a prefix [0, count), each from its cycle `at`.
+struct Controller::ValueState {
+  std::size_t count = 0;
+  std::vector<uint64_t> at;
+  std::vector<uint8_t> done;
+  sc_core::sc_event ev;
+};
 
-int64_t max_level(const LayerSpec& L) { return L.in_kind == ValueKind::UInt ? (int64_t{1} << L.in_bits) - 1 : 1; }
+// One macro layer while it runs.
+struct Controller::LayerWork {
+  const LayerSpec& L;
+  const Plan& plan;
+  LayerFunction fn;
+  MacroCounters& sink;  // the step's periphery actions
+  std::vector<uint32_t> units_done;  // per sample: units that finished it
+  uint64_t weight_writes = 0;
+  uint64_t units_total = 1, unit_samples_done = 0;
+};
 
-}  // namespace
-
-Controller::Controller(sc_core::sc_module_name name, const Network& net,
-                       const std::vector<std::vector<double>>& inputs, const ChipParams& chip,
-                       int64_t domains_per_macro, Progress* progress)
+Controller::Controller(sc_core::sc_module_name name, const Network& net, const std::vector<std::vector<double>>& inputs,
+                       const ChipParams& chip, std::vector<const MacroKind*> kinds, Progress* progress)
     : sc_core::sc_module(name),
-      macros_1x1("macros_1x1"),
-      macros_3x3("macros_3x3"),
+      macros("macros"),
+      input_buffer("input_buffer"),
+      output_buffer("output_buffer"),
+      weight_buffer("weight_buffer"),
+      vector_unit("vector_unit"),
       m_net(net),
-      m_values(net.values.size()),
       m_samples(inputs.size()),
       m_chip(chip),
+      m_kinds(std::move(kinds)),
       m_period(double(chip.period_ps()), sc_core::SC_PS),
-      m_periph(chip.macro.hierarchy.size()),
-      m_progress(progress) {
+      m_progress(progress),
+      m_values(net.values.size()),
+      m_ready(net.values.size()) {
   m_values[std::size_t(net.input)] = inputs;
-  m_run.domains = domains_per_macro;
+  for (auto& r : m_ready) {
+    r.at.assign(m_samples, 0);
+    r.done.assign(m_samples, 0);
+  }
+  m_ready[std::size_t(net.input)].count = m_samples;
   SC_THREAD(sequence);
 }
 
-MacroIf& Controller::macro_at(MacroKind k, int i) {
-  return k == MacroKind::K1x1 ? *macros_1x1[i] : *macros_3x3[i];
-}
-
-int Controller::macro_count(MacroKind k) const {
-  return k == MacroKind::K1x1 ? macros_1x1.size() : macros_3x3.size();
-}
-
-// The layer's natural kind (3x3 kernels on 3x3 macros), unless the config forces one; a kind the
-// chip has none of falls back to the other.
-MacroKind Controller::kind_of(const LayerSpec& L) const {
-  MacroKind k = natural_kind(L);
-  if (auto it = m_chip.force_kind.find(L.name); it != m_chip.force_kind.end())
-    k = it->second == "cim3x3" ? MacroKind::K3x3 : MacroKind::K1x1;
-  if (macro_count(k) == 0) k = k == MacroKind::K1x1 ? MacroKind::K3x3 : MacroKind::K1x1;
-  return k;
-}
+Controller::~Controller() = default;
 
 uint64_t Controller::now_cycles() const { return uint64_t(sc_core::sc_time_stamp().value() / m_period.value()); }
 
-MacroCounters Controller::snapshot() {
-  MacroCounters c = m_periph;
-  for (MacroKind k : {MacroKind::K1x1, MacroKind::K3x3}) {
-    for (int i = 0; i < macro_count(k); ++i) {
-      const MacroCounters& m = macro_at(k, i).stats();
-      for (std::size_t a = 0; a < kActs; ++a) c.act[a] += m.act[a];
-      for (std::size_t s = 0; s < kStats; ++s) c.stat[s] += m.stat[s];
-      for (std::size_t l = 0; l < c.precharge.size(); ++l) {
-        c.precharge[l] += m.precharge[l];
-        c.merge[l] += m.merge[l];
-      }
+void Controller::wait_until(uint64_t cycle) {
+  const uint64_t now = now_cycles();
+  if (cycle > now) wait(m_period * double(cycle - now));
+}
+
+const MacroKind& Controller::kind_for(const LayerSpec& L, const ChipParams& chip) {
+  if (const std::string f = chip.forced(L.name); !f.empty() && chip.count(f) > 0) return *find_macro_kind(f);
+  for (const auto& k : macro_kinds())
+    if (chip.count(k.name) > 0 && k.natural(L)) return k;
+  for (const auto& k : macro_kinds())
+    if (chip.count(k.name) > 0) return k;
+  throw InputError("the chip has no macro");
+}
+
+uint64_t Controller::value_bits(int v) const {
+  const ValueInfo& vi = m_net.values[std::size_t(v)];
+  const uint64_t per = vi.storage_bits > 0        ? uint64_t(vi.storage_bits)
+                       : vi.kind == ValueKind::Bits ? 1
+                       : vi.kind == ValueKind::UInt ? uint64_t(vi.bits)
+                                                    : uint64_t(m_chip.digital_width);
+  return per * uint64_t(vi.numel());
+}
+
+void Controller::make_plans() {
+  const int nmacros = macros.size();
+  m_plans.assign(m_net.steps.size(), Plan{});
+  m_macro_queue.assign(std::size_t(nmacros), {});
+  // Global macro indices of each kind, in chip order.
+  std::map<const MacroKind*, std::vector<int>> of_kind;
+  for (int g = 0; g < nmacros; ++g) of_kind[m_kinds[std::size_t(g)]].push_back(g);
+  // Weights stay resident when every tile of the network has a macro of its own kind.
+  std::map<const MacroKind*, int> tiles;
+  for (std::size_t i = 0; i < m_net.steps.size(); ++i) {
+    const Step& st = m_net.steps[i];
+    Plan& p = m_plans[i];
+    if (!st.macro) {
+      const DigitalStep& d = m_net.digital[std::size_t(st.index)];
+      p.inputs = d.inputs;
+      p.output = d.output;
+      continue;
     }
+    const LayerSpec& L = m_net.layers[std::size_t(st.index)];
+    p.macro = true;
+    p.inputs = {L.input};
+    p.output = L.output;
+    p.kind = &kind_for(L, m_chip);
+    p.map = map_layer(L, p.kind->shape(m_chip));
+    p.slot_base = tiles[p.kind];
+    tiles[p.kind] += int(p.map.tiles.size());
+    // Weight-stationary: every tile is a unit. Input-stationary: the row blocks (tiles of the
+    // first column tile; each applies every output channel), or every tile when depthwise.
+    for (std::size_t ti = 0; ti < p.map.tiles.size(); ++ti)
+      if (!m_chip.input_stationary || p.map.tiles[ti].col_tile == 0 || L.kind == LayerKind::Depthwise3x3)
+        p.units.push_back(ti);
   }
-  return c;
+  m_run.weights_resident = true;
+  for (const auto& [k, n] : tiles) m_run.weights_resident &= n <= int(m_chip.count(k->name));
+  for (std::size_t i = 0; i < m_plans.size(); ++i) {
+    Plan& p = m_plans[i];
+    if (!p.macro) continue;
+    const std::vector<int>& pool = of_kind[p.kind];
+    const std::size_t M = pool.size();
+    if (!m_run.weights_resident) p.slot_base = -1;
+    for (std::size_t u = 0; u < p.units.size(); ++u) {
+      const std::size_t m = p.slot_base >= 0 ? (std::size_t(p.slot_base) + u) % M : u % M;
+      p.macro_of_unit.push_back(pool[m]);
+    }
+    p.held = p.macro_of_unit;
+    std::sort(p.held.begin(), p.held.end());
+    p.held.erase(std::unique(p.held.begin(), p.held.end()), p.held.end());
+    p.all_loaded = p.units.size() <= M;
+    for (int g : p.held) m_macro_queue[std::size_t(g)].push_back(i);
+  }
+  // Values are freed once their last reader has finished.
+  m_consumers_left.assign(m_net.values.size(), 0);
+  for (const Plan& p : m_plans)
+    for (int v : p.inputs) ++m_consumers_left[std::size_t(v)];
 }
 
 void Controller::sequence() {
-  m_run.macros = macros_1x1.size() + macros_3x3.size();
-  // Weights stay resident when every tile of the network has a macro of its own kind.
-  int tiles[2] = {0, 0};
-  std::vector<int> base(m_net.layers.size(), -1);
-  for (const Step& st : m_net.steps) {
-    if (!st.macro) continue;
-    const LayerSpec& L = m_net.layers[std::size_t(st.index)];
-    const MacroKind k = kind_of(L);
-    const LayerMapping map =
-        map_layer(L, {m_chip.macro.rows, m_chip.macro.cols, m_chip.macro.domain_rows()}, k);
-    base[std::size_t(st.index)] = tiles[int(k)];
-    tiles[int(k)] += int(map.tiles.size());
-  }
-  m_run.weights_resident = tiles[0] <= macro_count(MacroKind::K1x1) && tiles[1] <= macro_count(MacroKind::K3x3);
-  if (m_run.weights_resident) {
-    m_slot_base = base;
-    m_written.assign(std::size_t(tiles[0] + tiles[1]), 0);
-  }
-
-  // Each value is freed after its last consumer.
-  std::vector<int> last_use(m_net.values.size(), -1);
-  for (std::size_t i = 0; i < m_net.steps.size(); ++i) {
-    const Step& st = m_net.steps[i];
-    if (st.macro) last_use[std::size_t(m_net.layers[std::size_t(st.index)].input)] = int(i);
-    else for (int v : m_net.digital[std::size_t(st.index)].inputs) last_use[std::size_t(v)] = int(i);
-  }
-  const MacroCounters start = snapshot();
-  for (std::size_t i = 0; i < m_net.steps.size(); ++i) {
-    if (stop_requested()) return;  // abandoned: the driver reports the interruption
-    const Step& st = m_net.steps[i];
-    if (st.macro) run_layer(m_net.layers[std::size_t(st.index)]);
-    else run_digital_step(m_net.digital[std::size_t(st.index)]);
-    for (std::size_t v = 0; v < m_values.size(); ++v)
-      if (last_use[v] == int(i) && int(v) != m_net.output) std::vector<std::vector<double>>().swap(m_values[v]);
-    if (m_progress) {
-      m_progress->step_ppm = 0;
-      m_progress->steps_done = uint32_t(i + 1);
-    }
+  m_run.macros = macros.size();
+  make_plans();
+  m_done.assign(m_net.steps.size(), 0);
+  m_step_counts.assign(m_net.steps.size(), MacroCounters(m_chip.macro.hierarchy.size()));
+  m_run.layers.resize(m_net.steps.size());
+  for (std::size_t i = 0; i < m_net.steps.size(); ++i) sc_core::sc_spawn([this, i] { run_step(i); });
+  for (;;) {
+    if (std::all_of(m_done.begin(), m_done.end(), [](uint8_t d) { return d != 0; })) break;
+    wait(m_step_done);
   }
   m_run.outputs.clear();
   for (const auto& o : m_values[std::size_t(m_net.output)]) m_run.outputs.insert(m_run.outputs.end(), o.begin(), o.end());
-  m_run.total = snapshot().minus(start);
   m_run.cycles = now_cycles();
+  // Totals: every macro over the whole run (by kind), and the periphery's actions of every step.
+  MacroCounters t(m_chip.macro.hierarchy.size());
+  for (int g = 0; g < macros.size(); ++g) {
+    MacroCounters c = macros[g]->stats();
+    c[Stat::ArrayCycles] = m_run.cycles;
+    auto it = std::find_if(m_run.kind_totals.begin(), m_run.kind_totals.end(),
+                           [&](const auto& e) { return e.first == m_kinds[std::size_t(g)]->name; });
+    if (it == m_run.kind_totals.end()) it = m_run.kind_totals.insert(m_run.kind_totals.end(), {m_kinds[std::size_t(g)]->name, MacroCounters()});
+    it->second.add(c);
+    t.add(c);
+  }
+  for (const auto& c : m_step_counts) {
+    m_run.periphery_total.add(c);
+    t.add(c);
+  }
+  m_run.total = t;
+  m_run.complete = true;
   // No sc_stop(): with the sequencer done and no events pending, sc_start() returns.
+}
+
+void Controller::run_step(std::size_t i) {
+  if (!m_chip.overlap && i > 0)
+    while (!m_done[i - 1]) wait(m_step_done);
+  const Step& st = m_net.steps[i];
+  if (st.macro) run_layer(i);
+  else run_digital_step(i);
+  if (stop_requested()) return;  // abandoned: the driver reports the interruption
+  // The step has finished when its last output has been written.
+  const ValueState& out = m_ready[std::size_t(m_plans[i].output)];
+  uint64_t end = now_cycles();
+  for (uint64_t a : out.at) end = std::max(end, a);
+  wait_until(end);
+  LayerRun& r = m_run.layers[i];
+  r.end = end;
+  r.cycles = end - r.start;
+  r.counters.add(m_step_counts[i]);
+  m_done[i] = 1;
+  ++m_run.steps_done;
+  for (int v : m_plans[i].inputs)
+    if (--m_consumers_left[std::size_t(v)] == 0 && v != m_net.output) std::vector<std::vector<double>>().swap(m_values[std::size_t(v)]);
+  if (m_progress) {
+    m_progress->step_ppm = 0;
+    m_progress->steps_done = uint32_t(std::count(m_done.begin(), m_done.end(), uint8_t(1)));
+  }
+  m_step_done.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Controller::wait_sample(int v, std::size_t s) {
+  ValueState& r = m_ready[std::size_t(v)];
+  while (r.count <= s) wait(r.ev);
+  wait_until(r.at[s]);
+}
+
+void Controller::publish(int v, std::size_t s, uint64_t at) {
+  ValueState& r = m_ready[std::size_t(v)];
+  r.at[s] = at;
+  r.done[s] = 1;
+  while (r.count < r.done.size() && r.done[r.count]) ++r.count;
+  r.ev.notify(sc_core::SC_ZERO_TIME);
 }
 
 uint64_t Controller::estimate_peak_bytes(const Network& net, uint64_t samples) {
@@ -164,316 +257,267 @@ uint64_t Controller::estimate_peak_bytes(const Network& net, uint64_t samples) {
   return uint64_t(std::min(peak, 1.8e19));
 }
 
-void Controller::run_digital_step(const DigitalStep& d) {
-  const uint64_t t0 = now_cycles();
-  const MacroCounters c0 = snapshot();
-  auto& out = m_values[std::size_t(d.output)];
-  out.resize(m_samples);
-  for (std::size_t s = 0; s < m_samples; ++s) {
-    std::vector<const std::vector<double>*> ins;
-    for (int i : d.inputs) ins.push_back(&m_values[std::size_t(i)][s]);
-    out[s] = run_digital(m_net, d, ins);
-  }
-  auto value_bits = [&](int v) -> uint64_t {
-    const ValueInfo& vi = m_net.values[std::size_t(v)];
-    const uint64_t per = vi.kind == ValueKind::Bits ? 1 : vi.kind == ValueKind::UInt ? uint64_t(vi.bits) : uint64_t(m_chip.digital_width);
-    return per * uint64_t(vi.numel());
-  };
-  const uint64_t ops = digital_ops(m_net, d) * m_samples;
-  if (d.op != DigitalOp::Reshape) {
-    m_periph[Act::DigitalAddBit] += ops * uint64_t(m_chip.digital_width);
-    for (int i : d.inputs) m_periph[Act::BufferReadBit] += value_bits(i) * m_samples;
-    m_periph[Act::BufferWriteBit] += value_bits(d.output) * m_samples;
-    wait(m_period * double((ops + uint64_t(m_chip.digital_lanes) - 1) / uint64_t(m_chip.digital_lanes)));
-  }
-  LayerRun r;
+// A digital step streams its samples through the vector unit, reading its inputs from the
+// input buffer and writing its output to the output buffer; the slowest of the three sets
+// each sample's time.
+void Controller::run_digital_step(std::size_t i) {
+  const DigitalStep& d = m_net.digital[std::size_t(m_net.steps[i].index)];
+  MacroCounters& sink = m_step_counts[i];
+  LayerRun& r = m_run.layers[i];
   r.name = d.name;
   r.kind = std::string("digital:") + to_string(d.op);
   r.op_type = to_string(d.op);
   r.macro = "periphery";
-  r.cycles = now_cycles() - t0;
-  r.counters = snapshot().minus(c0);
-  m_run.layers.push_back(std::move(r));
+  r.counters = MacroCounters(m_chip.macro.hierarchy.size());
+  auto& out = m_values[std::size_t(d.output)];
+  out.resize(m_samples);
+  // Operands at the width they are stored in: the widest input's.
+  uint64_t width = 1, in_bits = 0;
+  for (int v : d.inputs) {
+    in_bits += value_bits(v);
+    width = std::max<uint64_t>(width, value_bits(v) / uint64_t(std::max<int64_t>(1, m_net.values[std::size_t(v)].numel())));
+  }
+  const uint64_t elements = digital_ops(m_net, d), out_bits = value_bits(d.output);
+  uint64_t credit = 0;
+  for (std::size_t s = 0; s < m_samples; ++s) {
+    if (stop_requested()) return;
+    for (int v : d.inputs) wait_sample(v, s);
+    if (s == 0) r.start = now_cycles();  // the step starts with its first sample
+    std::vector<const std::vector<double>*> ins;
+    for (int v : d.inputs) ins.push_back(&m_values[std::size_t(v)][s]);
+    out[s] = run_digital(m_net, d, ins);
+    if (d.op == DigitalOp::Reshape) {  // a view: same data, nothing moves
+      publish(d.output, s, now_cycles());
+      continue;
+    }
+    const uint64_t now = now_cycles();
+    const uint64_t t_vec = vector_unit->run(elements, width, credit, sink);
+    const uint64_t t_buf = std::max(input_buffer->read(in_bits, sink), output_buffer->write(out_bits, sink));
+    if (t_buf > std::max(now, t_vec)) sink[Stat::StallBuffer] += t_buf - std::max(now, t_vec);
+    wait_until(std::max(t_vec, t_buf));
+    publish(d.output, s, now_cycles());
+  }
+  if (d.op == DigitalOp::Reshape) r.start = now_cycles();  // a view takes no time of its own
 }
 
-void Controller::run_layer(const LayerSpec& L) {
-  const uint64_t t0 = now_cycles();
-  const MacroCounters c0 = snapshot();
-  const MacroKind kind = kind_of(L);
-  // Per-domain gating of the layer's macros: counts at the start, to subtract at the end.
-  std::vector<std::vector<uint64_t>> skips0;
-  for (int i = 0; i < macro_count(kind); ++i) skips0.push_back(macro_at(kind, i).domain_skips());
-  const LayerMapping map = map_layer(L, {m_chip.macro.rows, m_chip.macro.cols, m_chip.macro.domain_rows()}, kind);
+void Controller::run_layer(std::size_t i) {
+  const Plan& p = m_plans[i];
+  const LayerSpec& L = m_net.layers[std::size_t(m_net.steps[i].index)];
   const ValueInfo& in = m_net.values[std::size_t(L.input)];
-  LayerWork w{L, in, map, kind, {}, {}, {}, 0, -1, 0};
-  if (m_run.weights_resident) w.slot_base = m_slot_base[std::size_t(&L - m_net.layers.data())];
+  const MacroKind& kind = *p.kind;
+  const MacroParams geo = kind.geometry(m_chip);
+  LayerRun& r = m_run.layers[i];
+  r.name = L.name;
+  r.kind = to_string(L.kind);
+  r.op_type = L.op_type;
+  r.macro = kind.name;
+  r.row_tiles = p.map.row_tiles;
+  r.col_tiles = p.map.col_tiles;
+  r.macs = uint64_t(L.macs_per_sample()) * m_samples;
+  r.counters = MacroCounters(m_chip.macro.hierarchy.size());
 
-  const int64_t C = L.in_channels, H = L.in_h, W = L.in_w, P = L.out_pixels(), N = L.out_channels;
-  const std::size_t S = m_samples;
-  const auto& x = m_values[std::size_t(L.input)];
-
-  // Channel order on the rows: as is, or (reordering) the most often zero channels first so
-  // that they share gating domains. Statistics from the run's own samples.
-  w.order.resize(std::size_t(C));
-  std::iota(w.order.begin(), w.order.end(), 0);
-  if (m_chip.reorder_channels && C > 1) {
-    std::vector<int64_t> nonzero(std::size_t(C), 0);
-    for (std::size_t s = 0; s < S; ++s)
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t i = 0; i < H * W; ++i) nonzero[std::size_t(c)] += layer_input_level(L, in, x[s][std::size_t(c * H * W + i)]) != 0;
-    std::stable_sort(w.order.begin(), w.order.end(), [&](int64_t a, int64_t b) { return nonzero[std::size_t(a)] < nonzero[std::size_t(b)]; });
+  // The macros, in program order: each is granted to the steps that use it one after another.
+  for (int g : p.held)
+    while (m_macro_queue[std::size_t(g)].front() != i) wait(m_macro_released);
+  const uint64_t held_from = now_cycles();
+  r.start = held_from;  // the step starts once it holds its macros
+  std::vector<MacroCounters> c0;
+  std::vector<std::vector<uint64_t>> skips0;
+  for (int g : p.held) {
+    c0.push_back(macros[g]->stats());
+    skips0.push_back(macros[g]->domain_skips());
   }
-  std::vector<int64_t> pos(static_cast<std::size_t>(C));
-  for (int64_t q = 0; q < C; ++q) pos[std::size_t(w.order[std::size_t(q)])] = q;
 
-  // Bit planes of the input, pixel-major so that a tap block's channels are contiguous.
-  const int64_t planes = L.in_bits;
-  w.planes.assign(S, std::vector<BitVec>(std::size_t(planes), BitVec(std::size_t(H * W * C))));
-  for (std::size_t s = 0; s < S; ++s)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t i = 0; i < H * W; ++i) {
-        const int64_t lvl = layer_input_level(L, in, x[s][std::size_t(c * H * W + i)]);
-        for (int64_t b = 0; b < planes; ++b)
-          if ((lvl >> b) & 1) w.planes[s][std::size_t(b)].set(std::size_t(i * C + pos[std::size_t(c)]), true);
-      }
-  int64_t wmax = 1;
-  for (auto v : L.weights) wmax = std::max<int64_t>(wmax, std::abs(int64_t(v)));
-  w.acc_bits = lossless_bits(2 * L.k_per_out() * max_level(L) * wmax);
-  w.acc.assign(S * std::size_t(P * N), 0);
-
-  // Batch chunks that fit the buffers: the layer's input bits, and its partial sums or outputs.
-  const uint64_t in_bits = uint64_t(H * W * C * planes);
-  const uint64_t out_bits = uint64_t(P * N) * (map.row_tiles > 1 ? uint64_t(w.acc_bits) : 1);
-  std::size_t chunk = S;
-  chunk = std::min<std::size_t>(chunk, std::max<uint64_t>(1, uint64_t(m_chip.input_buffer.kib) * 8192 / std::max<uint64_t>(1, in_bits)));
-  chunk = std::min<std::size_t>(chunk, std::max<uint64_t>(1, uint64_t(m_chip.output_buffer.kib) * 8192 / std::max<uint64_t>(1, out_bits)));
-
-  const int M = macro_count(kind);
-  m_units_done = 0;
-  m_units_total = std::max<uint64_t>(1, uint64_t(map.tiles.size()) * S);
-  for (std::size_t s0 = 0; s0 < S; s0 += chunk) {
-    const std::size_t s1 = std::min(S, s0 + chunk);
-    // Weight-stationary: tiles spread over the macros. Input-stationary: row blocks (the tiles
-    // of the first column tile; each applies every output channel) spread over the macros.
-    std::vector<std::size_t> units;
-    for (std::size_t ti = 0; ti < map.tiles.size(); ++ti)
-      if (!m_chip.input_stationary || map.tiles[ti].col_tile == 0 || L.kind == LayerKind::Depthwise3x3) units.push_back(ti);
-    std::vector<std::vector<std::size_t>> per_macro(static_cast<std::size_t>(M));
-    for (std::size_t u = 0; u < units.size(); ++u) {
-      const int m = w.slot_base >= 0 ? int((std::size_t(w.slot_base) + u) % std::size_t(M)) : int(u % std::size_t(M));
-      per_macro[std::size_t(m)].push_back(units[u]);
+  // Channel order on the rows: as is, or (reordering) the most often zero channels first, from
+  // every sample of the input (so a reordered layer waits for its whole input).
+  std::vector<int64_t> order(static_cast<std::size_t>(L.in_channels));
+  std::iota(order.begin(), order.end(), 0);
+  if (m_chip.reorder_channels) {
+    std::vector<const std::vector<double>*> xs;
+    for (std::size_t s = 0; s < m_samples; ++s) {
+      wait_sample(L.input, s);
+      xs.push_back(&m_values[std::size_t(L.input)][s]);
     }
+    order = LayerFunction::zero_first_order(L, in, xs);
+  }
+  LayerWork w{L, p, LayerFunction(L, in, p.map, geo.rows, geo.cols, std::move(order), m_samples), m_step_counts[i],
+              std::vector<uint32_t>(m_samples, 0)};
+  w.units_total = std::max<uint64_t>(1, uint64_t(p.units.size()) * m_samples);
+  m_values[std::size_t(L.output)].resize(m_samples);
+
+  // Batch chunks that fit the buffers: the layer's input bits, and its spilled partial sums or
+  // its binary outputs.
+  const bool spill = p.map.row_tiles > 1 && !p.all_loaded;
+  const uint64_t in_bits = uint64_t(L.in_h * L.in_w * L.in_channels * L.in_bits);
+  const uint64_t out_bits = uint64_t(L.out_pixels() * L.out_channels) * (spill ? uint64_t(w.fn.acc_bits()) : 1);
+  std::size_t chunk = m_samples;
+  chunk = std::min<std::size_t>(chunk, std::max<uint64_t>(1, input_buffer->capacity_bits() / std::max<uint64_t>(1, in_bits)));
+  chunk = std::min<std::size_t>(chunk, std::max<uint64_t>(1, output_buffer->capacity_bits() / std::max<uint64_t>(1, out_bits)));
+
+  for (std::size_t s0 = 0; s0 < m_samples; s0 += chunk) {
+    const std::size_t s1 = std::min(m_samples, s0 + chunk);
+    std::vector<std::pair<int, std::vector<std::size_t>>> per_macro;
+    for (int g : p.held) per_macro.emplace_back(g, std::vector<std::size_t>{});
+    for (std::size_t u = 0; u < p.units.size(); ++u)
+      for (auto& [g, us] : per_macro)
+        if (g == p.macro_of_unit[u]) us.push_back(p.units[u]);
     std::vector<sc_core::sc_process_handle> workers;
-    for (int m = 0; m < M; ++m) {
-      if (per_macro[std::size_t(m)].empty()) continue;
-      workers.push_back(sc_core::sc_spawn([this, &w, m, &per_macro, s0, s1] {
-        if (m_chip.input_stationary) run_tiles_input_stationary(w, m, per_macro[std::size_t(m)], s0, s1);
-        else run_tiles(w, m, per_macro[std::size_t(m)], s0, s1);
+    for (auto& [g, us] : per_macro) {
+      const std::vector<std::size_t>* units = &us;
+      const int macro = g;
+      workers.push_back(sc_core::sc_spawn([this, &w, macro, units, s0, s1] {
+        if (m_chip.input_stationary) work_blocks(w, macro, *units, s0, s1);
+        else work_tiles(w, macro, *units, s0, s1);
       }));
     }
     for (auto& h : workers)
       if (!h.terminated()) wait(h.terminated_event());
+    if (stop_requested()) return;
+    if (m_chip.input_stationary)  // a chunk's samples are complete when every block has run
+      for (std::size_t s = s0; s < s1; ++s) finish_sample(w, s);
   }
 
-  // Epilogue in the digital periphery: thresholds (binarized layers) or scale and bias.
-  auto& out = m_values[std::size_t(L.output)];
-  out.assign(S, std::vector<double>(std::size_t(N * P)));
-  for (std::size_t s = 0; s < S; ++s)
-    for (int64_t p = 0; p < P; ++p)
-      for (int64_t n = 0; n < N; ++n) {
-        const int64_t dot = w.acc[(s * std::size_t(P) + std::size_t(p)) * std::size_t(N) + std::size_t(n)];
-        out[s][std::size_t(n * P + p)] = L.binarized ? bit_value(L.out_code, L.output_bit(n, dot)) : L.output_value(n, dot);
-      }
-  m_periph[Act::DigitalAddBit] += uint64_t(w.acc_bits) * S * uint64_t(N * P);
-  m_periph[Act::BufferWriteBit] += (L.binarized ? 1 : uint64_t(m_chip.digital_width)) * S * uint64_t(N * P);
-
-  LayerRun r;
-  r.name = L.name;
-  r.kind = to_string(L.kind);
-  r.op_type = L.op_type;
-  r.macro = to_string(kind);
-  r.row_tiles = map.row_tiles;
-  r.col_tiles = map.col_tiles;
-  r.macs = uint64_t(L.macs_per_sample()) * S;
+  // Release the macros: what they counted while this step held them is the step's.
+  for (std::size_t k = 0; k < p.held.size(); ++k) {
+    const int g = p.held[k];
+    r.counters.add(macros[g]->stats().minus(c0[k]));
+    m_macro_queue[std::size_t(g)].erase(m_macro_queue[std::size_t(g)].begin());
+  }
+  r.counters[Stat::ArrayCycles] += (now_cycles() - held_from) * uint64_t(p.held.size());
+  m_macro_released.notify(sc_core::SC_ZERO_TIME);
   r.weight_writes = w.weight_writes;
-  r.cycles = now_cycles() - t0;
-  r.counters = snapshot().minus(c0);
-  r.gating_rows = macro_at(kind, 0).domain_rows();
-  r.gating_cols = macro_at(kind, 0).domain_cols();
+  r.gating_rows = macros[p.held[0]]->domain_rows();
+  r.gating_cols = macros[p.held[0]]->domain_cols();
   r.domain_skips.assign(skips0[0].size(), 0);
-  for (int i = 0; i < macro_count(kind); ++i) {
-    const auto& now = macro_at(kind, i).domain_skips();
-    for (std::size_t d = 0; d < now.size(); ++d) r.domain_skips[d] += now[d] - skips0[std::size_t(i)][d];
+  for (std::size_t k = 0; k < p.held.size(); ++k) {
+    const auto& now = macros[p.held[k]]->domain_skips();
+    for (std::size_t d = 0; d < now.size(); ++d) r.domain_skips[d] += now[d] - skips0[k][d];
   }
-  m_run.layers.push_back(std::move(r));
 }
 
-void Controller::run_tiles(LayerWork& w, int m, const std::vector<std::size_t>& tiles, std::size_t s0, std::size_t s1) {
+// Sample s is through every unit: the epilogue (thresholds, or scale and bias, in the
+// periphery beside the macros) and the output written to the output buffer.
+void Controller::finish_sample(LayerWork& w, std::size_t s) {
   const LayerSpec& L = w.L;
-  const LayerMapping& map = w.map;
-  MacroIf& mac = macro_at(w.kind, m);
-  const bool dw = L.kind == LayerKind::Depthwise3x3;
-  const int64_t k = L.kernel, P = L.out_pixels(), N = L.out_channels;
-  const int64_t slices = map.slices, planes = L.in_bits;
-  const BitCode wc = L.w_code == BitCode::Signed ? BitCode::Signed : BitCode::Unsigned01;
-  const BitCode ic = L.in_kind == ValueKind::Bits ? L.in_code : BitCode::Unsigned01;
-  const bool need_w_ones = ic == BitCode::Signed;
-  const uint64_t acc_bits = uint64_t(w.acc_bits);
-  const bool line_buffer = w.kind == MacroKind::K3x3;
+  w.fn.epilogue(s, m_values[std::size_t(L.output)][s]);
+  w.fn.drop_sample(s);
+  const uint64_t n = uint64_t(L.out_channels * L.out_pixels());
+  w.sink[Act::DigitalAddBit] += uint64_t(w.fn.acc_bits()) * n;
+  publish(L.output, s, output_buffer->write((L.binarized ? 1 : uint64_t(m_chip.digital_width)) * n, w.sink));
+}
 
-  BitVec in(std::size_t(m_chip.macro.rows));
-  std::vector<int64_t> col_out(std::size_t(m_chip.macro.cols));
-  std::vector<uint8_t> bits, needed(std::size_t(m_chip.macro.cols));
-  std::vector<int64_t> w_ones, col_n(std::size_t(m_chip.macro.cols)), col_j(std::size_t(m_chip.macro.cols));
+void Controller::work_tiles(LayerWork& w, int g, const std::vector<std::size_t>& tiles, std::size_t s0, std::size_t s1) {
+  const LayerSpec& L = w.L;
+  const Plan& plan = w.plan;
+  const LayerMapping& map = plan.map;
+  MacroIf& mac = *macros[g];
+  const MacroParams geo = plan.kind->geometry(m_chip);
+  const int64_t k = L.kernel, slices = map.slices, planes = L.in_bits;
+  const uint64_t acc_bits = uint64_t(w.fn.acc_bits());
+  const bool line_buffer = plan.kind->aligned_taps;
+  const bool spill = map.row_tiles > 1 && !plan.all_loaded;
+  const bool analog = m_chip.readout.analog_accumulate && plan.kind->analog_accumulation;
+  MacroCounters& sink = w.sink;
+
+  BitVec in(std::size_t(geo.rows));
+  std::vector<int64_t> col_out(std::size_t(geo.cols));
   std::vector<int64_t> valid_taps;
   // Analog accumulation: all input planes of an operation, gathered before it is issued.
-  const bool analog = m_chip.readout.analog_accumulate;
-  std::vector<BitVec> plane_in(analog ? std::size_t(planes) : 0, BitVec(std::size_t(m_chip.macro.rows)));
+  std::vector<BitVec> plane_in(analog ? std::size_t(planes) : 0, BitVec(std::size_t(geo.rows)));
   std::vector<const uint64_t*> plane_ptr(plane_in.size());
-  std::vector<std::vector<int64_t>> plane_out(plane_in.size(), std::vector<int64_t>(std::size_t(m_chip.macro.cols)));
+  std::vector<std::vector<int64_t>> plane_out(plane_in.size(), std::vector<int64_t>(std::size_t(geo.cols)));
 
   for (std::size_t ti : tiles) {
     const Tile& t = map.tiles[ti];
-    const int64_t rows_used = t.nt * t.tap_rows, cols_used = t.nc * slices;
-    bits.assign(std::size_t(rows_used * cols_used), 0);
-    w_ones.assign(std::size_t(cols_used * t.nt), 0);
-    for (int64_t col = 0; col < cols_used; ++col) {
-      const int64_t q_or_n = t.n0 + col / slices, j = col % slices;
-      const int64_t n = dw ? w.order[std::size_t(q_or_n)] : q_or_n;  // depthwise columns follow the channel order
-      col_n[std::size_t(col)] = n;
-      col_j[std::size_t(col)] = j;
-      needed[std::size_t(col)] = L.column_needed(n);
-      for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap)
-        for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
-          const int64_t c = w.order[std::size_t(q)];
-          if (dw && c != n) continue;  // block-diagonal: a channel's taps meet only its own column
-          const int64_t kidx = dw ? tap : c * k * k + tap;
-          if (L.weight_bit(n, kidx, j)) {
-            bits[std::size_t(col * rows_used + t.row(tap, q))] = 1;
-            ++w_ones[std::size_t(col * t.nt + (tap - t.t0))];
-          }
-        }
-    }
-    const int slot = w.slot_base >= 0 ? w.slot_base + int(ti) : -1;
-    if (slot < 0 || !m_written[std::size_t(slot)]) {
-      wait(m_period * double(mac.write_weights(bits, rows_used, cols_used, needed)));
+    const TileImage img = w.fn.tile_image(t);
+    const int slot = plan.slot_base >= 0 ? plan.slot_base + int(ti) : -1;
+    if (slot < 0 || !m_written.count({plan.kind, slot})) {
+      // The tile's weights come through the weight path while the macro writes them.
+      const uint64_t arrive = weight_buffer->read(uint64_t(img.rows_used * img.cols_used), sink);
+      wait(m_period * double(mac.write_weights(img.bits, img.rows_used, img.cols_used, img.needed)));
+      if (arrive > now_cycles()) {
+        sink[Stat::StallBuffer] += arrive - now_cycles();
+        wait_until(arrive);
+      }
       ++w.weight_writes;
-      if (slot >= 0) m_written[std::size_t(slot)] = 1;
+      if (slot >= 0) m_written.insert({plan.kind, slot});
     }
 
     for (std::size_t s = s0; s < s1; ++s) {
       if (stop_requested()) return;
-      if (m_progress) m_progress->step_ppm = uint32_t(std::min<uint64_t>(999999, ++m_units_done * 1000000 / m_units_total));
+      wait_sample(L.input, s);
+      if (!w.fn.loaded(s)) w.fn.load_sample(s, m_values[std::size_t(L.input)][s]);
+      if (m_progress) m_progress->step_ppm = uint32_t(std::min<uint64_t>(999999, ++w.unit_samples_done * 1000000 / w.units_total));
       for (int64_t oy = 0; oy < L.out_h; ++oy) {
         for (int64_t ox = 0; ox < L.out_w; ++ox) {
           const int64_t pix = oy * L.out_w + ox;
-          uint64_t compute = 0, read_bits = 0;
-          // One plane's column counts into the accumulators: the signed dot product per column,
-          // weighted by the plane's bit and the column's weight slice.
-          auto accumulate = [&](const BitVec& x, const std::vector<int64_t>& out, int64_t b) {
-            const int64_t ones = popcount_range(x.data(), 0, std::size_t(rows_used));
-            for (int64_t col = 0; col < cols_used; ++col) {
-              if (!needed[std::size_t(col)]) continue;
-              int64_t in_ones = ones, rows_valid = int64_t(valid_taps.size()) * t.cc, wo = 0;
-              if (dw) {  // the column's own channel rows only
-                const int64_t q = t.n0 + col / slices;
-                in_ones = 0;
-                rows_valid = int64_t(valid_taps.size());
-                for (int64_t tap : valid_taps) in_ones += x.get(std::size_t(t.row(tap, q)));
-              }
-              if (need_w_ones || dw)
-                for (int64_t tap : valid_taps) wo += w_ones[std::size_t(col * t.nt + (tap - t.t0))];
-              const int64_t d = signed_dot(wc, ic, out[std::size_t(col)], in_ones, wo, rows_valid);
-              const int64_t n = col_n[std::size_t(col)];
-              w.acc[(s * std::size_t(P) + std::size_t(pix)) * std::size_t(N) + std::size_t(n)] +=
-                  (int64_t{1} << b) * L.slice_coef(col_j[std::size_t(col)]) * d;
-              // Digital shift-and-add per plane and slice; after analog accumulation, one add per output.
-              if (!analog || (b == 0 && col_j[std::size_t(col)] == 0)) m_periph[Act::DigitalAddBit] += acc_bits;
-            }
-          };
+          const uint64_t op_start = now_cycles();
+          uint64_t data_ready = op_start;
           for (int64_t b = 0; b < planes; ++b) {
             BitVec& x = analog ? plane_in[std::size_t(b)] : in;
-            gather(w, t, s, oy, ox, b, x, valid_taps);
+            w.fn.gather(t, s, oy, ox, b, x, valid_taps);
             if (b == 0) {
               // A line buffer keeps the window: only the pixel columns shifted in are read again.
               uint64_t new_pixels = 0;
               for (int64_t tap : valid_taps)
                 if (!line_buffer || ox == 0 || L.stride >= k || tap % k >= k - L.stride) ++new_pixels;
-              read_bits = new_pixels * uint64_t(t.cc * planes);
-              m_periph[Act::BufferReadBit] += read_bits;
+              data_ready = std::max(data_ready, input_buffer->read(new_pixels * uint64_t(t.cc * planes), sink));
+              // Partial sums of earlier row tiles come back from the output buffer, this one's go there.
+              if (spill && t.row_tile > 0) data_ready = std::max(data_ready, output_buffer->read(uint64_t(t.nc) * acc_bits, sink));
+              if (spill && t.row_tile + 1 < map.row_tiles)
+                data_ready = std::max(data_ready, output_buffer->write(uint64_t(t.nc) * acc_bits, sink));
             }
             if (!analog) {
               const uint64_t cyc = mac.operate(in.data(), col_out);
-              compute += cyc;
-              accumulate(in, col_out, b);
+              // The shift-and-add accumulators beside the macro: one add per kept column.
+              sink[Act::DigitalAddBit] += acc_bits * uint64_t(w.fn.accumulate(t, img, in, col_out, valid_taps, s, pix, b));
               wait(m_period * double(cyc));
             } else if (b + 1 == planes) {  // every plane gathered: one analog operation
-              for (int64_t p = 0; p < planes; ++p) plane_ptr[std::size_t(p)] = plane_in[std::size_t(p)].data();
+              for (int64_t q = 0; q < planes; ++q) plane_ptr[std::size_t(q)] = plane_in[std::size_t(q)].data();
               const uint64_t cyc = mac.operate_planes(plane_ptr, plane_out, slices);
-              compute += cyc;
-              for (int64_t p = 0; p < planes; ++p) accumulate(plane_in[std::size_t(p)], plane_out[std::size_t(p)], p);
+              for (int64_t q = 0; q < planes; ++q)
+                w.fn.accumulate(t, img, plane_in[std::size_t(q)], plane_out[std::size_t(q)], valid_taps, s, pix, q);
+              // After analog accumulation, one add per output (its first slice's column).
+              int64_t outputs = 0;
+              for (int64_t col = 0; col < img.cols_used; ++col)
+                outputs += img.needed[std::size_t(col)] && img.col_j[std::size_t(col)] == 0;
+              sink[Act::DigitalAddBit] += acc_bits * uint64_t(outputs);
               wait(m_period * double(cyc));
             }
           }
-          uint64_t psum_bits = 0;
-          if (map.row_tiles > 1) {  // partial sums through the output buffer
-            const uint64_t psum = uint64_t(t.nc) * acc_bits;
-            m_periph[Act::BufferWriteBit] += psum;
-            psum_bits += psum;
-            if (t.row_tile > 0) {
-              m_periph[Act::BufferReadBit] += psum;
-              psum_bits += psum;
-            }
-          }
-          // The buffers' bandwidth: a pixel's operations wait when its bits take longer to move.
-          const uint64_t in_width = uint64_t(m_chip.input_buffer.width_bits), out_width = uint64_t(m_chip.output_buffer.width_bits);
-          const uint64_t buf = std::max((read_bits + in_width - 1) / in_width, (psum_bits + out_width - 1) / out_width);
-          if (buf > compute) {
-            m_periph[Stat::StallBuffer] += buf - compute;
-            wait(m_period * double(buf - compute));
+          // The buffers' ports: an operation waits when its data takes longer to move.
+          if (data_ready > now_cycles()) {
+            sink[Stat::StallBuffer] += data_ready - now_cycles();
+            wait_until(data_ready);
           }
         }
       }
+      if (++w.units_done[s] == plan.units.size()) finish_sample(w, s);
     }
-  }
-}
-
-void Controller::gather(const LayerWork& w, const Tile& t, std::size_t s, int64_t oy, int64_t ox, int64_t plane,
-                        BitVec& in, std::vector<int64_t>& valid_taps) const {
-  const LayerSpec& L = w.L;
-  const int64_t k = L.kernel, C = L.in_channels, H = L.in_h, W = L.in_w;
-  in.clear();
-  valid_taps.clear();
-  for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
-    const int64_t iy = oy * L.stride - L.pad + tap / k, ix = ox * L.stride - L.pad + tap % k;
-    if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;  // padding: the rows stay 0
-    valid_taps.push_back(tap);
-    or_bits_at(in, std::size_t(t.row(tap, t.c0)), w.planes[s][std::size_t(plane)], std::size_t((iy * W + ix) * C + t.c0),
-               std::size_t(t.cc));
   }
 }
 
 // Input-stationary: each macro column stores one input window (sample, output pixel, bit plane)
 // of a row block; each operation applies one output channel's weight slice on the rows and
 // reads the dot products of every stored window at once.
-void Controller::run_tiles_input_stationary(LayerWork& w, int m, const std::vector<std::size_t>& blocks,
-                                            std::size_t s0, std::size_t s1) {
+void Controller::work_blocks(LayerWork& w, int g, const std::vector<std::size_t>& blocks, std::size_t s0,
+                             std::size_t s1) {
   const LayerSpec& L = w.L;
-  const LayerMapping& map = w.map;
-  MacroIf& mac = macro_at(w.kind, m);
-  const bool dw = L.kind == LayerKind::Depthwise3x3;
-  const int64_t P = L.out_pixels(), N = L.out_channels, k = L.kernel;
-  const int64_t slices = map.slices, planes = L.in_bits, cols = m_chip.macro.cols;
-  const BitCode wc = L.w_code == BitCode::Signed ? BitCode::Signed : BitCode::Unsigned01;
-  const BitCode ic = L.in_kind == ValueKind::Bits ? L.in_code : BitCode::Unsigned01;
-  const uint64_t acc_bits = uint64_t(w.acc_bits);
+  const Plan& plan = w.plan;
+  const LayerMapping& map = plan.map;
+  MacroIf& mac = *macros[g];
+  const MacroParams geo = plan.kind->geometry(m_chip);
+  const int64_t P = L.out_pixels(), planes = L.in_bits, cols = geo.cols;
+  const uint64_t acc_bits = uint64_t(w.fn.acc_bits());
+  const bool spill = map.row_tiles > 1 && !plan.all_loaded;
+  MacroCounters& sink = w.sink;
 
   struct Stored {
     std::size_t s;
     int64_t pix, plane, ones;
     std::vector<int64_t> valid;
   };
-  BitVec in(std::size_t(m_chip.macro.rows)), applied(std::size_t(m_chip.macro.rows));
+  BitVec in(std::size_t(geo.rows));
   std::vector<int64_t> col_out(static_cast<std::size_t>(cols));
   std::vector<uint8_t> bits, needed(static_cast<std::size_t>(cols));
   std::vector<Stored> stored;
@@ -482,33 +526,7 @@ void Controller::run_tiles_input_stationary(LayerWork& w, int m, const std::vect
   for (std::size_t bi : blocks) {
     const Tile& t = map.tiles[bi];
     const int64_t rows_used = t.nt * t.tap_rows;
-    // The applied side: every output channel of the block, one weight slice per operation.
-    const int64_t n0 = dw ? t.n0 : 0, nc = dw ? t.nc : N;
-    std::vector<BitVec> wvec;
-    std::vector<int64_t> w_ones;  // [vector][tap in block]
-    std::vector<int64_t> vec_n, vec_j;
-    for (int64_t qn = n0; qn < n0 + nc; ++qn) {
-      const int64_t n = dw ? w.order[std::size_t(qn)] : qn;
-      if (!L.column_needed(n)) continue;
-      for (int64_t j = 0; j < slices; ++j) {
-        BitVec v(static_cast<std::size_t>(m_chip.macro.rows));
-        for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
-          int64_t ones = 0;
-          for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
-            const int64_t c = w.order[std::size_t(q)];
-            if (dw && c != n) continue;
-            if (L.weight_bit(n, dw ? tap : c * k * k + tap, j)) {
-              v.set(std::size_t(t.row(tap, q)), true);
-              ++ones;
-            }
-          }
-          w_ones.push_back(ones);
-        }
-        wvec.push_back(std::move(v));
-        vec_n.push_back(n);
-        vec_j.push_back(j);
-      }
-    }
+    const AppliedWeights a = w.fn.applied_weights(t);
     // The stored side: windows of the batch chunk, `cols` per write.
     std::vector<std::tuple<std::size_t, int64_t, int64_t>> windows;
     for (std::size_t s = s0; s < s1; ++s)
@@ -521,48 +539,41 @@ void Controller::run_tiles_input_stationary(LayerWork& w, int m, const std::vect
       uint64_t read_bits = 0;
       for (int64_t col = 0; col < used; ++col) {
         const auto [s, pix, b] = windows[w0 + std::size_t(col)];
-        gather(w, t, s, pix / L.out_w, pix % L.out_w, b, in, valid);
+        wait_sample(L.input, s);
+        if (!w.fn.loaded(s)) w.fn.load_sample(s, m_values[std::size_t(L.input)][s]);
+        w.fn.gather(t, s, pix / L.out_w, pix % L.out_w, b, in, valid);
         for (int64_t r = 0; r < rows_used; ++r) bits[std::size_t(col * rows_used + r)] = in.get(std::size_t(r));
         stored.push_back({s, pix, b, popcount_range(in.data(), 0, std::size_t(rows_used)), valid});
         read_bits += uint64_t(valid.size()) * uint64_t(t.cc);
         needed[std::size_t(col)] = 1;
       }
-      m_periph[Act::BufferReadBit] += read_bits;
+      const uint64_t arrive = input_buffer->read(read_bits, sink);
       wait(m_period * double(mac.write_weights(bits, rows_used, used, needed)));
+      if (arrive > now_cycles()) {
+        sink[Stat::StallBuffer] += arrive - now_cycles();
+        wait_until(arrive);
+      }
       ++w.weight_writes;
-      for (std::size_t vi = 0; vi < wvec.size(); ++vi) {
+      for (std::size_t vi = 0; vi < a.vec.size(); ++vi) {
         if (stop_requested()) return;
-        const uint64_t cyc = mac.operate(wvec[vi].data(), col_out);
-        m_periph[Act::BufferReadBit] += uint64_t(rows_used);  // the weight slice applied
-        const int64_t n = vec_n[vi], j = vec_j[vi];
-        const int64_t qn = dw ? t.n0 + (std::find(w.order.begin() + t.n0, w.order.begin() + t.n0 + t.nc, n) - (w.order.begin() + t.n0)) : 0;
+        // The weight slice applied on the rows comes through the weight path.
+        uint64_t data_ready = weight_buffer->read(uint64_t(rows_used), sink);
+        const uint64_t cyc = mac.operate(a.vec[vi].data(), col_out);
         for (int64_t col = 0; col < used; ++col) {
           const Stored& st = stored[std::size_t(col)];
-          int64_t in_ones = st.ones, rows_valid = int64_t(st.valid.size()) * t.cc, wo = 0;
-          for (int64_t tap : st.valid) wo += w_ones[vi * std::size_t(t.nt) + std::size_t(tap - t.t0)];
-          if (dw) {  // only the column's own channel rows carry this channel's weights
-            in_ones = 0;
-            rows_valid = int64_t(st.valid.size());
-            const std::size_t base = std::size_t(col * rows_used);
-            for (int64_t tap : st.valid) in_ones += bits[base + std::size_t(t.row(tap, qn))];
-          }
-          const int64_t d = signed_dot(wc, ic, col_out[std::size_t(col)], in_ones, wo, rows_valid);
-          w.acc[(st.s * std::size_t(P) + std::size_t(st.pix)) * std::size_t(N) + std::size_t(n)] +=
-              (int64_t{1} << st.plane) * L.slice_coef(j) * d;
+          w.fn.accumulate_stored(t, a, vi, bits, std::size_t(col), rows_used, st.ones, st.valid, col_out[std::size_t(col)],
+                                 st.s, st.pix, st.plane);
         }
-        m_periph[Act::DigitalAddBit] += acc_bits * uint64_t(used);
-        uint64_t psum_bits = 0;
-        if (map.row_tiles > 1) {
-          psum_bits = uint64_t(used) * acc_bits * (t.row_tile > 0 ? 2 : 1);
-          m_periph[Act::BufferWriteBit] += uint64_t(used) * acc_bits;
-          if (t.row_tile > 0) m_periph[Act::BufferReadBit] += uint64_t(used) * acc_bits;
+        sink[Act::DigitalAddBit] += acc_bits * uint64_t(used);
+        if (spill) {
+          if (t.row_tile > 0) data_ready = std::max(data_ready, output_buffer->read(uint64_t(used) * acc_bits, sink));
+          if (t.row_tile + 1 < map.row_tiles)
+            data_ready = std::max(data_ready, output_buffer->write(uint64_t(used) * acc_bits, sink));
         }
-        const uint64_t in_width = uint64_t(m_chip.input_buffer.width_bits), out_width = uint64_t(m_chip.output_buffer.width_bits);
-        const uint64_t buf = std::max((uint64_t(rows_used) + in_width - 1) / in_width, (psum_bits + out_width - 1) / out_width);
         wait(m_period * double(cyc));
-        if (buf > cyc) {
-          m_periph[Stat::StallBuffer] += buf - cyc;
-          wait(m_period * double(buf - cyc));
+        if (data_ready > now_cycles()) {
+          sink[Stat::StallBuffer] += data_ready - now_cycles();
+          wait_until(data_ready);
         }
       }
     }

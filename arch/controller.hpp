@@ -1,17 +1,25 @@
-// The chip controller: an SC_THREAD sequencer that runs a network step by step. Macro layers are
-// tiled (workloads/mapping) and their tiles spread over the macros of the layer's kind, each
-// macro working through its tiles in its own spawned process; digital steps run in the digital
-// periphery. Weight-stationary: a tile's weights are written, then every sample of the current
-// batch chunk is applied. The digital periphery (offset correction, shift-add of bit planes and
-// weight slices, partial sums, epilogue) and the buffers are modelled here.
+// The chip controller: it sequences a network's steps over the chip's components and does no
+// arithmetic of its own. Each step runs in its own process. A macro layer is mapped
+// (workloads/mapping), its tiles dealt to the macros of its kind, and each macro works through
+// its tiles in a spawned process: staging weights and gathering inputs come from the layer's
+// function (workloads/layer_function), operations from the macros, data movement from the
+// buffers' ports, digital steps from the vector unit; each component counts its own actions.
+// Scheduling: with arch.schedule = overlap a step starts as soon as the samples it reads are
+// ready and the macros it needs are free (macros are granted in program order, so no step can
+// wait on a later one); with sequential, after the previous step has finished.
 #pragma once
 #include <systemc>
 #include <atomic>
+#include <set>
 #include <string>
 #include <vector>
 
-#include "arch/cim_macro.hpp"
+#include "arch/buffer.hpp"
+#include "arch/macro.hpp"
+#include "arch/macro_kinds.hpp"
 #include "arch/params.hpp"
+#include "arch/vector_unit.hpp"
+#include "workloads/layer_function.hpp"
 #include "workloads/mapping.hpp"
 #include "workloads/network.hpp"
 
@@ -19,12 +27,13 @@ namespace cimsim {
 
 struct LayerRun {
   std::string name, kind, op_type;
-  std::string macro;  // cim1x1 | cim3x3 | periphery
+  std::string macro;  // the macro kind, or "periphery" for digital steps
   int row_tiles = 0, col_tiles = 0;
   uint64_t macs = 0;
-  uint64_t cycles = 0;     // elapsed
-  uint64_t weight_writes = 0;  // tile weight writes during the layer
-  MacroCounters counters;  // all macros' and the periphery's actions during the step
+  uint64_t start = 0, end = 0;  // cycles: the step ran in [start, end)
+  uint64_t cycles = 0;          // end - start
+  uint64_t weight_writes = 0;   // tile weight writes during the layer
+  MacroCounters counters;       // the step's actions: its macros' (while it held them) and the periphery's for it
   // Operations each domain was gated during the layer, summed over the layer's macros
   // (row-major: gating_rows x gating_cols); empty for digital steps.
   std::vector<uint64_t> domain_skips;
@@ -38,26 +47,36 @@ struct Progress {
 };
 
 struct ChipRun {
-  std::vector<LayerRun> layers;
-  std::vector<double> outputs;  // [samples][output_numel], NCHW per sample
+  std::vector<LayerRun> layers;  // in program order
+  std::vector<double> outputs;   // [samples][output_numel], NCHW per sample
   uint64_t cycles = 0;
-  MacroCounters total;
-  int64_t domains = 0;  // per macro
+  MacroCounters total;          // every action of the run, leakage residency of every macro over the whole run
+  std::vector<std::pair<std::string, MacroCounters>> kind_totals;  // the macros' part of `total`, by kind
+  MacroCounters periphery_total;                                   // the periphery's part
   int64_t macros = 0;
   bool weights_resident = false;  // every tile of the network has a macro of its own
+  bool complete = false;          // every step finished
+  std::size_t steps_done = 0;
 };
 
 class Controller : public sc_core::sc_module {
  public:
-  // A chip may have no macro of one kind.
-  sc_core::sc_port<MacroIf, 0, sc_core::SC_ZERO_OR_MORE_BOUND> macros_1x1;
-  sc_core::sc_port<MacroIf, 0, sc_core::SC_ZERO_OR_MORE_BOUND> macros_3x3;
+  // Every macro of the chip, in the order of `kinds` given to the constructor.
+  sc_core::sc_port<MacroIf, 0, sc_core::SC_ZERO_OR_MORE_BOUND> macros;
+  sc_core::sc_port<BufferIf> input_buffer, output_buffer, weight_buffer;
+  sc_core::sc_port<VectorUnitIf> vector_unit;
 
   SC_HAS_PROCESS(Controller);
+  // `kinds[i]`: the kind of the i-th bound macro.
   Controller(sc_core::sc_module_name name, const Network& net, const std::vector<std::vector<double>>& inputs,
-             const ChipParams& chip, int64_t domains_per_macro, Progress* progress = nullptr);
+             const ChipParams& chip, std::vector<const MacroKind*> kinds, Progress* progress = nullptr);
+  ~Controller() override;
 
   const ChipRun& result() const { return m_run; }
+
+  // The kind a layer runs on: forced, else the first registered kind that takes it naturally
+  // and that the chip has, else the first kind the chip has.
+  static const MacroKind& kind_for(const LayerSpec& L, const ChipParams& chip);
 
   // Peak bytes the controller allocates for `samples` samples of `net` (values kept from their
   // producer to their last consumer, a macro layer's bit planes and accumulators), so that a
@@ -65,33 +84,39 @@ class Controller : public sc_core::sc_module {
   static uint64_t estimate_peak_bytes(const Network& net, uint64_t samples);
 
  private:
+  struct Plan;
+  struct ValueState;
   struct LayerWork;
   void sequence();
-  void run_layer(const LayerSpec& L);
-  void run_digital_step(const DigitalStep& d);
-  void run_tiles(LayerWork& w, int macro, const std::vector<std::size_t>& tiles, std::size_t s0, std::size_t s1);
-  void run_tiles_input_stationary(LayerWork& w, int macro, const std::vector<std::size_t>& blocks, std::size_t s0,
-                                  std::size_t s1);
-  // The input bits of one window (tile rows) for sample s, output pixel, bit plane; returns the
-  // taps inside the image.
-  void gather(const LayerWork& w, const Tile& t, std::size_t s, int64_t oy, int64_t ox, int64_t plane, BitVec& in,
-              std::vector<int64_t>& valid_taps) const;
-  MacroKind kind_of(const LayerSpec& L) const;
-  MacroIf& macro_at(MacroKind k, int i);
-  int macro_count(MacroKind k) const;
-  MacroCounters snapshot();
+  void make_plans();
+  void run_step(std::size_t i);
+  void run_layer(std::size_t i);
+  void run_digital_step(std::size_t i);
+  void work_tiles(LayerWork& w, int g, const std::vector<std::size_t>& tiles, std::size_t s0, std::size_t s1);
+  void work_blocks(LayerWork& w, int g, const std::vector<std::size_t>& blocks, std::size_t s0, std::size_t s1);
+  void finish_sample(LayerWork& w, std::size_t s);
+  // Waits until sample s of value v is ready (produced, and its transfer done).
+  void wait_sample(int v, std::size_t s);
+  void publish(int v, std::size_t s, uint64_t at);
   uint64_t now_cycles() const;
+  void wait_until(uint64_t cycle);
+  uint64_t value_bits(int v) const;  // bits of one sample of value v as stored
 
   const Network& m_net;
-  std::vector<std::vector<std::vector<double>>> m_values;  // [value][sample] -> elements
   std::size_t m_samples;
   const ChipParams& m_chip;
+  std::vector<const MacroKind*> m_kinds;
   sc_core::sc_time m_period;
-  MacroCounters m_periph;  // digital periphery and buffer actions
   Progress* m_progress;
-  uint64_t m_units_done = 0, m_units_total = 1;  // (tile, sample) pairs of the current layer
-  std::vector<uint8_t> m_written;            // resident slots already written
-  std::vector<int> m_slot_base;              // per layer: first resident slot
+  std::vector<std::vector<std::vector<double>>> m_values;  // [value][sample] -> elements
+  std::vector<ValueState> m_ready;
+  std::vector<Plan> m_plans;                // per step
+  std::vector<std::vector<std::size_t>> m_macro_queue;  // per macro: the steps that use it, in program order
+  sc_core::sc_event m_macro_released, m_step_done;
+  std::vector<uint8_t> m_done;
+  std::vector<int> m_consumers_left;        // per value: steps still to read it
+  std::set<std::pair<const MacroKind*, int>> m_written;  // resident slots already written
+  std::vector<MacroCounters> m_step_counts; // per step: the periphery's actions for it
   ChipRun m_run;
 };
 

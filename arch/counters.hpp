@@ -17,6 +17,7 @@ enum class Act : std::size_t {
   WakeEvent,       // a domain switched from gated to on (virtual supply recharged)
   DigitalAddBit,   // one bit of a digital add/compare (partial sums, offset correction, thresholds)
   BufferReadBit,   // one bit read from the input/output buffers
+  WeightReadBit,   // one weight bit read through the weight path (written into a macro, or applied on its rows)
   BufferWriteBit,  // one bit written to the input/output buffers
   Count_
 };
@@ -34,6 +35,7 @@ enum class Stat : std::size_t {
   DomainCyclesOn,     // domain-cycles spent on
   DomainCyclesGated,  // domain-cycles spent gated (macros in use)
   DomainCyclesIdle,   // domain-cycles of macros not yet written (gated, not in the fractions)
+  ArrayCycles,        // macro-cycles of cell arrays (retention leakage): held by a step, or all macros in totals
   Count_
 };
 
@@ -51,6 +53,20 @@ struct MacroCounters {
   uint64_t operator[](Act a) const { return act[std::size_t(a)]; }
   uint64_t& operator[](Stat s) { return stat[std::size_t(s)]; }
   uint64_t operator[](Stat s) const { return stat[std::size_t(s)]; }
+
+  // Adds o (whose hierarchy may have another depth: a step on another macro kind).
+  void add(const MacroCounters& o) {
+    for (std::size_t i = 0; i < kActs; ++i) act[i] += o.act[i];
+    for (std::size_t i = 0; i < kStats; ++i) stat[i] += o.stat[i];
+    if (o.precharge.size() > precharge.size()) {
+      precharge.resize(o.precharge.size(), 0);
+      merge.resize(o.merge.size(), 0);
+    }
+    for (std::size_t i = 0; i < o.precharge.size(); ++i) {
+      precharge[i] += o.precharge[i];
+      merge[i] += o.merge[i];
+    }
+  }
 
   MacroCounters minus(const MacroCounters& o) const {
     MacroCounters d = *this;

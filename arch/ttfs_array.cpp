@@ -8,6 +8,22 @@
 
 namespace cimsim {
 
+void TtfsParams::declare(ParamVisitor& v) {
+  v.choice("solver", solver, "exact", {"exact", "dstd"},
+           {"", "exact: the closed-form solution between input spikes; dstd: the discretised training approximation"});
+  v.integer("dstd_steps", dstd_steps, 10, 1, 100000, {"steps", "DSTD grid steps M per window"});
+  v.real_or_inf("e_dis", ramp.e_dis, kNoSpike, 1.0,
+                {"threshold units", "the firing ramp's discharger reversal potential (> 1); .inf = the ideal linear ramp",
+                 Affects::Run, ".inf"});
+  v.integer("reset_cycles", reset_cycles, 500, 0, int64_t{1} << 30, {"cycles", "reset phase (1 us at 500 MHz)"});
+  v.integer("window_cycles", window_cycles, 500, 1, int64_t{1} << 30,
+            {"cycles", "accumulation and firing windows, each (1 us at 500 MHz)"});
+  v.integer("array_rows", rows, 256, 1, 1 << 20, {"synapses", "synapses per array column"});
+  v.integer("array_cols", cols, 256, 1, 1 << 20, {"neurons", "neurons per array"});
+  v.integer("arrays", arrays, 8, 1, 1 << 20,
+            {"arrays", "arrays on the chip; fewer than the layers need: layers take turns (not pipelined)"});
+}
+
 TtfsChip::TtfsChip(sc_core::sc_module_name name, const TtfsNetwork& net, const std::vector<std::vector<double>>& inputs,
                    const TtfsParams& p, sc_core::sc_time period)
     : sc_core::sc_module(name), m_net(net), m_p(p), m_period(period), m_arrived(net.layers.size()) {
@@ -61,6 +77,7 @@ void TtfsChip::layer_thread(std::size_t l) {
     const uint64_t now = uint64_t(sc_core::sc_time_stamp().value() / m_period.value());
     const uint64_t start = start_cycle(l, s);
     if (start > now) wait(m_period * double(start - now));
+    if (s == 0) c.start = start;
     // Reset: membranes to rest.
     wait(m_period * double(R));
     // Accumulation: the previous layer fires into this window.
@@ -138,6 +155,7 @@ void TtfsChip::layer_thread(std::size_t l) {
     if (c.passes > 1) wait(m_period * double(uint64_t(c.passes - 1) * (R + 2 * W)));
   }
   const uint64_t end = uint64_t(sc_core::sc_time_stamp().value() / m_period.value());
+  c.end = end;
   m_run.cycles = std::max(m_run.cycles, end);
 }
 

@@ -12,18 +12,23 @@
 #include <string>
 #include <vector>
 
+#include "arch/param.hpp"
 #include "workloads/ttfs.hpp"
 
 namespace cimsim {
 
 struct TtfsParams {
-  std::string solver = "exact";  // exact | dstd
-  int64_t dstd_steps = 10;
-  int64_t reset_cycles = 500, window_cycles = 500;  // 1 us each at 500 MHz
-  int64_t rows = 256, cols = 256, arrays = 8;
-  RampModel ramp;                // e_dis finite: the nonideal discharger
-  bool override_e_rev = false;   // use e_pos/e_neg below instead of the model's attributes
+  std::string solver;  // exact | dstd
+  int64_t dstd_steps;
+  int64_t reset_cycles, window_cycles;  // 1 us each at 500 MHz
+  int64_t rows, cols, arrays;
+  RampModel ramp;               // e_dis finite: the nonideal discharger
+  bool override_e_rev = false;  // use e_pos/e_neg below instead of the model's attributes (set from the circuit)
   double e_pos = kNoSpike, e_neg = -kNoSpike;
+
+  TtfsParams() { DefaultsVisitor d; declare(d); }
+  // The arrays' solver, timing and geometry (arch.ttfs.*; the circuit's values: TtfsCircuit).
+  void declare(ParamVisitor& v);
 };
 
 // Actions counted per layer (priced by power/ttfs_energy).
@@ -37,6 +42,7 @@ struct TtfsCounters {
   double ramp_charge = 0;        // normalised charge the firing ramp adds (x C_mem V_th)
   double below_rest = 0;         // normalised charge to restore membranes left below rest
   uint64_t cycles = 0;           // cycles the layer's arrays are busy
+  uint64_t start = 0, end = 0;   // the layer's first reset begins, its last firing window ends
   int64_t tiles = 0, passes = 1;
 };
 

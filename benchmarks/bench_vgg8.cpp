@@ -120,9 +120,8 @@ int sc_main(int argc, char** argv) {
   for (auto& s : x)
     for (auto& e : s) e = double(rng() % 256) / 255.0;
 
-  ChipParams chip;  // the default architecture: one cim1x1 and one cim3x3 macro of 256 x 256
-  chip.macros_1x1 = 1;
-  chip.macros_3x3 = 1;
+  // The shipped default architecture: one cim1x1 and one cim3x3 macro of 256 x 256, [16, 4, 4].
+  const ChipParams chip = load_config(default_config_path(), {}).chip;
   auto t0 = Clock::now();
   const ChipOutcome sim = run_chip(chip, net, x);
   const double t_sim = seconds_since(t0) / images;

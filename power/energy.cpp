@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+
 namespace cimsim {
 
 double EnergyBreakdown::total() const {
@@ -16,29 +19,110 @@ double EnergyBreakdown::get(const std::string& name) const {
   return 0.0;
 }
 
-EnergyBreakdown price(const MacroCounters& c, uint64_t cycles, int64_t macros, const ActionPrices& p, double period_ns) {
+void EnergyBreakdown::add(const std::string& component, double pj) {
+  for (auto& [k, v] : items)
+    if (k == component) {
+      v += pj;
+      return;
+    }
+  items.emplace_back(component, pj);
+}
+
+EnergyBreakdown empty_breakdown(std::size_t levels) {
   EnergyBreakdown e;
-  auto n = [&](Act a) { return double(c[a]); };
-  for (std::size_t l = 0; l < p.precharge.size(); ++l)
-    e.items.emplace_back(fmt::format("precharge_l{}", l), double(c.precharge[l]) * p.precharge[l]);
+  for (std::size_t l = 0; l < levels; ++l) e.items.emplace_back(fmt::format("precharge_l{}", l), 0.0);
+  for (const char* c : {"merge", "wordline", "evaluation", "readout", "readout_overhead", "digital", "buffer",
+                        "weight_write", "gating_control", "wakeup", "leakage"})
+    e.items.emplace_back(c, 0.0);
+  return e;
+}
+
+Counts macro_counts(const MacroCounters& c) {
+  Counts n;
+  for (std::size_t l = 0; l < c.precharge.size(); ++l) n.emplace_back(fmt::format("precharge_l{}", l), double(c.precharge[l]));
   double merges = 0;
   for (auto m : c.merge) merges += double(m);
-  e.items.emplace_back("merge", merges * p.merge);
-  e.items.emplace_back("wordline", n(Act::InputLineCell) * p.input_line_cell);
-  e.items.emplace_back("evaluation", n(Act::AndEval) * p.and_eval);
-  e.items.emplace_back("readout", n(Act::AdcConversion) * p.adc_conversion + n(Act::AdderTreeBit) * p.adder_tree_bit);
-  e.items.emplace_back("readout_overhead", n(Act::AdcConversion) * p.adc_overhead);
-  e.items.emplace_back("digital", n(Act::DigitalAddBit) * p.digital_add_bit);
-  e.items.emplace_back("buffer", (n(Act::BufferReadBit) + n(Act::BufferWriteBit)) * p.buffer_bit);
-  e.items.emplace_back("weight_write", n(Act::CellWrite) * p.cell_write);
-  e.items.emplace_back("gating_control", n(Act::GateEvent) * p.gate_event);
-  e.items.emplace_back("wakeup", n(Act::WakeEvent) * p.wake_event);
+  n.emplace_back("merge", merges);
+  n.emplace_back("wordline_cell", double(c[Act::InputLineCell]));
+  n.emplace_back("and_eval", double(c[Act::AndEval]));
+  n.emplace_back("adc_conversion", double(c[Act::AdcConversion]));
+  n.emplace_back("adder_tree_bit", double(c[Act::AdderTreeBit]));
+  n.emplace_back("cell_write", double(c[Act::CellWrite]));
+  n.emplace_back("gate_event", double(c[Act::GateEvent]));
+  n.emplace_back("wake_event", double(c[Act::WakeEvent]));
+  n.emplace_back("array_cycle", double(c[Stat::ArrayCycles]));
+  n.emplace_back("domain_cycle_on", double(c[Stat::DomainCyclesOn]));
+  n.emplace_back("domain_cycle_gated", double(c[Stat::DomainCyclesGated] + c[Stat::DomainCyclesIdle]));
+  return n;
+}
+
+Counts periphery_counts(const MacroCounters& c) {
+  return {{"digital_add_bit", double(c[Act::DigitalAddBit])},
+          {"buffer_read_bit", double(c[Act::BufferReadBit])},
+          {"weight_read_bit", double(c[Act::WeightReadBit])},
+          {"buffer_write_bit", double(c[Act::BufferWriteBit])}};
+}
+
+PriceTable macro_prices(const TechTable& t, const MacroParams& g, int64_t readout_bits, int64_t readout_levels,
+                        double period_ns) {
+  const ActionPrices p = derive_prices(t, g, readout_bits, readout_levels);
+  const double v = g.supply_v > 0 ? g.supply_v : t[Tech::Vdd];
+  const double levels = readout_levels > 0 ? double(readout_levels) : double(int64_t{1} << readout_bits);
+  PriceTable tab;
+  for (std::size_t l = 0; l < p.precharge.size(); ++l)
+    tab.push_back({fmt::format("precharge_l{}", l), fmt::format("precharge_l{}", l), p.precharge[l],
+                   fmt::format("C V^2 x swing: level-{} segment {:.4g} fF (cells or child switches, wire, its switch or the "
+                               "read-out input) at {} V, swing {}",
+                               l, p.segment_cap_ff[l], v, g.bitline_swing)});
+  tab.push_back({"merge", "merge", p.merge, fmt::format("merge switch gate: switch_width x gate_cap at {} V", v)});
+  tab.push_back({"wordline_cell", "wordline", p.input_line_cell,
+                 fmt::format("one cell's word-line share: cell_width x wire_cap + and_width x gate_cap at {} V", v)});
+  tab.push_back({"and_eval", "evaluation", p.and_eval,
+                 fmt::format("a product of 1: and_width x drain_cap + cell_cap_ff {} fF at {} V", g.cell_cap_ff, v)});
+  tab.push_back({"adc_conversion", "readout", p.adc_conversion,
+                 fmt::format("adc_fom {} fJ/step x {} levels, x (V/vdd)^2 ({}: {})", t[Tech::AdcFom], levels, t.name,
+                             t.source[std::size_t(Tech::AdcFom)])});
+  tab.push_back({"adc_conversion", "readout_overhead", p.adc_overhead,
+                 fmt::format("readout_overhead {} fF x V^2 ({})", t[Tech::ReadoutOverhead],
+                             t.source[std::size_t(Tech::ReadoutOverhead)])});
+  tab.push_back({"adder_tree_bit", "readout", p.adder_tree_bit,
+                 fmt::format("one full-adder bit: digital_add_bit x (V/vdd)^2 ({})", t.source[std::size_t(Tech::DigitalAddBit)])});
+  tab.push_back({"cell_write", "weight_write", p.cell_write,
+                 fmt::format("a cell written: the column's path from the root to its leaf segment, C V^2 at {} V", v)});
+  tab.push_back({"gate_event", "gating_control", p.gate_event,
+                 fmt::format("a domain gated: its AND devices' and precharge drivers' gate load, C V^2 at {} V", v)});
+  tab.push_back({"wake_event", "wakeup", p.wake_event,
+                 fmt::format("a domain woken: its virtual supply's drain load recharged, C V^2 at {} V", v)});
   // nW x ns = 1e-18 J = 1e-6 pJ.
-  const double leak = p.leak_array_nw * double(macros) * double(cycles) * period_ns +
-                      p.leak_domain_on_nw * double(c[Stat::DomainCyclesOn]) * period_ns +
-                      p.leak_domain_gated_nw * double(c[Stat::DomainCyclesGated] + c[Stat::DomainCyclesIdle]) * period_ns;
-  e.items.emplace_back("leakage", leak * 1e-6);
-  return e;
+  tab.push_back({"array_cycle", "leakage", p.leak_array_nw * period_ns * 1e-6,
+                 fmt::format("a macro's cell array for one {} ns cycle: rows x cols x cell_leak ({})", period_ns,
+                             t.source[std::size_t(Tech::CellLeak)])});
+  tab.push_back({"domain_cycle_on", "leakage", p.leak_domain_on_nw * period_ns * 1e-6,
+                 fmt::format("a domain's periphery on for one cycle: cells x periph_leak ({})", t.source[std::size_t(Tech::PeriphLeak)])});
+  tab.push_back({"domain_cycle_gated", "leakage", p.leak_domain_gated_nw * period_ns * 1e-6,
+                 fmt::format("a gated domain for one cycle: on-leakage x gated_leak_ratio ({})",
+                             t.source[std::size_t(Tech::GatedLeakRatio)])});
+  return tab;
+}
+
+PriceTable periphery_prices(const TechTable& t, double supply_v) {
+  const double v = supply_v > 0 ? supply_v : t[Tech::Vdd];
+  const double tab = v * v / (t[Tech::Vdd] * t[Tech::Vdd]);
+  return {{"digital_add_bit", "digital", t[Tech::DigitalAddBit] * tab * 1e-3,
+           fmt::format("digital_add_bit {} fJ x (V/vdd)^2 at {} V ({})", t[Tech::DigitalAddBit], v,
+                       t.source[std::size_t(Tech::DigitalAddBit)])},
+          {"buffer_read_bit", "buffer", t[Tech::BufferBit] * tab * 1e-3,
+           fmt::format("buffer_bit {} fJ x (V/vdd)^2 at {} V ({})", t[Tech::BufferBit], v, t.source[std::size_t(Tech::BufferBit)])},
+          {"weight_read_bit", "buffer", t[Tech::BufferBit] * tab * 1e-3,
+           fmt::format("buffer_bit {} fJ x (V/vdd)^2 at {} V ({})", t[Tech::BufferBit], v, t.source[std::size_t(Tech::BufferBit)])},
+          {"buffer_write_bit", "buffer", t[Tech::BufferBit] * tab * 1e-3,
+           fmt::format("buffer_bit {} fJ x (V/vdd)^2 at {} V ({})", t[Tech::BufferBit], v, t.source[std::size_t(Tech::BufferBit)])}};
+}
+
+void charge(EnergyBreakdown& e, const Counts& counts, const PriceTable& table) {
+  for (const Price& p : table)
+    for (const auto& [action, n] : counts)
+      if (action == p.action) e.add(p.component, n * p.pj);
 }
 
 }  // namespace cimsim

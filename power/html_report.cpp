@@ -205,8 +205,11 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
   const bool is_ttfs = j.contains("ttfs") && !j["ttfs"].is_null();
   if (is_ttfs) h += fmt::format("<p class='sub'>TTFS charge-domain arrays, {} solver, at {} MHz</p>", escape(j["ttfs"]["solver"].get<std::string>()),
                                 readable(a["clock_mhz"].get<double>()));
-  else h += fmt::format("<p class='sub'>{} cim1x1 + {} cim3x3 macros of {} x {} cells, bit line [{}], {} technology at {} MHz</p>",
-                   a["macros"]["cim1x1"].get<int64_t>(), a["macros"]["cim3x3"].get<int64_t>(), a["macro"]["rows"].get<int64_t>(),
+  std::string kinds;
+  for (auto it = a["macros"].begin(); it != a["macros"].end(); ++it)
+    if (it.value().get<int64_t>() > 0) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : " + ", it.value().get<int64_t>(), it.key());
+  if (!is_ttfs) h += fmt::format("<p class='sub'>{} macros of {} x {} cells, bit line [{}], {} technology at {} MHz</p>",
+                   kinds, a["macro"]["rows"].get<int64_t>(),
                    a["macro"]["cols"].get<int64_t>(), hierarchy, escape(a["tech"].get<std::string>()), readable(a["clock_mhz"].get<double>()));
   const bool match = f["outputs_match_reference"].get<bool>();
   h += "<div class='cards'>";
@@ -238,8 +241,8 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
   } else {
   auto row = [&](const std::string& k, const std::string& v) { h += "<tr><th style='text-align:left'>" + k + "</th><td class='t'>" + v + "</td></tr>"; };
   row("technology", escape(a["tech"].get<std::string>()) + fmt::format(", {} MHz", readable(a["clock_mhz"].get<double>())));
-  row("macros", fmt::format("{} cim1x1, {} cim3x3{}", a["macros"]["cim1x1"].get<int64_t>(), a["macros"]["cim3x3"].get<int64_t>(),
-                            a["weights_resident"].get<bool>() ? " (weights resident)" : ""));
+  row("macros", fmt::format("{}{}, schedule {}", kinds, a["weights_resident"].get<bool>() ? " (weights resident)" : "",
+                            a.value("schedule", std::string("sequential"))));
   row("macro", fmt::format("{} rows x {} columns, bit line [{}]", a["macro"]["rows"].get<int64_t>(), a["macro"]["cols"].get<int64_t>(), hierarchy));
   row("gating domains", fmt::format("level {} x {} columns: {} per macro", a["macro"]["gating_level"].get<int64_t>(),
                                     a["macro"]["gate_cols"].get<int64_t>(), a["macro"]["domains"].get<int64_t>()));

@@ -37,6 +37,56 @@ std::string field(const std::string& s) {
 
 }  // namespace
 
+Json groups_json(const ActionGroups& groups) {
+  Json j = Json::object();
+  for (const auto& [table, counts] : groups) {
+    Json c = Json::object();
+    for (const auto& [action, n] : counts) c[action] = n;
+    j[table] = c;
+  }
+  return j;
+}
+
+ActionGroups groups_from_json(const Json& j) {
+  ActionGroups g;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    Counts c;
+    for (auto a = it.value().begin(); a != it.value().end(); ++a) c.emplace_back(a.key(), a.value().get<double>());
+    g.emplace_back(it.key(), std::move(c));
+  }
+  return g;
+}
+
+Json prices_json(const std::vector<std::pair<std::string, PriceTable>>& prices) {
+  Json j = Json::object();
+  for (const auto& [name, table] : prices) {
+    Json t = Json::array();
+    for (const Price& p : table) t.push_back({{"action", p.action}, {"component", p.component}, {"pj", p.pj}, {"source", p.source}});
+    j[name] = t;
+  }
+  return j;
+}
+
+std::vector<std::pair<std::string, PriceTable>> prices_from_json(const Json& j) {
+  std::vector<std::pair<std::string, PriceTable>> out;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    PriceTable t;
+    for (const auto& p : it.value())
+      t.push_back({p["action"].get<std::string>(), p["component"].get<std::string>(), p["pj"].get<double>(),
+                   p["source"].get<std::string>()});
+    out.emplace_back(it.key(), std::move(t));
+  }
+  return out;
+}
+
+EnergyBreakdown price_groups(const ActionGroups& groups, const std::vector<std::pair<std::string, PriceTable>>& prices,
+                             EnergyBreakdown e) {
+  for (const auto& [table, counts] : groups)
+    for (const auto& [name, t] : prices)
+      if (name == table) charge(e, counts, t);
+  return e;
+}
+
 std::string report_json(const Report& r) {
   nlohmann::ordered_json j;
   j["schema"] = "cimsim.report/1";
@@ -49,7 +99,12 @@ std::string report_json(const Report& r) {
                           {"gating_level", r.arch.gating_level},
                           {"gate_cols", r.arch.gate_cols},
                           {"domains", r.arch.domains}}},
-               {"macros", {{"cim1x1", r.arch.macros_1x1}, {"cim3x3", r.arch.macros_3x3}}},
+               {"macros", [&] {
+                  Json m = Json::object();
+                  for (const auto& [k, n] : r.arch.macros) m[k] = n;
+                  return m;
+                }()},
+               {"schedule", r.arch.schedule},
                {"weights_resident", r.arch.weights_resident},
                {"reorder_channels", r.arch.reorder_channels},
                {"readout", {{"kind", r.arch.readout}, {"bits", r.arch.readout_bits}, {"share", r.arch.adc_share}}}};
@@ -62,8 +117,11 @@ std::string report_json(const Report& r) {
                  {"gated_fraction_time", r.gated_fraction_time},
                  {"gated_fraction_ops_without_reorder", opt(r.gated_fraction_ops_without_reorder)},
                  {"gated_fraction_time_without_reorder", opt(r.gated_fraction_time_without_reorder)},
-                 {"stall_cycles", stalls_json(r.stalls)}};
+                 {"stall_cycles", stalls_json(r.stalls)},
+                 {"unattributed_energy_pj", r.unattributed_pj}};
   j["energy_breakdown_pj"] = breakdown_json(r.energy);
+  j["actions"] = groups_json(r.actions);
+  j["prices"] = prices_json(r.prices);
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const auto& l : r.layers) {
     layers.push_back({{"name", l.name},
@@ -74,6 +132,8 @@ std::string report_json(const Report& r) {
                       {"ops", l.ops},
                       {"weight_writes", l.weight_writes},
                       {"cycles", l.cycles},
+                      {"start_cycle", l.start_cycle},
+                      {"end_cycle", l.end_cycle},
                       {"stall_cycles", stalls_json(l.stalls)},
                       {"energy_pj", l.energy_pj},
                       {"energy_breakdown_pj", breakdown_json(l.energy)},
@@ -84,7 +144,8 @@ std::string report_json(const Report& r) {
                       {"gating_map", l.gating_map.empty() ? nlohmann::ordered_json(nullptr)
                                                            : nlohmann::ordered_json{{"rows", l.gating_rows},
                                                                                     {"cols", l.gating_cols},
-                                                                                    {"gated_fraction", l.gating_map}}}});
+                                                                                    {"gated_fraction", l.gating_map}}},
+                      {"actions", groups_json(l.actions)}});
   }
   j["layers"] = layers;
   if (r.ttfs) {

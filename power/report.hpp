@@ -16,12 +16,17 @@ struct Stalls {
   uint64_t wakeup = 0, readout_share = 0, buffer = 0, weight_write = 0;
 };
 
+// Counted actions by price table: energy = sum over groups of counts x the group's prices.
+using ActionGroups = std::vector<std::pair<std::string, Counts>>;
+
 struct LayerReport {
   std::string name, kind, op_type, macro;
   int row_tiles = 0, col_tiles = 0;
   uint64_t cycles = 0, ops = 0, macs = 0, weight_writes = 0;
+  uint64_t start_cycle = 0, end_cycle = 0;  // the step ran in [start, end)
   double energy_pj = 0;
   EnergyBreakdown energy;
+  ActionGroups actions;
   double gated_fraction_ops = 0, gated_fraction_time = 0;
   Stalls stalls;
   uint64_t gate_events = 0, wake_events = 0;
@@ -37,7 +42,8 @@ struct ArchSummary {
   int64_t rows = 0, cols = 0;
   std::vector<int64_t> hierarchy;
   int64_t gating_level = 0, gate_cols = 0, domains = 0;
-  int64_t macros_1x1 = 0, macros_3x3 = 0;
+  std::vector<std::pair<std::string, int64_t>> macros;  // kind -> count, every registered kind
+  std::string schedule;
   bool weights_resident = false;
   bool reorder_channels = false;
   std::string readout;
@@ -85,6 +91,9 @@ struct Report {
   // With channel reordering on: the same run without it, for comparison.
   std::optional<double> gated_fraction_ops_without_reorder, gated_fraction_time_without_reorder;
   EnergyBreakdown energy;
+  ActionGroups actions;         // every action of the run
+  double unattributed_pj = 0;   // in the total but in no step: macros' leakage while no step held them
+  std::vector<std::pair<std::string, PriceTable>> prices;  // the tables the groups name
   Stalls stalls;
   std::vector<LayerReport> layers;
   FunctionReport function;
@@ -92,6 +101,16 @@ struct Report {
 };
 
 using Json = nlohmann::ordered_json;
+
+// counts x prices of every group, in the breakdown's component order.
+Json groups_json(const ActionGroups& groups);
+ActionGroups groups_from_json(const Json& j);
+Json prices_json(const std::vector<std::pair<std::string, PriceTable>>& prices);
+std::vector<std::pair<std::string, PriceTable>> prices_from_json(const Json& j);
+
+// `e` gives the components' order (zeros, e.g. empty_breakdown(levels)); components it lacks are appended.
+EnergyBreakdown price_groups(const ActionGroups& groups, const std::vector<std::pair<std::string, PriceTable>>& prices,
+                             EnergyBreakdown e);
 
 // report.json: the contract. Every other writer works from it, so that `cimsim report DIR`
 // re-renders a run's files without simulating again.

@@ -160,6 +160,84 @@ class Reader {
   YAML::Node m_resolved{YAML::NodeType::Map};
 };
 
+// Reads a config through the parameters' declarations: keys relative to the current section.
+class ConfigVisitor final : public ParamVisitor {
+ public:
+  explicit ConfigVisitor(Reader& r) : m_r(r) {}
+  void section(const std::string& name, const std::string&, const std::function<void()>& body) override {
+    const std::string saved = m_prefix;
+    m_prefix = path(name.c_str());
+    body();
+    m_prefix = saved;
+  }
+  void integer(const char* key, int64_t& v, int64_t def, int64_t lo, int64_t hi, const Meta& m) override {
+    v = m_r.scalar<int64_t>(path(key), def, lo, hi, what(m, "an integer").c_str());
+  }
+  void real(const char* key, double& v, double def, double lo, double hi, const Meta& m) override {
+    v = m_r.scalar<double>(path(key), def, lo, hi, what(m, "a number").c_str());
+  }
+  void choice(const char* key, std::string& v, const char* def, const std::vector<std::string>& options,
+              const Meta&) override {
+    v = m_r.choice(path(key), def, options);
+  }
+  void flag(const char* key, bool& v, bool def, const Meta&) override {
+    v = m_r.scalar<bool>(path(key), def, false, true, "true or false");
+  }
+  void int_list(const char* key, std::vector<int64_t>& v, const std::vector<int64_t>& def, int64_t lo, int64_t hi,
+                const Meta&) override {
+    v = m_r.int_list(path(key), def, lo, hi);
+  }
+  void real_or_inf(const char* key, double& v, double def, double lo, const Meta& m) override {
+    const std::string p = path(key);
+    m_r.mark(p);
+    YAML::Node n = m_r.find(p);
+    v = def;
+    if (n.IsDefined() && !n.IsNull()) {
+      try {
+        v = n.as<double>();
+      } catch (const YAML::Exception&) {
+        m_r.fail(p, fmt::format("expected a number > {} or .inf", lo));
+      }
+    }
+    if (!(v > lo)) m_r.fail(p, fmt::format("{} is out of range (expected {}, > {} in {}, or .inf)", v, m.what, lo, m.unit));
+    m_r.set_resolved(p, std::isinf(v) ? std::string(".inf") : fmt::format("{}", v));
+  }
+  void name_map(const char* key, std::vector<std::pair<std::string, std::string>>& v,
+                const std::vector<std::string>& options, const Meta& m) override {
+    const std::string p = path(key);
+    m_r.mark(p);
+    v.clear();
+    if (YAML::Node f = m_r.find(p); f.IsDefined() && !f.IsNull()) {
+      if (!f.IsMap()) m_r.fail(p, fmt::format("expected a mapping of {} ({})", m.unit, fmt::join(options, ", ")));
+      std::map<std::string, std::string> sorted;
+      for (const auto& kv : f) {
+        if (!kv.first.IsScalar()) m_r.fail(p, "expected names as keys");
+        const std::string name = kv.first.Scalar();
+        const std::string value = kv.second.IsScalar() ? kv.second.Scalar() : "";
+        if (std::find(options.begin(), options.end(), value) == options.end())
+          m_r.fail(p + "." + name, fmt::format("'{}' is not one of {}", value, fmt::join(options, ", ")));
+        sorted[name] = value;
+      }
+      v.assign(sorted.begin(), sorted.end());
+    }
+    YAML::Node out(YAML::NodeType::Map);
+    for (const auto& [name, value] : v) out[name] = value;
+    m_r.set_resolved(p, out);
+  }
+  void opaque(const char* key, const Meta&) override { m_r.mark(path(key)); }
+  void check(bool ok, const char* key, const std::string& why) override {
+    if (!ok) m_r.fail(path(key), why);
+  }
+
+ private:
+  std::string path(const char* key) const { return m_prefix.empty() ? key : m_prefix + "." + key; }
+  static std::string what(const Meta& m, const char* kind) {
+    return m.unit && *m.unit ? fmt::format("{} ({})", kind, m.unit) : kind;
+  }
+  Reader& m_r;
+  std::string m_prefix;
+};
+
 void apply_set(YAML::Node& root, const std::string& expr) {
   const auto eq = expr.find('=');
   if (eq == std::string::npos || eq == 0) {
@@ -190,6 +268,25 @@ void apply_set(YAML::Node& root, const std::string& expr) {
 }
 
 }  // namespace
+
+void RunConfig::declare(ParamVisitor& v) {
+  v.section("run", "", [&] {
+    v.integer("samples", samples, 0, 0, int64_t{1} << 40, {"samples", "simulate only the first N samples (0 = all)"});
+  });
+  v.section("check", "", [&] {
+    v.real("tolerance", tolerance, 1e-4, 0.0, 1.0,
+           {"relative", "an output matches when |hw - ref| <= tolerance x max(1, |ref|)"});
+  });
+  v.section("arch", "", [&] {
+    chip.declare_arch(v);
+    v.section("ttfs", "time-to-first-spike charge-domain neuron arrays (TTFS workloads)", [&] {
+      ttfs.declare(v);
+      ttfs_circuit.declare(v);
+    });
+    v.opaque("published", {"mapping", "a published macro's measured figures, read only by cimsim validate (docs/validate.md)"});
+  });
+  v.section("mapping", "", [&] { chip.declare_mapping(v); });
+}
 
 YAML::Node load_yaml(const fs::path& file) {
   std::error_code ec;
@@ -278,124 +375,9 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
     cfg.workload_dir = fs::absolute(cfg.workload_dir).lexically_normal();
     r.set_resolved("workload", cfg.workload_dir.string());
   }
-  cfg.samples = r.scalar<int64_t>("run.samples", 0, 0, int64_t{1} << 40, "a sample count (0 = all)");
-  cfg.tolerance = r.scalar<double>("check.tolerance", 1e-4, 0.0, 1.0, "a relative tolerance");
-
-  // Architecture.
-  ChipParams& c = cfg.chip;
-  c.clock_mhz = r.scalar<double>("arch.clock_mhz", 500.0, 1.0, 100000.0, "a clock frequency in MHz");
-  MacroParams& m = c.macro;
-  m.rows = r.scalar<int64_t>("arch.macro.rows", 256, 1, 1 << 16, "a row count");
-  m.cols = r.scalar<int64_t>("arch.macro.cols", 256, 1, 1 << 16, "a column count");
-  m.hierarchy = r.int_list("arch.macro.hierarchy", {m.rows}, 1, 1 << 16);
-  int64_t prod = 1;
-  for (auto f : m.hierarchy) prod *= f;
-  if (prod != m.rows) {
-    r.fail("arch.macro.hierarchy", fmt::format("the product of [{}] is {}, but it must equal "
-                                               "arch.macro.rows = {} (leaf to root, e.g. [16, 4, 4] for 256 rows)",
-                                               fmt::join(m.hierarchy, ", "), prod, m.rows));
-  }
-  m.gating_level = r.scalar<int64_t>("arch.macro.gating.level", 0, 0, int64_t(m.hierarchy.size()) - 1,
-                                     "a hierarchy level index (0 = leaf)");
-  m.gate_cols = r.scalar<int64_t>("arch.macro.gating.cols", 8, 1, m.cols, "a column-group width");
-  m.cycles.precharge = r.scalar<int64_t>("arch.macro.cycles.precharge", 1, 0, 1000, "a cycle count");
-  m.cycles.evaluate = r.scalar<int64_t>("arch.macro.cycles.evaluate", 1, 0, 1000, "a cycle count");
-  m.cycles.merge_per_level = r.scalar<int64_t>("arch.macro.cycles.merge_per_level", 1, 0, 1000, "a cycle count");
-  m.cycles.writeout = r.scalar<int64_t>("arch.macro.cycles.writeout", 1, 0, 1000, "a cycle count");
-  m.cycles.wakeup = r.scalar<int64_t>("arch.macro.cycles.wakeup", 2, 0, 100000, "a cycle count");
-  m.cycles.write_row = r.scalar<int64_t>("arch.macro.cycles.write_row", 1, 0, 1000, "a cycle count");
-  m.supply_v = r.scalar<double>("arch.supply_v", 0.0, 0.0, 5.0, "an operating supply in V (0 = the technology's vdd)");
-  m.bitline_swing = r.scalar<double>("arch.macro.bitline_swing", 1.0, 0.001, 1.0,
-                                     "a fraction of the supply (1 = full-swing precharge)");
-  m.cell_cap_ff = r.scalar<double>("arch.macro.cell_cap_ff", 0.0, 0.0, 1000.0,
-                                   "a per-cell compute capacitance in fF (0 = none)");
-  ReadoutParams& ro = c.readout;
-  ro.kind = r.choice("arch.readout.kind", "adc", {"adc", "digital"});
-  ro.bits = r.scalar<int64_t>("arch.readout.bits", 0, 0, 16, "an ADC resolution in bits (0 = lossless)");
-  ro.levels = r.scalar<int64_t>("arch.readout.levels", 0, 0, 65536, "an ADC level count (0 = 2^bits)");
-  if (ro.levels == 1) r.fail("arch.readout.levels", "an ADC needs at least 2 output levels (or 0 for 2^bits)");
-  if (ro.levels > 0 && ro.bits > 0 && ro.levels > (int64_t{1} << ro.bits))
-    r.fail("arch.readout.levels", fmt::format("{} levels do not fit in arch.readout.bits = {} (at most {})", ro.levels,
-                                              ro.bits, int64_t{1} << ro.bits));
-  ro.share = r.scalar<int64_t>("arch.readout.share", 8, 1, m.cols, "columns per ADC");
-  ro.conversion_cycles = r.scalar<int64_t>("arch.readout.conversion_cycles", 1, 1, 1000, "a cycle count");
-  ro.analog_accumulate = r.choice("arch.readout.accumulate", "digital", {"digital", "analog"}) == "analog";
-  if (ro.analog_accumulate && ro.kind != "adc")
-    r.fail("arch.readout.accumulate", "analog accumulation needs an ADC read-out (arch.readout.kind: adc)");
-  ro.adder_cycles = r.scalar<int64_t>("arch.readout.adder_cycles", 2, 1, 1000, "a cycle count");
-
-  c.macros_1x1 = r.scalar<int64_t>("arch.macros.cim1x1", 1, 0, 4096, "a macro count");
-  c.macros_3x3 = r.scalar<int64_t>("arch.macros.cim3x3", 1, 0, 4096, "a macro count");
-  if (c.macros_1x1 + c.macros_3x3 == 0) r.fail("arch.macros", "the chip needs at least one macro");
-  c.input_buffer.kib = r.scalar<int64_t>("arch.buffers.input.kib", 64, 1, int64_t{1} << 24, "a capacity in KiB");
-  c.input_buffer.width_bits = r.scalar<int64_t>("arch.buffers.input.width_bits", 256, 1, 1 << 20, "bits per cycle");
-  c.output_buffer.kib = r.scalar<int64_t>("arch.buffers.output.kib", 64, 1, int64_t{1} << 24, "a capacity in KiB");
-  c.output_buffer.width_bits = r.scalar<int64_t>("arch.buffers.output.width_bits", 256, 1, 1 << 20, "bits per cycle");
-  c.digital_lanes = r.scalar<int64_t>("arch.digital.lanes", 64, 1, 1 << 20, "elements per cycle");
-  c.digital_width = r.scalar<int64_t>("arch.digital.width_bits", 16, 1, 64, "an operand width in bits");
-
-  // Mapping choices.
-  c.reorder_channels = r.scalar<bool>("mapping.reorder_channels", false, false, true, "true or false");
-  c.input_stationary = r.choice("mapping.stationary", "weight", {"weight", "input"}) == "input";
-  if (c.input_stationary && ro.analog_accumulate)
-    r.fail("mapping.stationary", "input-stationary mapping does not support arch.readout.accumulate: analog; use weight");
-  // A published macro's measured figures (configs/arch/published/*.yaml), read by `cimsim validate`.
-  r.mark("arch.published");
-  r.mark("mapping.force");
-  if (YAML::Node f = r.find("mapping.force"); f.IsDefined() && !f.IsNull()) {
-    if (!f.IsMap()) r.fail("mapping.force", "expected a mapping of layer name to cim1x1 or cim3x3");
-    for (const auto& kv : f) {
-      if (!kv.first.IsScalar()) r.fail("mapping.force", "expected layer names as keys");
-      const std::string name = kv.first.Scalar();
-      const std::string kind = kv.second.IsScalar() ? kv.second.Scalar() : "";
-      if (kind != "cim1x1" && kind != "cim3x3") r.fail("mapping.force." + name, fmt::format("'{}' is not one of cim1x1, cim3x3", kind));
-      c.force_kind[name] = kind;
-    }
-  }
-  {
-    YAML::Node forced(YAML::NodeType::Map);
-    for (const auto& [name, kind] : c.force_kind) forced[name] = kind;
-    r.set_resolved("mapping.force", forced);
-  }
-
-  // TTFS charge-domain arrays.
-  {
-    TtfsParams& t = cfg.ttfs;
-    TtfsCircuit& k = cfg.ttfs_circuit;
-    t.solver = r.choice("arch.ttfs.solver", "exact", {"exact", "dstd"});
-    t.dstd_steps = r.scalar<int64_t>("arch.ttfs.dstd_steps", 10, 1, 100000, "a DSTD step count");
-    k.e_rev = r.choice("arch.ttfs.e_rev", "model", {"model", "resistive", "transistor", "ideal"});
-    k.vdd_v = r.scalar<double>("arch.ttfs.vdd_v", 1.8, 0.1, 10.0, "a supply voltage in V");
-    k.v_rest_v = r.scalar<double>("arch.ttfs.v_rest_v", 1.3, 0.0, 10.0, "a resting potential in V");
-    k.v_th_v = r.scalar<double>("arch.ttfs.v_th_v", 0.872, 0.001, 10.0, "a threshold (above rest) in V");
-    k.lambda_n = r.scalar<double>("arch.ttfs.lambda_n", 0.41, 1e-6, 100.0, "a channel-length modulation in 1/V");
-    k.lambda_p = r.scalar<double>("arch.ttfs.lambda_p", 0.75, 1e-6, 100.0, "a channel-length modulation in 1/V");
-    k.c_mem_ff = r.scalar<double>("arch.ttfs.c_mem_ff", 140.0, 0.01, 1e6, "a membrane capacitance in fF");
-    k.spike_line_cap_ff = r.scalar<double>("arch.ttfs.spike_line_cap_ff", 1.2, 0.0, 1e4, "a capacitance in fF");
-    k.comparator_fj = r.scalar<double>("arch.ttfs.comparator_fj", 20.0, 0.0, 1e6, "an energy in fJ");
-    k.leak_nw_per_neuron = r.scalar<double>("arch.ttfs.leak_nw_per_neuron", 0.5, 0.0, 1e6, "a power in nW");
-    {  // .inf (the default) is the ideal linear ramp
-      r.mark("arch.ttfs.e_dis");
-      YAML::Node n = r.find("arch.ttfs.e_dis");
-      double v = INFINITY;
-      if (n.IsDefined() && !n.IsNull()) {
-        try {
-          v = n.as<double>();
-        } catch (const YAML::Exception&) {
-          r.fail("arch.ttfs.e_dis", "expected a number > 1 or .inf (the ideal ramp)");
-        }
-      }
-      if (!(v > 1.0)) r.fail("arch.ttfs.e_dis", fmt::format("{} is out of range (expected the discharger's reversal potential, > 1 in units of the threshold, or .inf)", v));
-      t.ramp.e_dis = v;
-      r.set_resolved("arch.ttfs.e_dis", std::isinf(v) ? std::string(".inf") : fmt::format("{}", v));
-    }
-    t.reset_cycles = r.scalar<int64_t>("arch.ttfs.reset_cycles", 500, 0, int64_t{1} << 30, "a cycle count");
-    t.window_cycles = r.scalar<int64_t>("arch.ttfs.window_cycles", 500, 1, int64_t{1} << 30, "a cycle count");
-    t.rows = r.scalar<int64_t>("arch.ttfs.array_rows", 256, 1, 1 << 20, "synapses per array column");
-    t.cols = r.scalar<int64_t>("arch.ttfs.array_cols", 256, 1, 1 << 20, "neurons per array");
-    t.arrays = r.scalar<int64_t>("arch.ttfs.arrays", 8, 1, 1 << 20, "an array count");
-    t.override_e_rev = circuit_e_rev(k, t.e_pos, t.e_neg);
-  }
+  ConfigVisitor v(r);
+  cfg.declare(v);
+  cfg.ttfs.override_e_rev = circuit_e_rev(cfg.ttfs_circuit, cfg.ttfs.e_pos, cfg.ttfs.e_neg);
 
   // Technology: every primitive, each with a unit and a source.
   cfg.tech.name = "";

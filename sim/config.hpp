@@ -33,6 +33,10 @@ struct RunConfig {
   int64_t samples = 0;       // 0 = all
   double tolerance = 1e-4;   // relative match tolerance against reference outputs
   std::string resolved_yaml;
+
+  // Every key of a run config but `workload` and the technology table (arch.tech, read from
+  // tech_keys()): run.*, check.*, arch.*, mapping.*.
+  void declare(ParamVisitor& v);
 };
 
 // Reads a YAML file whose top level is a mapping (at most 16 MiB, a regular file); throws

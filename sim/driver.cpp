@@ -92,7 +92,7 @@ uint64_t available_memory() {
 // Refuses, before allocating, a run that needs more memory than the machine has free: the
 // controller's values and temporaries, and every macro's cells and domains.
 void check_memory(const Workload& w, const ChipParams& chip) {
-  const uint64_t macros = uint64_t(chip.macros_1x1 + chip.macros_3x3);
+  const uint64_t macros = uint64_t(chip.total_macros());
   const uint64_t per_macro = uint64_t(chip.macro.rows) * uint64_t(chip.macro.cols) / 8 +
                              uint64_t(Hierarchy(chip.macro).domains()) * 48;
   const uint64_t need = Controller::estimate_peak_bytes(w.net, uint64_t(w.samples)) + macros * per_macro;
@@ -161,25 +161,44 @@ class ProgressBar {
 
 }  // namespace
 
+namespace {
+
+// Closes a VCD trace written under a temporary name and gives it its name (none when stopped).
+void close_trace(sc_core::sc_trace_file* tf, const fs::path& tmp, const fs::path& file) {
+  sc_core::sc_close_vcd_trace_file(tf);
+  std::error_code ec;
+  if (stop_requested()) fs::remove(tmp.string() + ".vcd", ec);
+  else fs::rename(tmp.string() + ".vcd", file, ec);
+  if (ec) throw SimulationError(fmt::format("cannot write the trace {}: {}", file.string(), ec.message()));
+}
+
+}  // namespace
+
 ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs,
                      const TraceOptions& trace, bool show_progress) {
   ChipOutcome o;
   {
     const ScContext context;
     const sc_core::sc_time period(double(chip.period_ps()), sc_core::SC_PS);
-    auto readout = make_readout(chip.readout, chip.macro.rows);
     Progress progress;
     ProgressBar bar(net, progress, show_progress);
-    auto ctrl = std::make_unique<Controller>("controller", net, inputs, chip, Hierarchy(chip.macro).domains(), &progress);
-    std::vector<std::unique_ptr<CimMacro>> macros;
-    for (int64_t i = 0; i < chip.macros_1x1; ++i) {
-      macros.push_back(std::make_unique<CimMacro>(fmt::format("cim1x1_{}", i).c_str(), chip.macro, *readout, period));
-      ctrl->macros_1x1.bind(macros.back()->op_target);
-    }
-    for (int64_t i = 0; i < chip.macros_3x3; ++i) {
-      macros.push_back(std::make_unique<CimMacro>(fmt::format("cim3x3_{}", i).c_str(), chip.macro, *readout, period));
-      ctrl->macros_3x3.bind(macros.back()->op_target);
-    }
+    // The chip: its macros of every registered kind, the buffers, the vector unit, the controller.
+    std::vector<std::unique_ptr<MacroModule>> macros;
+    std::vector<const MacroKind*> kinds;
+    for (const auto& k : macro_kinds())
+      for (int64_t i = 0; i < chip.count(k.name); ++i) {
+        macros.push_back(k.make(fmt::format("{}_{}", k.name, i).c_str(), chip, period));
+        kinds.push_back(&k);
+      }
+    Buffer input("input_buffer", chip.input_buffer, period), output("output_buffer", chip.output_buffer, period),
+        weights("weight_buffer", chip.weight_buffer, period, Act::WeightReadBit);
+    VectorUnit vector("vector_unit", chip.digital_lanes, period);
+    auto ctrl = std::make_unique<Controller>("controller", net, inputs, chip, kinds, &progress);
+    for (auto& m : macros) ctrl->macros.bind(m->op_target);
+    ctrl->input_buffer.bind(input.port);
+    ctrl->output_buffer.bind(output.port);
+    ctrl->weight_buffer.bind(weights.port);
+    ctrl->vector_unit.bind(vector.port);
     // SystemC writes the trace as it goes: into a temporary name, renamed once it is closed.
     sc_core::sc_trace_file* tf = nullptr;
     const fs::path tmp_trace = trace.file.string() + fmt::format(".partial-{}", ::getpid());
@@ -190,24 +209,17 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
       for (auto& m : macros) m->enable_trace(tf, trace.from, trace.to);
     }
     sc_core::sc_start();
-    if (tf) {
-      sc_core::sc_close_vcd_trace_file(tf);
-      std::error_code ec;
-      if (stop_requested()) fs::remove(tmp_trace.string() + ".vcd", ec);
-      else fs::rename(tmp_trace.string() + ".vcd", trace.file, ec);
-      if (ec) throw SimulationError(fmt::format("cannot write the trace {}: {}", trace.file.string(), ec.message()));
-    }
+    if (tf) close_trace(tf, tmp_trace, trace.file);
     o.run = ctrl->result();
-    o.readout_bits = readout->resolution_bits();
-    o.readout_levels = readout->resolution_levels();
-    o.lossless = readout->lossless();
-    o.readout_kind = readout->kind();
   }
+  const auto readout = make_readout(chip.readout, chip.macro.rows);
+  o.readout_bits = readout->resolution_bits();
+  o.readout_levels = readout->resolution_levels();
+  o.lossless = readout->lossless();
+  o.readout_kind = readout->kind();
   if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");
-  const std::size_t steps = net.steps.size();
-  if (o.run.layers.size() != steps) {
-    throw SimulationError(fmt::format("the controller finished {} of {} steps", o.run.layers.size(), steps));
-  }
+  if (!o.run.complete)
+    throw SimulationError(fmt::format("the controller finished {} of {} steps", o.run.steps_done, net.steps.size()));
   return o;
 }
 
@@ -246,6 +258,8 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
   t.pipelined = run.pipelined;
   t.arrays_needed = run.arrays_needed;
   uint64_t neurons_all = 0, hidden_neurons = 0, hidden_spikes = 0;
+  r.prices = {{"ttfs", ttfs_prices(cfg.ttfs_circuit, period_ns)}};
+  Counts total;
   for (std::size_t l = 0; l < net.layers.size(); ++l) {
     const TtfsLayer& ly = net.layers[l];
     const TtfsCounters& c = run.layers[l];
@@ -259,8 +273,16 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
     lr.cycles = c.cycles;
     lr.ops = c.neurons_windows;
     lr.macs = uint64_t(ly.neurons() * ly.in) * uint64_t(w.samples);
-    lr.energy = price_ttfs(c, cfg.ttfs_circuit, ly.neurons(), period_ns);
+    lr.start_cycle = c.start;
+    lr.end_cycle = c.end;
+    lr.actions = {{"ttfs", ttfs_counts(c, ly.neurons())}};
+    lr.energy = price_groups(lr.actions, r.prices, {});
     lr.energy_pj = lr.energy.total();
+    for (const auto& [action, n] : lr.actions[0].second) {
+      auto it = std::find_if(total.begin(), total.end(), [&](const auto& e) { return e.first == action; });
+      if (it == total.end()) total.emplace_back(action, n);
+      else it->second += n;
+    }
     r.macs += lr.macs;
     TtfsLayerSummary ls;
     ls.name = ly.name;
@@ -281,17 +303,15 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
   }
   t.spikes_per_neuron = double(t.spikes) / double(std::max<uint64_t>(1, neurons_all * uint64_t(w.samples)));
   t.spikes_per_hidden_neuron = double(hidden_spikes) / double(std::max<uint64_t>(1, hidden_neurons * uint64_t(w.samples)));
-  // Totals: the layers' energies add up; the time is the pipeline's.
+  // Totals: the layers' actions add up; the time is the pipeline's.
   r.cycles = run.cycles;
   r.time_ns = double(r.cycles) * period_ns;
-  for (const auto& l : r.layers) {
-    for (const auto& item : l.energy.items) {
-      auto it = std::find_if(r.energy.items.begin(), r.energy.items.end(), [&](const auto& e) { return e.first == item.first; });
-      if (it == r.energy.items.end()) r.energy.items.push_back(item);
-      else it->second += item.second;
-    }
-  }
+  r.actions = {{"ttfs", total}};
+  r.energy = price_groups(r.actions, r.prices, {});
   r.energy_pj = r.energy.total();
+  double layer_energy = 0;
+  for (const auto& l : r.layers) layer_energy += l.energy_pj;
+  r.unattributed_pj = r.energy_pj - layer_energy;
   r.tops_per_w = r.energy_pj > 0 ? 2.0 * double(r.macs) / r.energy_pj : 0.0;
   r.ttfs = t;
 
@@ -333,6 +353,22 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, PriceTable>> price_tables(const RunConfig& cfg, const ChipOutcome& o) {
+  const ChipParams& chip = cfg.chip;
+  const double period_ns = double(chip.period_ps()) * 1e-3;
+  std::vector<std::pair<std::string, PriceTable>> tables;
+  for (const auto& k : macro_kinds()) {
+    if (chip.count(k.name) == 0) continue;
+    MacroParams g = k.geometry(chip);
+    g.supply_v = chip.macro.supply_v;
+    const int64_t bits = k.adc_readout ? o.readout_bits : lossless_bits(g.rows);
+    const int64_t levels = k.adc_readout ? o.readout_levels : 0;
+    tables.emplace_back(k.name, macro_prices(cfg.tech, g, bits, levels, period_ns));
+  }
+  tables.emplace_back("periphery", periphery_prices(cfg.tech, chip.macro.supply_v));
+  return tables;
+}
+
 RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& trace, bool progress) {
   if (w.is_ttfs) return simulate_ttfs(cfg, w);
   const ChipParams& chip = cfg.chip;
@@ -354,9 +390,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   const ChipOutcome chip_run = run_chip(chip, w.net, inputs, trace, progress);
   RunResult res;
   res.chip = chip_run.run;
-  const ActionPrices prices = derive_prices(cfg.tech, chip.macro, chip_run.readout_bits, chip_run.readout_levels);
   const double period_ns = double(chip.period_ps()) * 1e-3;
-  const int64_t macros = res.chip.macros;
 
   Report& r = res.report;
   r.workload = w.name;
@@ -367,14 +401,17 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.arch.hierarchy = chip.macro.hierarchy;
   r.arch.gating_level = chip.macro.gating_level;
   r.arch.gate_cols = chip.macro.gate_cols;
-  r.arch.domains = res.chip.domains;
-  r.arch.macros_1x1 = chip.macros_1x1;
-  r.arch.macros_3x3 = chip.macros_3x3;
+  r.arch.domains = Hierarchy(chip.macro).domains();
+  for (const auto& k : macro_kinds()) r.arch.macros.emplace_back(k.name, chip.count(k.name));
+  r.arch.schedule = chip.overlap ? "overlap" : "sequential";
   r.arch.weights_resident = res.chip.weights_resident;
   r.arch.reorder_channels = chip.reorder_channels;
   r.arch.readout = chip_run.readout_kind;
   r.arch.readout_bits = chip_run.readout_bits;
   r.arch.adc_share = chip.readout.kind == "adc" ? chip.readout.share : 0;
+  r.prices = price_tables(cfg, chip_run);
+  const EnergyBreakdown zero = empty_breakdown(chip.macro.hierarchy.size());
+  double layer_energy = 0;
   for (const auto& l : res.chip.layers) {
     LayerReport lr;
     lr.name = l.name;
@@ -384,11 +421,16 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     lr.row_tiles = l.row_tiles;
     lr.col_tiles = l.col_tiles;
     lr.cycles = l.cycles;
+    lr.start_cycle = l.start;
+    lr.end_cycle = l.end;
     lr.ops = l.counters[Stat::Ops];
     lr.weight_writes = l.weight_writes;
     lr.macs = l.macs;
-    lr.energy = price(l.counters, l.cycles, macros, prices, period_ns);
+    if (l.macro != "periphery") lr.actions.emplace_back(l.macro, macro_counts(l.counters));
+    lr.actions.emplace_back("periphery", periphery_counts(l.counters));
+    lr.energy = price_groups(lr.actions, r.prices, zero);
     lr.energy_pj = lr.energy.total();
+    layer_energy += lr.energy_pj;
     lr.gated_fraction_ops = ratio(l.counters[Stat::DomainSkips], l.counters[Stat::DomainEvals]);
     lr.gated_fraction_time = ratio(l.counters[Stat::DomainCyclesGated],
                                    l.counters[Stat::DomainCyclesOn] + l.counters[Stat::DomainCyclesGated]);
@@ -405,8 +447,11 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   const MacroCounters& t = res.chip.total;
   r.cycles = res.chip.cycles;
   r.time_ns = double(r.cycles) * period_ns;
-  r.energy = price(t, r.cycles, macros, prices, period_ns);
+  for (const auto& [kind, c] : res.chip.kind_totals) r.actions.emplace_back(kind, macro_counts(c));
+  r.actions.emplace_back("periphery", periphery_counts(res.chip.periphery_total));
+  r.energy = price_groups(r.actions, r.prices, zero);
   r.energy_pj = r.energy.total();
+  r.unattributed_pj = r.energy_pj - layer_energy;
   // One MAC counts as two operations: ops/J / 1e12 = 2 MACs / (E_pJ 1e-12) / 1e12.
   r.tops_per_w = r.energy_pj > 0 ? 2.0 * double(r.macs) / r.energy_pj : 0.0;
   r.gated_fraction_ops = ratio(t[Stat::DomainSkips], t[Stat::DomainEvals]);

@@ -76,9 +76,12 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
   const auto& a = r.arch;
   const auto& f = r.function;
   const double per_sample = f.samples ? r.energy_pj / double(f.samples) : 0.0;
-  s += fmt::format("cimsim: {} on {} cim1x1 + {} cim3x3 macros of {}x{}, bit line [{}], gating level {} x {} "
+  std::string kinds;
+  for (const auto& [k, n] : a.macros)
+    if (n > 0) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : " + ", n, k);
+  s += fmt::format("cimsim: {} on {} macros of {}x{}, bit line [{}], gating level {} x {} "
                    "columns, {} read-out ({} bits), {} at {:g} MHz{}\n\n",
-                   r.workload, a.macros_1x1, a.macros_3x3, a.rows, a.cols, fmt::join(a.hierarchy, ", "), a.gating_level,
+                   r.workload, kinds, a.rows, a.cols, fmt::join(a.hierarchy, ", "), a.gating_level,
                    a.gate_cols, a.readout, a.readout_bits, a.tech.empty() ? "tech" : a.tech, a.clock_mhz,
                    a.weights_resident ? ", weights resident" : "");
   s += fmt::format("  {:<22}{}\n", "samples", f.samples);

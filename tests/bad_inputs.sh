@@ -48,7 +48,7 @@ case_ "config file missing" "file not found" "$work/none.yaml"
 printf 'workload: x\nrun: [1,\n' > "$work/syntax.yaml"
 case_ "YAML syntax error" "YAML syntax error" "$work/syntax.yaml"
 case_ "unknown key" "unknown key" --set run.sampels=3
-case_ "wrong type" "is not a sample count" --set run.samples=many
+case_ "wrong type" "'many' is not an integer (samples)" --set run.samples=many
 case_ "value out of range" "out of range" --set arch.macro.gating.cols=0
 case_ "hierarchy product is not the row count" "must equal arch.macro.rows" --set 'arch.macro.hierarchy=[16,4]'
 printf 'vdd:\n  value: 1.0\n  unit: V\n' > "$work/tech.yaml"

@@ -68,7 +68,7 @@ TEST_CASE("config errors name the file, the key path and what was expected", "[c
   }
   SECTION("wrong type") {
     const auto f = write(dir, "b.yaml", "workload: x\n" + kArchRef + "run:\n  samples: many\n");
-    CHECK_THAT(error_of(f), Catch::Contains("run.samples") && Catch::Contains("'many' is not a sample count"));
+    CHECK_THAT(error_of(f), Catch::Contains("run.samples") && Catch::Contains("'many' is not an integer (samples)"));
   }
   SECTION("out of range, in the architecture file") {
     const auto arch = write(dir, "arch.yaml", "macro:\n  rows: 256\n  hierarchy: [256]\n  gating:\n    cols: 0\n");

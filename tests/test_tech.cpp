@@ -48,21 +48,24 @@ TEST_CASE("bit-line segment energies follow C V^2 from the technology table", "[
 }
 
 TEST_CASE("the ledger sums counts times prices and integrates leakage over time", "[tech]") {
-  ActionPrices p;
-  p.precharge = {0.5, 2.0};
-  p.merge = 0.1;
-  p.adc_conversion = 3.0;
-  p.adc_overhead = 0.25;
-  p.leak_array_nw = 1000.0;
-  p.leak_domain_on_nw = 10.0;
-  p.leak_domain_gated_nw = 1.0;
+  // Leakage powers become prices per cycle: nW x 2 ns x 1e-6 pJ/(nW ns).
+  const PriceTable p = {{"precharge_l0", "precharge_l0", 0.5, ""},
+                        {"precharge_l1", "precharge_l1", 2.0, ""},
+                        {"merge", "merge", 0.1, ""},
+                        {"adc_conversion", "readout", 3.0, ""},
+                        {"adc_conversion", "readout_overhead", 0.25, ""},
+                        {"array_cycle", "leakage", 1000.0 * 2e-6, ""},
+                        {"domain_cycle_on", "leakage", 10.0 * 2e-6, ""},
+                        {"domain_cycle_gated", "leakage", 1.0 * 2e-6, ""}};
   MacroCounters c(2);
   c.precharge = {4, 1};
   c.merge = {4, 0};
   c[Act::AdcConversion] = 2;
+  c[Stat::ArrayCycles] = 50;
   c[Stat::DomainCyclesOn] = 100;
   c[Stat::DomainCyclesGated] = 300;
-  const EnergyBreakdown e = price(c, 50, 1, p, 2.0);
+  EnergyBreakdown e = empty_breakdown(2);
+  charge(e, macro_counts(c), p);
   CHECK(e.get("precharge_l0") == Approx(2.0));
   CHECK(e.get("precharge_l1") == Approx(2.0));
   CHECK(e.get("merge") == Approx(0.4));
@@ -71,6 +74,21 @@ TEST_CASE("the ledger sums counts times prices and integrates leakage over time"
   // (1000 nW x 50 x 2 ns + 10 nW x 100 x 2 ns + 1 nW x 300 x 2 ns) x 1e-6 pJ/(nW ns)
   CHECK(e.get("leakage") == Approx((100000.0 + 2000.0 + 600.0) * 1e-6));
   CHECK(e.total() == Approx(2.0 + 2.0 + 0.4 + 6.0 + 0.5 + 0.1026));
+
+  // The table the simulator uses prices leakage the same way from the technology's powers.
+  const RunConfig cfg = load_config(default_config_path(), {});
+  const ActionPrices ap = derive_prices(cfg.tech, cfg.chip.macro, 9);
+  const PriceTable t = macro_prices(cfg.tech, cfg.chip.macro, 9, 0, 2.0);
+  auto find = [&](const std::string& action, const std::string& component) {
+    for (const Price& x : t)
+      if (x.action == action && x.component == component) return x.pj;
+    FAIL("no price for " << action);
+    return 0.0;
+  };
+  CHECK(find("array_cycle", "leakage") == Approx(ap.leak_array_nw * 2e-6));
+  CHECK(find("domain_cycle_gated", "leakage") == Approx(ap.leak_domain_gated_nw * 2e-6));
+  CHECK(find("adc_conversion", "readout") == Approx(ap.adc_conversion));
+  CHECK(find("adc_conversion", "readout_overhead") == Approx(ap.adc_overhead));
 }
 
 namespace {

@@ -89,7 +89,7 @@ TEST_CASE("a VCD trace is valid and shows gating transitions at the cycles the r
   chip.macro.cols = 8;
   chip.macro.hierarchy = {4, 4};
   chip.macro.gate_cols = 4;
-  chip.macros_3x3 = 0;
+  chip.macros["cim3x3"] = 0;
   TraceOptions t;
   t.file = test::temp_dir("trace") / "run.vcd";
   t.from = 0;

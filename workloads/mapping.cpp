@@ -8,22 +8,17 @@
 
 namespace cimsim {
 
-const char* to_string(MacroKind k) { return k == MacroKind::K1x1 ? "cim1x1" : "cim3x3"; }
-
-MacroKind natural_kind(const LayerSpec& L) { return L.kernel == 3 ? MacroKind::K3x3 : MacroKind::K1x1; }
-
 namespace {
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 }  // namespace
 
-LayerMapping map_layer(const LayerSpec& L, MacroShape m, MacroKind kind) {
+LayerMapping map_layer(const LayerSpec& L, MacroShape m) {
   LayerMapping out;
-  out.kind = kind;
   out.slices = L.slices();
   const bool dw = L.kind == LayerKind::Depthwise3x3;
   const int64_t taps = L.kernel * L.kernel;
   const int64_t C = dw ? L.in_channels : L.in_channels / L.groups;
-  const int64_t align = kind == MacroKind::K3x3 ? m.domain_rows : 1;
+  const int64_t align = m.aligned_taps ? m.domain_rows : 1;
   const int64_t cols_per_tile = m.cols / out.slices;
   if (cols_per_tile < 1) {
     throw InputError(fmt::format("layer '{}': {} weight slices do not fit in {} columns", L.name, out.slices, m.cols));

@@ -1,8 +1,8 @@
 // Mapping of a macro layer onto macros (weight-stationary): input channels x kernel taps on
-// rows, output channels (x weight slices) on columns. On a 3x3 macro each tap's channels start
+// rows, output channels (x weight slices) on columns. On a kxk macro each tap's channels start
 // at a gating-domain boundary (a tap block is the channel count rounded up to whole domains), so
 // a tap that falls on padding leaves whole domains without input; a depthwise layer is laid out
-// block-diagonally. On a 1x1 macro rows are packed (im2col). Layers larger than a macro are
+// block-diagonally. On a 1x1 (or digital) macro rows are packed (im2col). Layers larger than a macro are
 // tiled over row blocks (partial sums added digitally) and column blocks.
 #pragma once
 #include <cstdint>
@@ -12,13 +12,11 @@
 
 namespace cimsim {
 
-enum class MacroKind { K1x1, K3x3 };
-const char* to_string(MacroKind k);
-MacroKind natural_kind(const LayerSpec& L);
-
+// The macro a layer is mapped onto, as the mapper needs it.
 struct MacroShape {
   int64_t rows = 0, cols = 0;
-  int64_t domain_rows = 1;  // rows of one gating domain: tap blocks align to it on a 3x3 macro
+  int64_t domain_rows = 1;    // rows of one gating domain
+  bool aligned_taps = false;  // a kxk macro: each tap block starts at a domain boundary (else packed)
 };
 
 struct Tile {
@@ -31,13 +29,12 @@ struct Tile {
 };
 
 struct LayerMapping {
-  MacroKind kind = MacroKind::K1x1;
   int row_tiles = 0, col_tiles = 0;
   int64_t slices = 1;       // columns per output channel
   std::vector<Tile> tiles;  // column tiles outer, row tiles inner
 };
 
 // Throws InputError when the macro cannot hold even one tap block (e.g. rows < domain rows).
-LayerMapping map_layer(const LayerSpec& L, MacroShape macro, MacroKind kind);
+LayerMapping map_layer(const LayerSpec& L, MacroShape macro);
 
 }  // namespace cimsim

@@ -66,7 +66,6 @@ void resolve_input(Network& net, const std::vector<double>& all, const std::stri
   auto is_view = [&](int v) { return std::find(views.begin(), views.end(), v) != views.end(); };
   bool feeds_macro = false;
   for (const auto& L : net.layers) feeds_macro |= is_view(L.input);
-  if (!feeds_macro) return;  // the graph binarizes or pools the input first
   bool bin01 = true, pm1 = true, px = true, ints = true;
   double maxv = 0;
   for (double v : all) {
@@ -76,6 +75,13 @@ void resolve_input(Network& net, const std::vector<double>& all, const std::stri
     px &= v >= 0 && v <= 1.0 && std::fabs(k - std::round(k)) < 1e-3;
     ints &= v >= 0 && v == std::round(v) && v < 65536;
     maxv = std::max(maxv, v);
+  }
+  if (!feeds_macro) {  // the graph binarizes or pools the input first: it stays real, stored at its data's width
+    int64_t b = 1;
+    while (ints && (int64_t{1} << b) <= int64_t(maxv)) ++b;
+    const int64_t width = bin01 || pm1 ? 1 : ints ? b : px ? 8 : 0;
+    for (int v : views) net.values[std::size_t(v)].storage_bits = width;
+    return;
   }
   if (bin01) {
     in.kind = ValueKind::Bits;

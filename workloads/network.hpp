@@ -30,6 +30,9 @@ struct ValueInfo {
   BitCode code = BitCode::Unsigned01;  // Bits
   int64_t bits = 1;                    // UInt: bit planes
   double scale = 1.0;                  // UInt: value = integer x scale
+  // Bits per element as held in a buffer when the value's kind does not say (0: from the kind;
+  // e.g. 8 for image pixels that only digital steps read).
+  int64_t storage_bits = 0;
   int64_t numel() const;
   static ValueInfo make(std::string name, std::vector<int64_t> shape, ValueKind kind,
                         BitCode code = BitCode::Unsigned01, int64_t bits = 1, double scale = 1.0) {

@@ -41,8 +41,8 @@ inline void onnx_model(const uint8_t* data, std::size_t size) {
     Network net = import_onnx(path);
     finalize_network(net, std::vector<double>(16, 0.0), "fuzz input");
     for (const auto& L : net.layers) {
-      map_layer(L, {256, 256, 16}, MacroKind::K1x1);
-      map_layer(L, {256, 256, 16}, MacroKind::K3x3);
+      map_layer(L, {256, 256, 16, false});
+      map_layer(L, {256, 256, 16, true});
     }
     (void)Controller::estimate_peak_bytes(net, 1);
   } catch (const InputError&) {

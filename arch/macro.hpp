@@ -1,0 +1,118 @@
+// What every macro kind shares: the interface the controller issues operations through, the
+// power-gating domains with their residency and skip counts, and the VCD trace of phases and
+// domain states. A macro kind (arch/cim_macro, arch/dcim_macro) is a MacroModule registered in
+// arch/macro_kinds.
+#pragma once
+#include <systemc>
+#include <memory>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "arch/counters.hpp"
+#include "arch/power_domain.hpp"
+
+namespace cimsim {
+
+// What the controller sees of a macro: the operations it can issue.
+class MacroIf : public virtual sc_core::sc_interface {
+ public:
+  // Writes tile weights: bits[c][r] for the tile's cols x rows (column-major, `rows_used` rows
+  // per column); columns whose `needed` flag is false hold outputs that are discarded.
+  // Returns the cycles the write takes.
+  virtual uint64_t write_weights(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
+                                 const std::vector<uint8_t>& needed) = 0;
+  // One operation with the input bits of all rows (macro rows, packed). Writes each column's
+  // read-out value into `column_out` and returns the operation's cycles.
+  virtual uint64_t operate(const uint64_t* input, std::vector<int64_t>& column_out) = 0;
+  // Analog accumulation (readout.accumulate: analog): one operation over all input bit planes,
+  // plane b applied as 2^b word-line pulses onto the same precharged bit lines, and each group
+  // of `combine` adjacent columns (a multi-bit weight's slices) merged by binary-weighted charge
+  // sharing into one conversion. Writes each plane's exact column counts into `column_out[b]`;
+  // returns the cycles. Kinds without analog accumulation refuse it.
+  virtual uint64_t operate_planes(const std::vector<const uint64_t*>& planes,
+                                  std::vector<std::vector<int64_t>>& column_out, int64_t combine) = 0;
+  // Counters so far, with each domain's residency brought up to now.
+  virtual const MacroCounters& stats() = 0;
+  // Operations in which each domain (row node x column group, row-major) was gated so far.
+  virtual const std::vector<uint64_t>& domain_skips() const = 0;
+  virtual int64_t domain_rows() const = 0;  // row nodes at the gating level
+  virtual int64_t domain_cols() const = 0;  // column groups
+};
+
+// Waveforms through SystemC tracing: `phase` (0 idle, 1 precharge, 2 evaluate, 3 merge,
+// 4 read-out, 5 write-out, 6 weight write, 7 wake-up) and one signal per domain (0 on, 1 gated,
+// 2 waking), written at the cycles they change within [from, to].
+class MacroTrace {
+ public:
+  enum Phase { Idle = 0, Precharge, Evaluate, Merge, Readout, Writeout, Write, Wakeup };
+  MacroTrace(sc_core::sc_time period) : m_period(period) {}
+  // `owner`: the module's name; `domain_names`: one signal per domain. Call before simulating.
+  void enable(sc_core::sc_trace_file* tf, const std::string& owner, const std::string& basename,
+              const std::vector<std::string>& domain_names, const std::vector<PowerDomain>& domains, uint64_t from,
+              uint64_t to);
+  bool on() const { return m_on; }
+  void change(uint64_t cycle, int signal, int value);  // signal -1: phase; otherwise a domain
+  void phases(uint64_t start, std::initializer_list<std::pair<Phase, uint64_t>> phases);
+
+ private:
+  struct Event {
+    uint64_t cycle, seq;
+    int signal, value;
+    bool operator>(const Event& o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
+  };
+  void run(const std::vector<PowerDomain>* domains);
+  sc_core::sc_time m_period;
+  bool m_on = false;
+  uint64_t m_from = 0, m_to = 0, m_seq = 0;
+  std::unique_ptr<sc_core::sc_signal<int>> m_phase;
+  std::vector<std::unique_ptr<sc_core::sc_signal<int>>> m_domain;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> m_queue;
+  sc_core::sc_event m_ev;
+};
+
+// The gating domains of one macro: each domain's state and residency, the operations it was
+// skipped in, and the gated domain-cycles before the macro was first written (idle, outside the
+// gated fractions).
+class DomainBank {
+ public:
+  DomainBank(std::size_t domains, int64_t wakeup_cycles, MacroTrace& trace)
+      : m_domains(domains), m_skips(domains, 0), m_wakeup(wakeup_cycles), m_trace(trace) {}
+  // Switches domain d; counts the gate or wake event and sets `woke` when it wakes.
+  void set(std::size_t d, PowerDomain::State s, uint64_t now, MacroCounters& c, bool& woke);
+  void skipped(std::size_t d) { ++m_skips[d]; }
+  // Before the first weight write the macro is idle: its gated time is kept apart.
+  void first_write(uint64_t now);
+  // Residency up to now into c (DomainCyclesOn / Gated / Idle).
+  void residency(uint64_t now, MacroCounters& c);
+  const std::vector<uint64_t>& skips() const { return m_skips; }
+  const std::vector<PowerDomain>& domains() const { return m_domains; }
+  std::size_t size() const { return m_domains.size(); }
+
+ private:
+  std::vector<PowerDomain> m_domains;
+  std::vector<uint64_t> m_skips;
+  int64_t m_wakeup;
+  MacroTrace& m_trace;
+  bool m_in_use = false;
+  uint64_t m_idle_gated = 0;
+};
+
+// A macro module: the interface plus what the chip needs to trace it.
+class MacroModule : public sc_core::sc_module, public MacroIf {
+ public:
+  sc_core::sc_export<MacroIf> op_target;
+  MacroModule(sc_core::sc_module_name name, sc_core::sc_time period)
+      : sc_core::sc_module(name), op_target("op_target"), m_period(period), m_trace(period) {
+    op_target.bind(*this);
+  }
+  // Waveforms of the macro's phases and domains for cycles [from, to]; call before simulating.
+  virtual void enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to) = 0;
+
+ protected:
+  uint64_t now_cycles() const { return uint64_t(sc_core::sc_time_stamp().value() / m_period.value()); }
+  sc_core::sc_time m_period;
+  MacroTrace m_trace;
+};
+
+}  // namespace cimsim

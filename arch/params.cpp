@@ -1,0 +1,136 @@
+#include "arch/params.hpp"
+
+#include <fmt/format.h>
+
+#include "arch/macro_kinds.hpp"
+
+namespace cimsim {
+
+void PhaseCycles::declare(ParamVisitor& v) {
+  v.integer("precharge", precharge, 1, 0, 1000, {"cycles", "bit-line precharge phase"});
+  v.integer("evaluate", evaluate, 1, 0, 1000, {"cycles", "AND evaluation phase"});
+  v.integer("merge_per_level", merge_per_level, 1, 0, 1000, {"cycles", "charge sharing up one hierarchy level"});
+  v.integer("writeout", writeout, 1, 0, 1000, {"cycles", "result into the output register"});
+  v.integer("wakeup", wakeup, 2, 0, 100000, {"cycles", "stall when an operation needs a gated domain"});
+  v.integer("write_row", write_row, 1, 0, 1000, {"cycles", "writing one row of weights"});
+}
+
+void MacroParams::declare(ParamVisitor& v) {
+  v.integer("rows", rows, 256, 1, 1 << 16, {"rows", "bit-cell rows"});
+  v.integer("cols", cols, 256, 1, 1 << 16, {"columns", "bit-cell columns"});
+  v.int_list("hierarchy", hierarchy, {rows}, 1, 1 << 16,
+             {"list", "bit-line segment fan-ins, leaf to root; the product must equal rows", Affects::Run, "[rows]"});
+  int64_t prod = 1;
+  for (auto f : hierarchy) prod *= f;
+  v.check(prod == rows, "hierarchy",
+          fmt::format("the product of [{}] is {}, but it must equal arch.macro.rows = {} (leaf to root, e.g. "
+                      "[16, 4, 4] for 256 rows)",
+                      fmt::join(hierarchy, ", "), prod, rows));
+  v.integer("gating.level", gating_level, 0, 0, int64_t(hierarchy.size()) - 1,
+            {"level index", "hierarchy level whose nodes are gating domains (0 = leaf)", Affects::Run, nullptr,
+             "[0, levels - 1]"});
+  v.integer("gating.cols", gate_cols, 8, 1, cols,
+            {"columns", "adjacent columns per gating domain", Affects::Run, nullptr, "[1, cols]"});
+  v.section("cycles", "phase durations of one analog macro operation", [&] { cycles.declare(v); });
+  v.real("bitline_swing", bitline_swing, 1.0, 0.001, 1.0,
+         {"fraction of supply", "how far a precharged bit-line segment swings (energy C V^2 x swing)", Affects::Price});
+  v.real("cell_cap_ff", cell_cap_ff, 0.0, 0.0, 1000.0,
+         {"fF", "compute capacitor per cell, charged when its product is 1 (charge-domain cells)", Affects::Price});
+}
+
+void ReadoutParams::declare(ParamVisitor& v, int64_t cols) {
+  v.choice("kind", kind, "adc", {"adc", "digital"}, {"", "column read-out: ADC / sense amplifier, or a digital popcount adder tree"});
+  v.integer("bits", bits, 0, 0, 16, {"bits", "ADC resolution; 0 = lossless for rows (or enough for levels)"});
+  v.integer("levels", levels, 0, 0, 65536,
+            {"levels", "output levels of one conversion (e.g. 11 for an 11-level flash); 0 = 2^bits"});
+  v.check(levels != 1, "levels", "an ADC needs at least 2 output levels (or 0 for 2^bits)");
+  v.check(!(levels > 0 && bits > 0 && levels > (int64_t{1} << bits)), "levels",
+          fmt::format("{} levels do not fit in arch.readout.bits = {} (at most {})", levels, bits,
+                      bits > 0 && bits < 63 ? int64_t{1} << bits : 0));
+  v.integer("share", share, 8, 1, cols,
+            {"columns", "columns per ADC, serialised (NeuroSim's default numColMuxed = 8)", Affects::Run, nullptr, "[1, cols]"});
+  v.integer("conversion_cycles", conversion_cycles, 1, 1, 1000, {"cycles", "per ADC conversion"});
+  std::string acc;
+  v.choice("accumulate", acc, "digital", {"digital", "analog"},
+           {"", "analog: input bit planes as word-line pulse trains and a weight's slices charge-shared, one "
+                "conversion per output (docs/tech.md)"});
+  analog_accumulate = acc == "analog";
+  v.check(!analog_accumulate || kind == "adc", "accumulate", "analog accumulation needs an ADC read-out (arch.readout.kind: adc)");
+  v.integer("adder_cycles", adder_cycles, 2, 1, 1000, {"cycles", "digital adder-tree latency"});
+}
+
+namespace {
+
+void declare_buffer(ParamVisitor& v, BufferParams& b, const char* what_kib, const char* what_width, bool capacity) {
+  if (capacity)
+    v.integer("kib", b.kib, 64, 1, int64_t{1} << 24, {"KiB", what_kib});
+  else
+    b.kib = 0;
+  v.integer("width_bits", b.width_bits, 256, 1, 1 << 20, {"bits/cycle", what_width});
+}
+
+}  // namespace
+
+ChipParams::ChipParams() {
+  for (const auto& k : macro_kinds())
+    if (k.make_params) kind_params[k.name] = k.make_params();
+  DefaultsVisitor d;
+  declare_arch(d);
+  declare_mapping(d);
+}
+
+void ChipParams::declare_arch(ParamVisitor& v) {
+  v.real("clock_mhz", clock_mhz, 500.0, 1.0, 100000.0, {"MHz", "clock; the period is rounded to whole ps"});
+  v.real("supply_v", macro.supply_v, 0.0, 0.0, 5.0,
+         {"V", "operating supply; 0 = the technology's vdd (scaling rules: docs/tech.md)", Affects::Price});
+  std::string schedule;
+  v.choice("schedule", schedule, "overlap", {"overlap", "sequential"},
+           {"", "overlap: a step starts as soon as its input samples and its macros are free, so independent "
+                "steps and consecutive layers on different macros run at once; sequential: one step at a time"});
+  overlap = schedule == "overlap";
+  v.section("macro", "the analog macros (cim1x1, cim3x3)", [&] { macro.declare(v); });
+  v.section("readout", "the analog macros' column read-out", [&] { readout.declare(v, macro.cols); });
+  v.section("macros", "macros of each kind on the chip", [&] {
+    for (const auto& k : macro_kinds()) {
+      int64_t& n = macros[k.name];
+      v.integer(k.name.c_str(), n, k.default_count, 0, 4096, {"macros", k.what.c_str()});
+    }
+  });
+  v.check(total_macros() > 0, "macros", "the chip needs at least one macro");
+  for (const auto& k : macro_kinds())
+    if (k.declare_params) v.section(k.section, k.section_what, [&] { k.declare_params(v, kind_params[k.name]); });
+  v.section("buffers", "on-chip buffers; their ports are shared by every macro and step (first come, first served)", [&] {
+    v.section("input", "", [&] {
+      declare_buffer(v, input_buffer, "input buffer: a batch chunk's layer input must fit",
+                     "input buffer port: activations read by macros and digital steps", true);
+    });
+    v.section("output", "", [&] {
+      declare_buffer(v, output_buffer, "output buffer: a batch chunk's outputs or spilled partial sums must fit",
+                     "output buffer port: outputs written, partial sums spilled and read back", true);
+    });
+    v.section("weight", "", [&] {
+      declare_buffer(v, weight_buffer, "", "weight path: weights read for macro writes (weight-stationary) or "
+                     "applied on the rows (input-stationary)", false);
+    });
+  });
+  v.section("digital", "the periphery's vector unit for digital steps", [&] {
+    v.integer("lanes", digital_lanes, 64, 1, 1 << 20, {"elements/cycle", "the periphery's vector unit, for digital steps"});
+    v.integer("width_bits", digital_width, 16, 1, 64,
+              {"bits", "width of a real-valued operand in the periphery and the buffers"});
+  });
+}
+
+void ChipParams::declare_mapping(ParamVisitor& v) {
+  v.flag("reorder_channels", reorder_channels, false,
+         {"bool", "place often-zero input channels together on the rows (reports both gated fractions)"});
+  std::string stationary;
+  v.choice("stationary", stationary, "weight", {"weight", "input"}, {"", "what the cells hold: weights, or input windows"});
+  input_stationary = stationary == "input";
+  v.check(!(input_stationary && readout.analog_accumulate), "stationary",
+          "input-stationary mapping does not support arch.readout.accumulate: analog; use weight");
+  std::vector<std::string> kinds;
+  for (const auto& k : macro_kinds()) kinds.push_back(k.name);
+  v.name_map("force", force_kind, kinds, {"layer -> macro kind", "run a layer on another macro kind, to compare"});
+}
+
+}  // namespace cimsim

@@ -1,0 +1,198 @@
+#include "workloads/layer_function.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <numeric>
+
+#include "workloads/reference.hpp"
+
+namespace cimsim {
+
+namespace {
+
+int64_t max_level(const LayerSpec& L) { return L.in_kind == ValueKind::UInt ? (int64_t{1} << L.in_bits) - 1 : 1; }
+
+// Bits of a two's complement accumulator that holds any sum of magnitude up to `range` / 2.
+int64_t bits_for(int64_t range) {
+  int64_t b = 0;
+  while ((int64_t{1} << b) < range + 1) ++b;
+  return b;
+}
+
+}  // namespace
+
+LayerFunction::LayerFunction(const LayerSpec& L, const ValueInfo& in, const LayerMapping& map, int64_t macro_rows,
+                             int64_t macro_cols, std::vector<int64_t> order, std::size_t samples)
+    : m_L(L),
+      m_in(in),
+      m_map(map),
+      m_rows(macro_rows),
+      m_cols(macro_cols),
+      m_P(L.out_pixels()),
+      m_N(L.out_channels),
+      m_dw(L.kind == LayerKind::Depthwise3x3),
+      m_wc(L.w_code == BitCode::Signed ? BitCode::Signed : BitCode::Unsigned01),
+      m_ic(L.in_kind == ValueKind::Bits ? L.in_code : BitCode::Unsigned01),
+      m_order(std::move(order)),
+      m_planes(samples),
+      m_acc(samples * std::size_t(m_P * m_N), 0) {
+  m_pos.resize(m_order.size());
+  for (std::size_t q = 0; q < m_order.size(); ++q) m_pos[std::size_t(m_order[q])] = int64_t(q);
+  int64_t wmax = 1;
+  for (auto v : L.weights) wmax = std::max<int64_t>(wmax, std::abs(int64_t(v)));
+  m_acc_bits = bits_for(2 * L.k_per_out() * max_level(L) * wmax);
+}
+
+std::vector<int64_t> LayerFunction::zero_first_order(const LayerSpec& L, const ValueInfo& in,
+                                                     const std::vector<const std::vector<double>*>& samples) {
+  const int64_t C = L.in_channels, HW = L.in_h * L.in_w;
+  std::vector<int64_t> order(static_cast<std::size_t>(C));
+  std::iota(order.begin(), order.end(), 0);
+  if (C <= 1) return order;
+  std::vector<int64_t> nonzero(static_cast<std::size_t>(C), 0);
+  for (const auto* x : samples)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t i = 0; i < HW; ++i) nonzero[std::size_t(c)] += layer_input_level(L, in, (*x)[std::size_t(c * HW + i)]) != 0;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return nonzero[std::size_t(a)] < nonzero[std::size_t(b)]; });
+  return order;
+}
+
+void LayerFunction::load_sample(std::size_t s, const std::vector<double>& x) {
+  const int64_t C = m_L.in_channels, HW = m_L.in_h * m_L.in_w, planes = m_L.in_bits;
+  m_planes[s].assign(std::size_t(planes), BitVec(std::size_t(HW * C)));
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t i = 0; i < HW; ++i) {
+      const int64_t lvl = layer_input_level(m_L, m_in, x[std::size_t(c * HW + i)]);
+      for (int64_t b = 0; b < planes; ++b)
+        if ((lvl >> b) & 1) m_planes[s][std::size_t(b)].set(std::size_t(i * C + m_pos[std::size_t(c)]), true);
+    }
+}
+
+TileImage LayerFunction::tile_image(const Tile& t) const {
+  const LayerSpec& L = m_L;
+  const int64_t k = L.kernel, slices = m_map.slices;
+  TileImage img;
+  img.rows_used = t.nt * t.tap_rows;
+  img.cols_used = t.nc * slices;
+  img.bits.assign(std::size_t(img.rows_used * img.cols_used), 0);
+  img.w_ones.assign(std::size_t(img.cols_used * t.nt), 0);
+  img.needed.assign(std::size_t(m_cols), 0);
+  img.col_n.assign(std::size_t(m_cols), 0);
+  img.col_j.assign(std::size_t(m_cols), 0);
+  for (int64_t col = 0; col < img.cols_used; ++col) {
+    const int64_t q_or_n = t.n0 + col / slices, j = col % slices;
+    const int64_t n = m_dw ? m_order[std::size_t(q_or_n)] : q_or_n;  // depthwise columns follow the channel order
+    img.col_n[std::size_t(col)] = n;
+    img.col_j[std::size_t(col)] = j;
+    img.needed[std::size_t(col)] = L.column_needed(n);
+    for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap)
+      for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
+        const int64_t c = m_order[std::size_t(q)];
+        if (m_dw && c != n) continue;  // block-diagonal: a channel's taps meet only its own column
+        const int64_t kidx = m_dw ? tap : c * k * k + tap;
+        if (L.weight_bit(n, kidx, j)) {
+          img.bits[std::size_t(col * img.rows_used + t.row(tap, q))] = 1;
+          ++img.w_ones[std::size_t(col * t.nt + (tap - t.t0))];
+        }
+      }
+  }
+  return img;
+}
+
+AppliedWeights LayerFunction::applied_weights(const Tile& t) const {
+  const LayerSpec& L = m_L;
+  const int64_t k = L.kernel, slices = m_map.slices;
+  const int64_t n0 = m_dw ? t.n0 : 0, nc = m_dw ? t.nc : m_N;
+  AppliedWeights a;
+  for (int64_t qn = n0; qn < n0 + nc; ++qn) {
+    const int64_t n = m_dw ? m_order[std::size_t(qn)] : qn;
+    if (!L.column_needed(n)) continue;
+    for (int64_t j = 0; j < slices; ++j) {
+      BitVec v(static_cast<std::size_t>(m_rows));
+      for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
+        int64_t ones = 0;
+        for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
+          const int64_t c = m_order[std::size_t(q)];
+          if (m_dw && c != n) continue;
+          if (L.weight_bit(n, m_dw ? tap : c * k * k + tap, j)) {
+            v.set(std::size_t(t.row(tap, q)), true);
+            ++ones;
+          }
+        }
+        a.w_ones.push_back(ones);
+      }
+      a.vec.push_back(std::move(v));
+      a.n.push_back(n);
+      a.j.push_back(j);
+      a.qn.push_back(qn);
+    }
+  }
+  return a;
+}
+
+void LayerFunction::gather(const Tile& t, std::size_t s, int64_t oy, int64_t ox, int64_t plane, BitVec& in,
+                           std::vector<int64_t>& valid_taps) const {
+  const LayerSpec& L = m_L;
+  const int64_t k = L.kernel, C = L.in_channels, H = L.in_h, W = L.in_w;
+  in.clear();
+  valid_taps.clear();
+  for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
+    const int64_t iy = oy * L.stride - L.pad + tap / k, ix = ox * L.stride - L.pad + tap % k;
+    if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;  // padding: the rows stay 0
+    valid_taps.push_back(tap);
+    or_bits_at(in, std::size_t(t.row(tap, t.c0)), m_planes[s][std::size_t(plane)], std::size_t((iy * W + ix) * C + t.c0),
+               std::size_t(t.cc));
+  }
+}
+
+int64_t LayerFunction::accumulate(const Tile& t, const TileImage& img, const BitVec& x, const std::vector<int64_t>& out,
+                                  const std::vector<int64_t>& valid_taps, std::size_t s, int64_t pix, int64_t plane) {
+  const int64_t ones = popcount_range(x.data(), 0, std::size_t(img.rows_used));
+  const bool need_w_ones = m_ic == BitCode::Signed || m_dw;
+  int64_t kept = 0;
+  for (int64_t col = 0; col < img.cols_used; ++col) {
+    if (!img.needed[std::size_t(col)]) continue;
+    ++kept;
+    int64_t in_ones = ones, rows_valid = int64_t(valid_taps.size()) * t.cc, wo = 0;
+    if (m_dw) {  // the column's own channel rows only
+      const int64_t q = t.n0 + col / m_map.slices;
+      in_ones = 0;
+      rows_valid = int64_t(valid_taps.size());
+      for (int64_t tap : valid_taps) in_ones += x.get(std::size_t(t.row(tap, q)));
+    }
+    if (need_w_ones)
+      for (int64_t tap : valid_taps) wo += img.w_ones[std::size_t(col * t.nt + (tap - t.t0))];
+    const int64_t d = signed_dot(m_wc, m_ic, out[std::size_t(col)], in_ones, wo, rows_valid);
+    acc(s, pix, img.col_n[std::size_t(col)]) += (int64_t{1} << plane) * m_L.slice_coef(img.col_j[std::size_t(col)]) * d;
+  }
+  return kept;
+}
+
+void LayerFunction::accumulate_stored(const Tile& t, const AppliedWeights& a, std::size_t vi,
+                                      const std::vector<uint8_t>& stored, std::size_t col, int64_t rows_used,
+                                      int64_t stored_ones, const std::vector<int64_t>& valid, int64_t out,
+                                      std::size_t s, int64_t pix, int64_t plane) {
+  int64_t in_ones = stored_ones, rows_valid = int64_t(valid.size()) * t.cc, wo = 0;
+  for (int64_t tap : valid) wo += a.w_ones[vi * std::size_t(t.nt) + std::size_t(tap - t.t0)];
+  if (m_dw) {  // only the column's own channel rows carry this channel's weights
+    in_ones = 0;
+    rows_valid = int64_t(valid.size());
+    const std::size_t base = col * std::size_t(rows_used);
+    for (int64_t tap : valid) in_ones += stored[base + std::size_t(t.row(tap, a.qn[vi]))];
+  }
+  const int64_t d = signed_dot(m_wc, m_ic, out, in_ones, wo, rows_valid);
+  acc(s, pix, a.n[vi]) += (int64_t{1} << plane) * m_L.slice_coef(a.j[vi]) * d;
+}
+
+void LayerFunction::epilogue(std::size_t s, std::vector<double>& out) const {
+  const LayerSpec& L = m_L;
+  out.assign(std::size_t(m_N * m_P), 0.0);
+  for (int64_t p = 0; p < m_P; ++p)
+    for (int64_t n = 0; n < m_N; ++n) {
+      const int64_t dot = m_acc[(s * std::size_t(m_P) + std::size_t(p)) * std::size_t(m_N) + std::size_t(n)];
+      out[std::size_t(n * m_P + p)] = L.binarized ? bit_value(L.out_code, L.output_bit(n, dot)) : L.output_value(n, dot);
+    }
+}
+
+}  // namespace cimsim
