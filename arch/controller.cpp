@@ -316,7 +316,9 @@ void Controller::run_layer(std::size_t i) {
   r.macs = uint64_t(L.macs_per_sample()) * m_samples;
   r.counters = MacroCounters(m_chip.macro.hierarchy.size());
 
-  // The macros, in program order: each is granted to the steps that use it one after another.
+  // The step starts when its first input sample is ready; then it takes its macros, each granted
+  // to the steps that use it one after another in program order.
+  wait_sample(L.input, 0);
   for (int g : p.held)
     while (m_macro_queue[std::size_t(g)].front() != i) wait(m_macro_released);
   const uint64_t held_from = now_cycles();

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
+
+#include "workloads/errors.hpp"
 
 namespace cimsim {
 
@@ -85,6 +88,19 @@ EnergyBreakdown price_groups(const ActionGroups& groups, const std::vector<std::
     for (const auto& [name, t] : prices)
       if (name == table) charge(e, counts, t);
   return e;
+}
+
+Json read_report(const std::filesystem::path& dir) {
+  const auto file = dir / "report.json";
+  std::ifstream f(file);
+  if (!f) throw InputError(fmt::format("{}: no report.json (expected the --out folder of a cimsim run)", dir.string()));
+  try {
+    Json j = Json::parse(f);
+    if (j.value("schema", "") != "cimsim.report/1") throw InputError(fmt::format("{}: not a cimsim.report/1 report", file.string()));
+    return j;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("{}: not a valid report: {}", file.string(), e.what()));
+  }
 }
 
 std::string report_json(const Report& r) {

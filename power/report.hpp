@@ -2,6 +2,7 @@
 // The JSON contract (schema "cimsim.report/1") is read by later tools: keep its names.
 #pragma once
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -111,6 +112,9 @@ std::vector<std::pair<std::string, PriceTable>> prices_from_json(const Json& j);
 // `e` gives the components' order (zeros, e.g. empty_breakdown(levels)); components it lacks are appended.
 EnergyBreakdown price_groups(const ActionGroups& groups, const std::vector<std::pair<std::string, PriceTable>>& prices,
                              EnergyBreakdown e);
+
+// A run folder's report.json; InputError when it is missing or not a cimsim report.
+Json read_report(const std::filesystem::path& dir);
 
 // report.json: the contract. Every other writer works from it, so that `cimsim report DIR`
 // re-renders a run's files without simulating again.

@@ -7,6 +7,7 @@
 #include <limits>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "workloads/errors.hpp"
@@ -268,6 +269,39 @@ void apply_set(YAML::Node& root, const std::string& expr) {
 }
 
 }  // namespace
+
+namespace {
+
+void flatten(const YAML::Node& n, const std::string& prefix, std::map<std::string, std::string>& out) {
+  if (n.IsMap()) {
+    for (const auto& kv : n) flatten(kv.second, prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar(), out);
+    if (n.size() == 0) out[prefix] = "{}";
+  } else if (n.IsScalar()) {
+    out[prefix] = n.Scalar();
+  } else {
+    YAML::Emitter e;
+    e << YAML::Flow << n;
+    out[prefix] = e.c_str();
+  }
+}
+
+}  // namespace
+
+std::vector<ConfigDifference> config_differences(const std::string& yaml_a, const std::string& yaml_b) {
+  std::map<std::string, std::string> a, b;
+  flatten(YAML::Load(yaml_a), "", a);
+  flatten(YAML::Load(yaml_b), "", b);
+  std::vector<ConfigDifference> d;
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end()) d.push_back({k, v, "(absent)"});
+    else if (it->second != v) d.push_back({k, v, it->second});
+  }
+  for (const auto& [k, v] : b)
+    if (!a.count(k)) d.push_back({k, "(absent)", v});
+  std::sort(d.begin(), d.end(), [](const auto& x, const auto& y) { return x.key < y.key; });
+  return d;
+}
 
 void RunConfig::declare(ParamVisitor& v) {
   v.section("run", "", [&] {

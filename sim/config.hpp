@@ -46,6 +46,12 @@ YAML::Node load_yaml(const std::filesystem::path& file);
 // Throws InputError naming the file, the key path and what was expected.
 RunConfig load_config(const std::filesystem::path& file, const Overrides& o);
 
+// A key whose value differs between two resolved configs ("(absent)" where one lacks it).
+struct ConfigDifference {
+  std::string key, a, b;
+};
+std::vector<ConfigDifference> config_differences(const std::string& yaml_a, const std::string& yaml_b);
+
 // Where shipped configs live: $CIMSIM_HOME, else the source tree the binary was built from.
 std::filesystem::path data_dir();
 std::filesystem::path default_config_path();

@@ -4,9 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
 #include "arch/macro_kinds.hpp"
 #include "power/tech.hpp"
 #include "sim/config.hpp"
+#include "workloads/errors.hpp"
 
 namespace cimsim {
 
@@ -139,6 +144,19 @@ std::string config_reference() {
     s += fmt::format("| `{}` | {} | [{}, {}] | {}{} |\n", k.name, k.unit, num(k.min), num(k.max), escape(k.meaning),
                      k.optional ? " (optional: 0 when absent)" : "");
   return s;
+}
+
+std::string with_config_reference(const std::filesystem::path& file) {
+  std::ifstream f(file, std::ios::binary);
+  if (!f) throw InputError(fmt::format("{}: cannot read", file.string()));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string text = ss.str();
+  const std::string begin = "<!-- config-reference:begin -->\n", end = "<!-- config-reference:end -->";
+  const auto a = text.find(begin), b = text.find(end);
+  if (a == std::string::npos || b == std::string::npos || b < a)
+    throw InputError(fmt::format("{}: no '<!-- config-reference:begin -->' ... '<!-- config-reference:end -->' block", file.string()));
+  return text.substr(0, a + begin.size()) + config_reference() + text.substr(b);
 }
 
 std::set<std::string> price_only_keys() {

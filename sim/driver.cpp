@@ -258,7 +258,7 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
   t.pipelined = run.pipelined;
   t.arrays_needed = run.arrays_needed;
   uint64_t neurons_all = 0, hidden_neurons = 0, hidden_spikes = 0;
-  r.prices = {{"ttfs", ttfs_prices(cfg.ttfs_circuit, period_ns)}};
+  r.prices = run_prices(cfg, true);
   Counts total;
   for (std::size_t l = 0; l < net.layers.size(); ++l) {
     const TtfsLayer& ly = net.layers[l];
@@ -353,16 +353,18 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, PriceTable>> price_tables(const RunConfig& cfg, const ChipOutcome& o) {
+std::vector<std::pair<std::string, PriceTable>> run_prices(const RunConfig& cfg, bool ttfs) {
   const ChipParams& chip = cfg.chip;
   const double period_ns = double(chip.period_ps()) * 1e-3;
+  if (ttfs) return {{"ttfs", ttfs_prices(cfg.ttfs_circuit, period_ns)}};
+  const auto readout = make_readout(chip.readout, chip.macro.rows);
   std::vector<std::pair<std::string, PriceTable>> tables;
   for (const auto& k : macro_kinds()) {
     if (chip.count(k.name) == 0) continue;
     MacroParams g = k.geometry(chip);
     g.supply_v = chip.macro.supply_v;
-    const int64_t bits = k.adc_readout ? o.readout_bits : lossless_bits(g.rows);
-    const int64_t levels = k.adc_readout ? o.readout_levels : 0;
+    const int64_t bits = k.adc_readout ? readout->resolution_bits() : lossless_bits(g.rows);
+    const int64_t levels = k.adc_readout ? readout->resolution_levels() : 0;
     tables.emplace_back(k.name, macro_prices(cfg.tech, g, bits, levels, period_ns));
   }
   tables.emplace_back("periphery", periphery_prices(cfg.tech, chip.macro.supply_v));
@@ -409,7 +411,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.arch.readout = chip_run.readout_kind;
   r.arch.readout_bits = chip_run.readout_bits;
   r.arch.adc_share = chip.readout.kind == "adc" ? chip.readout.share : 0;
-  r.prices = price_tables(cfg, chip_run);
+  r.prices = run_prices(cfg, false);
   const EnergyBreakdown zero = empty_breakdown(chip.macro.hierarchy.size());
   double layer_energy = 0;
   for (const auto& l : res.chip.layers) {

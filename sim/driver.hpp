@@ -36,6 +36,10 @@ struct ChipOutcome {
 ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs,
                      const TraceOptions& trace = {}, bool progress = false);
 
+// The price tables a run of `cfg` uses: one per macro kind on the chip and the periphery's, or
+// the TTFS arrays' (`ttfs`).
+std::vector<std::pair<std::string, PriceTable>> run_prices(const RunConfig& cfg, bool ttfs);
+
 // run_chip on a workload, priced, with the function check.
 RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& trace = {}, bool progress = false);
 

@@ -11,6 +11,8 @@
 
 #include "arch/stop.hpp"
 #include "sim/config.hpp"
+#include "sim/config_reference.hpp"
+#include "sim/reprice.hpp"
 #include "sim/driver.hpp"
 #include "sim/sweep.hpp"
 #include "sim/table.hpp"
@@ -44,6 +46,8 @@ const char* kUsageText =
     "  sweep SWEEP.yaml    run every point of a sweep spec in parallel; sweep.csv, sweep.html\n"
     "  report DIR [DIR2]   re-render a run's report.html and tables, or compare two runs\n"
     "  validate            simulate the presets of published macros; predicted vs published TOPS/W\n"
+    "  reprice DIR         re-price a finished run under another technology table or supply\n"
+    "  config-reference    print every config key (docs/config.md's tables), or --write them into a file\n"
     "\n"
     "options:\n"
     "  -h, --help          show this help (cimsim run --help for the command's options)\n"
@@ -108,19 +112,6 @@ int cmd_run(const std::vector<std::string>& args) {
   write_results(out, cfg, w, r);
   if (!quiet) std::cout << summary_table(r.report, out) << std::flush;
   return kOk;
-}
-
-Json read_report(const std::filesystem::path& dir) {
-  const auto file = dir / "report.json";
-  std::ifstream f(file);
-  if (!f) throw InputError(fmt::format("{}: no report.json (expected the --out folder of a cimsim run)", dir.string()));
-  try {
-    Json j = Json::parse(f);
-    if (j.value("schema", "") != "cimsim.report/1") throw InputError(fmt::format("{}: not a cimsim.report/1 report", file.string()));
-    return j;
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("{}: not a valid report: {}", file.string(), e.what()));
-  }
 }
 
 int cmd_report(const std::vector<std::string>& args) {
@@ -241,6 +232,48 @@ int cmd_sweep(const std::vector<std::string>& args) {
   return failed ? kFailed : kOk;
 }
 
+int cmd_reprice(const std::vector<std::string>& args) {
+  po::options_description opts("cimsim reprice RUN_DIR [--arch FILE] [--set KEY=VALUE ...] --out DIR\n\n"
+                               "Prices a finished run again from the action counts in its report.json, under its\n"
+                               "resolved.yaml with the architecture or keys given here: another technology table, supply\n"
+                               "or circuit energy. Refuses a change that alters timing, function or the counted actions\n"
+                               "(a clock, a geometry, a read-out): simulate those again with cimsim run.\n\noptions");
+  std::string arch, out;
+  std::vector<std::string> sets;
+  opts.add_options()("help,h", "show this help")("arch", po::value(&arch), "architecture YAML file (its technology table)")(
+      "set", po::value(&sets)->composing(), "override a price-only key, e.g. --set arch.tech.buffer_bit=100")(
+      "out", po::value(&out), "results folder for the re-priced run (required)");
+  std::vector<std::string> positional;
+  po::variables_map vm;
+  if (!parse_command(args, opts, positional, vm)) return kOk;
+  if (positional.size() != 1) throw po::error("reprice takes one run folder");
+  if (out.empty()) throw po::error("reprice needs --out DIR");
+  reprice(positional[0], {"", arch, sets}, out);
+  std::cout << fmt::format("re-priced {} into {}/ (report.json, report.html, layers.csv, resolved.yaml, outputs/)\n",
+                           positional[0], out);
+  return kOk;
+}
+
+int cmd_config_reference(const std::vector<std::string>& args) {
+  po::options_description opts("cimsim config-reference [--write FILE]\n\n"
+                               "Prints the reference of every config key, generated from the parameters' declarations.\n"
+                               "With --write, replaces the part of FILE between the lines\n"
+                               "<!-- config-reference:begin --> and <!-- config-reference:end --> with it.\n\noptions");
+  std::string file;
+  opts.add_options()("help,h", "show this help")("write", po::value(&file), "the Markdown file to update (docs/config.md)");
+  std::vector<std::string> positional;
+  po::variables_map vm;
+  if (!parse_command(args, opts, positional, vm)) return kOk;
+  if (!positional.empty()) throw po::error("config-reference takes no arguments");
+  if (file.empty()) {
+    std::cout << config_reference();
+    return kOk;
+  }
+  write_file_atomic(file, with_config_reference(file));
+  std::cout << fmt::format("updated the config reference in {}\n", file);
+  return kOk;
+}
+
 }  // namespace
 
 // Debian's libsystemc provides main(), which calls sc_main.
@@ -266,6 +299,8 @@ int sc_main(int argc, char** argv) {
     if (cmd == "sweep") return cmd_sweep({args.begin() + 1, args.end()});
     if (cmd == "report") return cmd_report({args.begin() + 1, args.end()});
     if (cmd == "validate") return cmd_validate({args.begin() + 1, args.end()});
+    if (cmd == "reprice") return cmd_reprice({args.begin() + 1, args.end()});
+    if (cmd == "config-reference") return cmd_config_reference({args.begin() + 1, args.end()});
     std::cerr << fmt::format("cimsim: unknown command '{}'\n\n{}", cmd, kUsageText);
     return kUsage;
   } catch (const po::error& e) {
