@@ -39,7 +39,9 @@ void CimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t 
   std::vector<std::string> names;
   for (std::size_t d = 0; d < m_bank.size(); ++d)
     names.push_back(fmt::format("domain_r{:03d}_g{:03d}", int64_t(d) / G, int64_t(d) % G));
-  m_trace.enable(tf, name(), basename(), names, m_bank.domains(), from, to);
+  const auto& domains = m_bank.domains();
+  m_trace.enable(tf, name(), basename(), names,
+                 [&domains](std::size_t d) { return domains[d].state() == PowerDomain::State::Gated ? 1 : 0; }, from, to);
 }
 
 uint64_t CimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_used,
@@ -77,7 +79,7 @@ uint64_t CimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_
   m_count[Act::CellWrite] += uint64_t(m_p.rows * m_p.cols);
   const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;
   const uint64_t write = uint64_t(m_p.rows * m_p.cycles.write_row);
-  m_trace.phases(now, {{MacroTrace::Wakeup, wake}, {MacroTrace::Write, write}});
+  m_trace.phases(now, {{Waveform::Wakeup, wake}, {Waveform::Write, write}});
   m_count[Stat::StallWakeup] += wake;
   m_count[Stat::StallWeightWrite] += write;
   m_count[Stat::Cycles] += wake + write;
@@ -176,12 +178,12 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   const uint64_t cycles = wake + uint64_t(m_p.cycles.precharge + m_p.cycles.evaluate +
                                           m_p.cycles.merge_per_level * (L - 1) + m_p.cycles.writeout) +
                           m_readout.cycles();
-  m_trace.phases(now, {{MacroTrace::Wakeup, wake},
-                       {MacroTrace::Precharge, uint64_t(m_p.cycles.precharge)},
-                       {MacroTrace::Evaluate, uint64_t(m_p.cycles.evaluate)},
-                       {MacroTrace::Merge, uint64_t(m_p.cycles.merge_per_level * (L - 1))},
-                       {MacroTrace::Readout, m_readout.cycles()},
-                       {MacroTrace::Writeout, uint64_t(m_p.cycles.writeout)}});
+  m_trace.phases(now, {{Waveform::Wakeup, wake},
+                       {Waveform::Precharge, uint64_t(m_p.cycles.precharge)},
+                       {Waveform::Evaluate, uint64_t(m_p.cycles.evaluate)},
+                       {Waveform::Merge, uint64_t(m_p.cycles.merge_per_level * (L - 1))},
+                       {Waveform::Readout, m_readout.cycles()},
+                       {Waveform::Writeout, uint64_t(m_p.cycles.writeout)}});
   m_count[Stat::StallWakeup] += wake;
   m_count[Stat::StallReadout] += m_readout.share_stall();
   m_count[Stat::Cycles] += cycles;

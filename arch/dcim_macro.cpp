@@ -72,7 +72,9 @@ void DcimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t
   std::vector<std::string> names;
   for (std::size_t d = 0; d < m_bank.size(); ++d)
     names.push_back(fmt::format("domain_r{:03d}_g{:03d}", int64_t(d) / m_groups, int64_t(d) % m_groups));
-  m_trace.enable(tf, name(), basename(), names, m_bank.domains(), from, to);
+  const auto& domains = m_bank.domains();
+  m_trace.enable(tf, name(), basename(), names,
+                 [&domains](std::size_t d) { return domains[d].state() == PowerDomain::State::Gated ? 1 : 0; }, from, to);
 }
 
 uint64_t DcimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
@@ -104,7 +106,7 @@ uint64_t DcimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows
   m_count[Act::CellWrite] += uint64_t(m_p.rows * m_p.cols);
   const uint64_t wake = woke ? uint64_t(m_p.wakeup_cycles) : 0;
   const uint64_t write = uint64_t(m_p.rows * m_p.write_row_cycles);
-  m_trace.phases(now, {{MacroTrace::Wakeup, wake}, {MacroTrace::Write, write}});
+  m_trace.phases(now, {{Waveform::Wakeup, wake}, {Waveform::Write, write}});
   m_count[Stat::StallWakeup] += wake;
   m_count[Stat::StallWeightWrite] += write;
   m_count[Stat::Cycles] += wake + write;
@@ -168,7 +170,7 @@ uint64_t DcimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_
   }
   const uint64_t wake = woke ? uint64_t(m_p.wakeup_cycles) : 0;
   const uint64_t cycles = wake + uint64_t(m_p.op_cycles);
-  m_trace.phases(now, {{MacroTrace::Wakeup, wake}, {MacroTrace::Evaluate, uint64_t(m_p.op_cycles)}});
+  m_trace.phases(now, {{Waveform::Wakeup, wake}, {Waveform::Evaluate, uint64_t(m_p.op_cycles)}});
   m_count[Stat::StallWakeup] += wake;
   m_count[Stat::Cycles] += cycles;
   return cycles;

@@ -11,6 +11,7 @@
 
 #include "arch/counters.hpp"
 #include "arch/power_domain.hpp"
+#include "arch/waveform.hpp"
 
 namespace cimsim {
 
@@ -40,43 +41,12 @@ class MacroIf : public virtual sc_core::sc_interface {
   virtual int64_t domain_cols() const = 0;  // column groups
 };
 
-// Waveforms through SystemC tracing: `phase` (0 idle, 1 precharge, 2 evaluate, 3 merge,
-// 4 read-out, 5 write-out, 6 weight write, 7 wake-up) and one signal per domain (0 on, 1 gated,
-// 2 waking), written at the cycles they change within [from, to].
-class MacroTrace {
- public:
-  enum Phase { Idle = 0, Precharge, Evaluate, Merge, Readout, Writeout, Write, Wakeup };
-  MacroTrace(sc_core::sc_time period) : m_period(period) {}
-  // `owner`: the module's name; `domain_names`: one signal per domain. Call before simulating.
-  void enable(sc_core::sc_trace_file* tf, const std::string& owner, const std::string& basename,
-              const std::vector<std::string>& domain_names, const std::vector<PowerDomain>& domains, uint64_t from,
-              uint64_t to);
-  bool on() const { return m_on; }
-  void change(uint64_t cycle, int signal, int value);  // signal -1: phase; otherwise a domain
-  void phases(uint64_t start, std::initializer_list<std::pair<Phase, uint64_t>> phases);
-
- private:
-  struct Event {
-    uint64_t cycle, seq;
-    int signal, value;
-    bool operator>(const Event& o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
-  };
-  void run(const std::vector<PowerDomain>* domains);
-  sc_core::sc_time m_period;
-  bool m_on = false;
-  uint64_t m_from = 0, m_to = 0, m_seq = 0;
-  std::unique_ptr<sc_core::sc_signal<int>> m_phase;
-  std::vector<std::unique_ptr<sc_core::sc_signal<int>>> m_domain;
-  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> m_queue;
-  sc_core::sc_event m_ev;
-};
-
 // The gating domains of one macro: each domain's state and residency, the operations it was
 // skipped in, and the gated domain-cycles before the macro was first written (idle, outside the
 // gated fractions).
 class DomainBank {
  public:
-  DomainBank(std::size_t domains, int64_t wakeup_cycles, MacroTrace& trace)
+  DomainBank(std::size_t domains, int64_t wakeup_cycles, Waveform& trace)
       : m_domains(domains), m_skips(domains, 0), m_wakeup(wakeup_cycles), m_trace(trace) {}
   // Switches domain d; counts the gate or wake event and sets `woke` when it wakes.
   void set(std::size_t d, PowerDomain::State s, uint64_t now, MacroCounters& c, bool& woke);
@@ -93,7 +63,7 @@ class DomainBank {
   std::vector<PowerDomain> m_domains;
   std::vector<uint64_t> m_skips;
   int64_t m_wakeup;
-  MacroTrace& m_trace;
+  Waveform& m_trace;
   bool m_in_use = false;
   uint64_t m_idle_gated = 0;
 };
@@ -112,7 +82,7 @@ class MacroModule : public sc_core::sc_module, public MacroIf {
  protected:
   uint64_t now_cycles() const { return uint64_t(sc_core::sc_time_stamp().value() / m_period.value()); }
   sc_core::sc_time m_period;
-  MacroTrace m_trace;
+  Waveform m_trace;
 };
 
 }  // namespace cimsim

@@ -55,6 +55,14 @@ TtfsChip::TtfsChip(sc_core::sc_module_name name, const TtfsNetwork& net, const s
   for (std::size_t l = 0; l < L; ++l) sc_core::sc_spawn([this, l] { layer_thread(l); });
 }
 
+void TtfsChip::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to) {
+  for (std::size_t l = 0; l < m_net.layers.size(); ++l) {
+    m_trace.push_back(std::make_unique<Waveform>(m_period));
+    m_trace.back()->enable(tf, fmt::format("{}.layer{}", name(), l), fmt::format("{}_layer{}", basename(), l), {"spikes"},
+                           nullptr, from, to);
+  }
+}
+
 uint64_t TtfsChip::start_cycle(std::size_t l, std::size_t s) const {
   if (m_run.pipelined) return uint64_t(s) * m_sample_period + uint64_t(l) * uint64_t(m_p.window_cycles);
   return uint64_t(s) * m_sample_period + m_pass_offset[l];
@@ -78,6 +86,9 @@ void TtfsChip::layer_thread(std::size_t l) {
     const uint64_t start = start_cycle(l, s);
     if (start > now) wait(m_period * double(start - now));
     if (s == 0) c.start = start;
+    if (!m_trace.empty())
+      for (int64_t pass = 0; pass < c.passes; ++pass)
+        m_trace[l]->phases(start + uint64_t(pass) * (R + 2 * W), {{1, R}, {2, W}, {3, W}});
     // Reset: membranes to rest.
     wait(m_period * double(R));
     // Accumulation: the previous layer fires into this window.
@@ -128,6 +139,15 @@ void TtfsChip::layer_thread(std::size_t l) {
       }
     c.neurons_windows += uint64_t(L.neurons());
     c.spikes += spikes;
+    if (!m_trace.empty()) {  // the firing window: each spike at its time, counted up
+      const uint64_t fire = start + R + W;
+      std::vector<uint64_t> at;
+      for (double t : out)
+        if (t != kNoSpike) at.push_back(fire + std::min<uint64_t>(W - 1, uint64_t(t * double(W))));
+      std::sort(at.begin(), at.end());
+      for (std::size_t k = 0; k < at.size(); ++k) m_trace[l]->change(at[k], 0, int(k + 1));
+      m_trace[l]->change(fire + W, 0, 0);
+    }
     if (s == 0) {
       m_run.first_sample[l] = out;
       for (auto& x : m_run.first_sample[l]) x = x == kNoSpike ? 1.0 : x;

@@ -8,11 +8,13 @@
 #pragma once
 #include <systemc>
 #include <cstdint>
+#include <memory>
 #include <queue>
 #include <string>
 #include <vector>
 
 #include "arch/param.hpp"
+#include "arch/waveform.hpp"
 #include "workloads/ttfs.hpp"
 
 namespace cimsim {
@@ -62,6 +64,9 @@ class TtfsChip : public sc_core::sc_module {
   TtfsChip(sc_core::sc_module_name name, const TtfsNetwork& net, const std::vector<std::vector<double>>& inputs,
            const TtfsParams& p, sc_core::sc_time period);
   const TtfsRun& result() const { return m_run; }
+  // Waveforms of each layer's phases (1 reset, 2 accumulate, 3 fire) and of the spikes it has
+  // fired so far in its firing window, for cycles [from, to]. Call before simulating.
+  void enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to);
 
  private:
   void layer_thread(std::size_t l);
@@ -80,6 +85,7 @@ class TtfsChip : public sc_core::sc_module {
   std::vector<sc_core::sc_event> m_arrived;            // per layer: a sample's inputs arrived
   std::vector<uint64_t> m_pass_offset;                 // sequential mode: cycles before layer l
   uint64_t m_sample_period = 0;
+  std::vector<std::unique_ptr<Waveform>> m_trace;  // per layer, when tracing
   TtfsRun m_run;
 };
 

@@ -163,13 +163,25 @@ class ProgressBar {
 
 namespace {
 
-// Closes a VCD trace written under a temporary name and gives it its name (none when stopped).
-void close_trace(sc_core::sc_trace_file* tf, const fs::path& tmp, const fs::path& file) {
+// SystemC writes a trace as it goes: into a temporary name, renamed once it is closed.
+fs::path partial_trace(const TraceOptions& t) { return t.file.string() + fmt::format(".partial-{}", ::getpid()); }
+
+sc_core::sc_trace_file* open_trace(const TraceOptions& t, const ChipParams& chip) {
+  if (t.file.empty()) return nullptr;
+  if (t.file.has_parent_path()) fs::create_directories(t.file.parent_path());
+  sc_core::sc_trace_file* tf = sc_core::sc_create_vcd_trace_file(partial_trace(t).c_str());
+  tf->set_time_unit(1.0, chip.period_ps() % 1000 == 0 ? sc_core::SC_NS : sc_core::SC_PS);
+  return tf;
+}
+
+// Closes the trace and gives it its name (none when stopped).
+void close_trace(sc_core::sc_trace_file* tf, const TraceOptions& t) {
   sc_core::sc_close_vcd_trace_file(tf);
   std::error_code ec;
-  if (stop_requested()) fs::remove(tmp.string() + ".vcd", ec);
-  else fs::rename(tmp.string() + ".vcd", file, ec);
-  if (ec) throw SimulationError(fmt::format("cannot write the trace {}: {}", file.string(), ec.message()));
+  const fs::path tmp = partial_trace(t).string() + ".vcd";
+  if (stop_requested()) fs::remove(tmp, ec);
+  else fs::rename(tmp, t.file, ec);
+  if (ec) throw SimulationError(fmt::format("cannot write the trace {}: {}", t.file.string(), ec.message()));
 }
 
 }  // namespace
@@ -199,17 +211,11 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
     ctrl->output_buffer.bind(output.port);
     ctrl->weight_buffer.bind(weights.port);
     ctrl->vector_unit.bind(vector.port);
-    // SystemC writes the trace as it goes: into a temporary name, renamed once it is closed.
-    sc_core::sc_trace_file* tf = nullptr;
-    const fs::path tmp_trace = trace.file.string() + fmt::format(".partial-{}", ::getpid());
-    if (!trace.file.empty()) {
-      if (trace.file.has_parent_path()) fs::create_directories(trace.file.parent_path());
-      tf = sc_core::sc_create_vcd_trace_file(tmp_trace.c_str());
-      tf->set_time_unit(1.0, chip.period_ps() % 1000 == 0 ? sc_core::SC_NS : sc_core::SC_PS);
+    sc_core::sc_trace_file* tf = open_trace(trace, chip);
+    if (tf)
       for (auto& m : macros) m->enable_trace(tf, trace.from, trace.to);
-    }
     sc_core::sc_start();
-    if (tf) close_trace(tf, tmp_trace, trace.file);
+    if (tf) close_trace(tf, trace);
     o.run = ctrl->result();
   }
   const auto readout = make_readout(chip.readout, chip.macro.rows);
@@ -227,7 +233,7 @@ namespace {
 
 // TTFS networks: the chip of TTFS arrays, priced from the circuit values, checked against the
 // exported spike times (first spike wins; ties go to the larger v(1)).
-RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
+RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w, const TraceOptions& trace) {
   const TtfsNetwork& net = w.ttfs;
   const std::size_t n_in = std::size_t(net.input_numel());
   std::vector<std::vector<double>> inputs(std::size_t(w.samples));
@@ -238,7 +244,10 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w) {
     const ScContext context;
     const sc_core::sc_time period(double(cfg.chip.period_ps()), sc_core::SC_PS);
     auto chip = std::make_unique<TtfsChip>("ttfs", net, inputs, cfg.ttfs, period);
+    sc_core::sc_trace_file* tf = open_trace(trace, cfg.chip);
+    if (tf) chip->enable_trace(tf, trace.from, trace.to);
     sc_core::sc_start();
+    if (tf) close_trace(tf, trace);
     run = chip->result();
   }
   if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");
@@ -372,7 +381,7 @@ std::vector<std::pair<std::string, PriceTable>> run_prices(const RunConfig& cfg,
 }
 
 RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& trace, bool progress) {
-  if (w.is_ttfs) return simulate_ttfs(cfg, w);
+  if (w.is_ttfs) return simulate_ttfs(cfg, w, trace);
   const ChipParams& chip = cfg.chip;
   for (const auto& forced : chip.force_kind) {
     const std::string& name = forced.first;
