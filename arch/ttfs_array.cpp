@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "arch/stop.hpp"
 
@@ -61,6 +62,53 @@ void TtfsChip::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t 
     m_trace.back()->enable(tf, fmt::format("{}.layer{}", name(), l), fmt::format("{}_layer{}", basename(), l), {"spikes"},
                            nullptr, from, to);
   }
+}
+
+// Defaults: the published SKY130 RC-Spike circuit (configs/arch/ttfs_sky130.yaml names the
+// source of each value; the energy values are estimates there).
+void TtfsCircuit::declare(ParamVisitor& v) {
+  v.choice("e_rev", e_rev, "model", {"model", "resistive", "transistor", "ideal"},
+           {"", "reversal potentials: the model's own (exported attributes), from the supply rails (resistive), "
+                "from channel-length modulation (transistor), or ideal integrators"});
+  v.real("vdd_v", vdd_v, 1.8, 0.1, 10.0, {"V", "supply of the synapses and the firing ramp"});
+  v.real("v_rest_v", v_rest_v, 1.3, 0.0, 10.0, {"V", "resting potential of the membranes"});
+  v.real("v_th_v", v_th_v, 0.872, 0.001, 10.0, {"V", "threshold above rest"});
+  v.real("lambda_n", lambda_n, 0.41, 1e-6, 100.0, {"1/V", "NMOS channel-length modulation (transistor synapses: E+ = 1 / (V_th lambda_n))"});
+  v.real("lambda_p", lambda_p, 0.75, 1e-6, 100.0, {"1/V", "PMOS channel-length modulation (transistor synapses: E- = -1 / (V_th lambda_p))"});
+  v.real("c_mem_ff", c_mem_ff, 140.0, 0.01, 1e6, {"fF", "membrane capacitance per neuron", Affects::Price});
+  v.real("spike_line_cap_ff", spike_line_cap_ff, 1.2, 0.0, 1e4,
+         {"fF", "gate and wire capacitance a spike drives per synapse it feeds", Affects::Price});
+  v.real("comparator_fj", comparator_fj, 20.0, 0.0, 1e6, {"fJ", "comparator energy per neuron per firing window", Affects::Price});
+  v.real("leak_nw_per_neuron", leak_nw_per_neuron, 0.5, 0.0, 1e6, {"nW", "leakage per neuron", Affects::Price});
+}
+
+bool circuit_e_rev(const TtfsCircuit& c, double& e_pos, double& e_neg) {
+  if (c.e_rev == "resistive") {  // RC-Spike: the synapse resistors run from the rails
+    e_pos = (c.vdd_v - c.v_rest_v) / c.v_th_v;
+    e_neg = (0.0 - c.v_rest_v) / c.v_th_v;
+  } else if (c.e_rev == "transistor") {  // channel-length modulation of the synapse transistors
+    e_pos = 1.0 / (c.v_th_v * c.lambda_n);
+    e_neg = -1.0 / (c.v_th_v * c.lambda_p);
+  } else if (c.e_rev == "ideal") {
+    e_pos = INFINITY;
+    e_neg = -INFINITY;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+
+const std::vector<ArrayKind>& array_kinds() {
+  static const std::vector<ArrayKind> kinds = {
+      {"ttfs", "ttfs", "time-to-first-spike charge-domain neuron arrays (TTFS workloads)",
+       [](ParamVisitor& v, TtfsParams& p, TtfsCircuit& c) {
+         p.declare(v);
+         c.declare(v);
+       },
+       [](const char* name, const TtfsNetwork& net, const std::vector<std::vector<double>>& inputs, const TtfsParams& p,
+          sc_core::sc_time period) { return std::make_unique<TtfsChip>(name, net, inputs, p, period); }}};
+  return kinds;
 }
 
 uint64_t TtfsChip::start_cycle(std::size_t l, std::size_t s) const {

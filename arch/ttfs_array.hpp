@@ -8,6 +8,7 @@
 #pragma once
 #include <systemc>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <queue>
 #include <string>
@@ -32,6 +33,23 @@ struct TtfsParams {
   // The arrays' solver, timing and geometry (arch.ttfs.*; the circuit's values: TtfsCircuit).
   void declare(ParamVisitor& v);
 };
+
+// Circuit values of a TTFS array (arch.ttfs; the presets name their sources).
+struct TtfsCircuit {
+  std::string e_rev;                  // model | resistive | transistor | ideal
+  double vdd_v, v_rest_v, v_th_v;     // supply, resting potential, threshold above rest
+  double lambda_n, lambda_p;          // channel-length modulation (transistor synapses), 1/V
+  double c_mem_ff;
+  double spike_line_cap_ff;           // per synapse gate a spike drives (gate + wire)
+  double comparator_fj;               // per neuron per firing window
+  double leak_nw_per_neuron;
+
+  TtfsCircuit() { DefaultsVisitor d; declare(d); }
+  void declare(ParamVisitor& v);
+};
+
+// E+ and E- (units of the threshold) the circuit gives; false when the model's attributes rule.
+bool circuit_e_rev(const TtfsCircuit& c, double& e_pos, double& e_neg);
 
 // Actions counted per layer (priced by power/ttfs_energy).
 struct TtfsCounters {
@@ -88,5 +106,17 @@ class TtfsChip : public sc_core::sc_module {
   std::vector<std::unique_ptr<Waveform>> m_trace;  // per layer, when tracing
   TtfsRun m_run;
 };
+
+// Neuron-array kinds: the chip a spiking workload runs on. A kind is its module, its params
+// (declared under arch.<section>) and one registration line in ttfs_array.cpp.
+struct ArrayKind {
+  std::string name, section, what;
+  std::function<void(ParamVisitor&, TtfsParams&, TtfsCircuit&)> declare;
+  std::function<std::unique_ptr<TtfsChip>(const char* name, const TtfsNetwork& net,
+                                          const std::vector<std::vector<double>>& inputs, const TtfsParams& p,
+                                          sc_core::sc_time period)>
+      make;
+};
+const std::vector<ArrayKind>& array_kinds();
 
 }  // namespace cimsim

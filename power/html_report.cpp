@@ -2,6 +2,8 @@
 // scripts, fonts or network.
 #include <fmt/format.h>
 
+#include <array>
+
 #include <algorithm>
 #include <cmath>
 
@@ -375,8 +377,16 @@ std::string diff_pct(double a, double b) {
 
 }  // namespace
 
-std::string compare_table(const Json& a, const Json& b, const std::string& na, const std::string& nb) {
-  std::string s = fmt::format("  {:<24}{:>16}{:>16}{:>10}\n", "", na.size() > 15 ? na.substr(0, 15) : na, nb.size() > 15 ? nb.substr(0, 15) : nb, "change");
+std::string compare_table(const Json& a, const Json& b, const std::string& na, const std::string& nb,
+                          const std::vector<std::array<std::string, 3>>& config_diff) {
+  std::string s;
+  if (!config_diff.empty()) {
+    s += fmt::format("  config keys that differ ({}):\n", config_diff.size());
+    auto cut = [](const std::string& v) { return v.size() > 48 ? v.substr(0, 45) + "..." : v; };
+    for (const auto& [k, x, y] : config_diff) s += fmt::format("    {:<40} {} -> {}\n", k, cut(x), cut(y));
+    s += "\n";
+  }
+  s += fmt::format("  {:<24}{:>16}{:>16}{:>10}\n", "", na.size() > 15 ? na.substr(0, 15) : na, nb.size() > 15 ? nb.substr(0, 15) : nb, "change");
   auto line = [&](const std::string& k, double x, double y, const std::string& fx, const std::string& fy) {
     s += fmt::format("  {:<24}{:>16}{:>16}{:>10}\n", k, fx, fy, diff_pct(x, y));
   };
@@ -396,10 +406,17 @@ std::string compare_table(const Json& a, const Json& b, const std::string& na, c
   return s;
 }
 
-std::string compare_html(const Json& a, const Json& b, const std::string& na, const std::string& nb) {
+std::string compare_html(const Json& a, const Json& b, const std::string& na, const std::string& nb,
+                         const std::vector<std::array<std::string, 3>>& config_diff) {
   std::string h = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>cimsim comparison</title>" + std::string(kStyle) + "</head><body>";
   h += "<h1>cimsim comparison</h1><p class='sub'>A: " + escape(na) + " (" + escape(a["workload"].get<std::string>()) + ") &nbsp; B: " + escape(nb) +
        " (" + escape(b["workload"].get<std::string>()) + "). Change is (B - A) / A, and for fractions B - A in percentage points.</p>";
+  if (!config_diff.empty()) {
+    h += "<h2>Config keys that differ</h2><table><tr><th>key</th><th>A</th><th>B</th></tr>";
+    for (const auto& [k, x, y] : config_diff)
+      h += fmt::format("<tr><td class='t'>{}</td><td class='t'>{}</td><td class='t'>{}</td></tr>", escape(k), escape(x), escape(y));
+    h += "</table>";
+  }
   h += "<h2>Totals</h2><table><tr><th></th><th>A</th><th>B</th><th>change</th></tr>";
   auto row = [&](const std::string& k, double x, double y, const std::string& fx, const std::string& fy) {
     h += fmt::format("<tr><td class='t'>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", escape(k), fx, fy, diff_pct(x, y));

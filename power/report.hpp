@@ -1,6 +1,7 @@
 // The report model and its writers. Writers walk this structure and never reach into modules.
 // The JSON contract (schema "cimsim.report/1") is read by later tools: keep its names.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -123,8 +124,11 @@ std::string layers_csv(const Json& report);
 std::string components_csv(const Json& report);  // energy by component and step, long form
 // `heat_layer`: the layer whose gating map is drawn (default: the macro layer with most operations).
 std::string report_html(const Json& report, const std::string& heat_layer = "");
-// Two runs side by side with their differences.
-std::string compare_html(const Json& a, const Json& b, const std::string& name_a, const std::string& name_b);
-std::string compare_table(const Json& a, const Json& b, const std::string& name_a, const std::string& name_b);
+// Two runs side by side with their differences, and the config keys in which they differ
+// (key, value in A, value in B).
+std::string compare_html(const Json& a, const Json& b, const std::string& name_a, const std::string& name_b,
+                         const std::vector<std::array<std::string, 3>>& config_diff = {});
+std::string compare_table(const Json& a, const Json& b, const std::string& name_a, const std::string& name_b,
+                          const std::vector<std::array<std::string, 3>>& config_diff = {});
 
 }  // namespace cimsim

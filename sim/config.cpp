@@ -288,9 +288,13 @@ void flatten(const YAML::Node& n, const std::string& prefix, std::map<std::strin
 }  // namespace
 
 std::vector<ConfigDifference> config_differences(const std::string& yaml_a, const std::string& yaml_b) {
+  return config_differences(YAML::Load(yaml_a), YAML::Load(yaml_b));
+}
+
+std::vector<ConfigDifference> config_differences(const YAML::Node& ya, const YAML::Node& yb) {
   std::map<std::string, std::string> a, b;
-  flatten(YAML::Load(yaml_a), "", a);
-  flatten(YAML::Load(yaml_b), "", b);
+  flatten(ya, "", a);
+  flatten(yb, "", b);
   std::vector<ConfigDifference> d;
   for (const auto& [k, v] : a) {
     auto it = b.find(k);
@@ -313,10 +317,7 @@ void RunConfig::declare(ParamVisitor& v) {
   });
   v.section("arch", "", [&] {
     chip.declare_arch(v);
-    v.section("ttfs", "time-to-first-spike charge-domain neuron arrays (TTFS workloads)", [&] {
-      ttfs.declare(v);
-      ttfs_circuit.declare(v);
-    });
+    for (const auto& k : array_kinds()) v.section(k.section, k.what, [&] { k.declare(v, ttfs, ttfs_circuit); });
     v.opaque("published", {"mapping", "a published macro's measured figures, read only by cimsim validate (docs/validate.md)"});
   });
   v.section("mapping", "", [&] { chip.declare_mapping(v); });

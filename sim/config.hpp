@@ -51,6 +51,7 @@ struct ConfigDifference {
   std::string key, a, b;
 };
 std::vector<ConfigDifference> config_differences(const std::string& yaml_a, const std::string& yaml_b);
+std::vector<ConfigDifference> config_differences(const YAML::Node& a, const YAML::Node& b);
 
 // Where shipped configs live: $CIMSIM_HOME, else the source tree the binary was built from.
 std::filesystem::path data_dir();

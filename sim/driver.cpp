@@ -174,8 +174,10 @@ sc_core::sc_trace_file* open_trace(const TraceOptions& t, const ChipParams& chip
   return tf;
 }
 
-// Closes the trace and gives it its name (none when stopped).
-void close_trace(sc_core::sc_trace_file* tf, const TraceOptions& t) {
+// Closes the trace and gives it its name (none when stopped). The changes of the last cycle
+// are written only once time moves on: one more cycle is simulated (no process has work left).
+void close_trace(sc_core::sc_trace_file* tf, const TraceOptions& t, const ChipParams& chip) {
+  sc_core::sc_start(sc_core::sc_time(double(chip.period_ps()), sc_core::SC_PS));
   sc_core::sc_close_vcd_trace_file(tf);
   std::error_code ec;
   const fs::path tmp = partial_trace(t).string() + ".vcd";
@@ -215,7 +217,7 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
     if (tf)
       for (auto& m : macros) m->enable_trace(tf, trace.from, trace.to);
     sc_core::sc_start();
-    if (tf) close_trace(tf, trace);
+    if (tf) close_trace(tf, trace, chip);
     o.run = ctrl->result();
   }
   const auto readout = make_readout(chip.readout, chip.macro.rows);
@@ -243,11 +245,11 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w, const TraceOpti
   {
     const ScContext context;
     const sc_core::sc_time period(double(cfg.chip.period_ps()), sc_core::SC_PS);
-    auto chip = std::make_unique<TtfsChip>("ttfs", net, inputs, cfg.ttfs, period);
+    auto chip = array_kinds().front().make("ttfs", net, inputs, cfg.ttfs, period);
     sc_core::sc_trace_file* tf = open_trace(trace, cfg.chip);
     if (tf) chip->enable_trace(tf, trace.from, trace.to);
     sc_core::sc_start();
-    if (tf) close_trace(tf, trace);
+    if (tf) close_trace(tf, trace, cfg.chip);
     run = chip->result();
   }
   if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");

@@ -140,8 +140,14 @@ int cmd_report(const std::vector<std::string>& args) {
     return kOk;
   }
   const Json a = read_report(positional[0]), b = read_report(positional[1]);
-  std::cout << compare_table(a, b, positional[0], positional[1]);
-  write_file_atomic(std::filesystem::path(out) / "compare.html", compare_html(a, b, positional[0], positional[1]));
+  // The config keys in which the runs differ, from their resolved.yaml (when both have one).
+  std::vector<std::array<std::string, 3>> diff;
+  const std::filesystem::path ra = std::filesystem::path(positional[0]) / "resolved.yaml",
+                              rb = std::filesystem::path(positional[1]) / "resolved.yaml";
+  if (std::filesystem::exists(ra) && std::filesystem::exists(rb))
+    for (const auto& d : config_differences(load_yaml(ra), load_yaml(rb))) diff.push_back({d.key, d.a, d.b});
+  std::cout << compare_table(a, b, positional[0], positional[1], diff);
+  write_file_atomic(std::filesystem::path(out) / "compare.html", compare_html(a, b, positional[0], positional[1], diff));
   std::cout << fmt::format("\n  side by side in {}/compare.html\n", out);
   return kOk;
 }

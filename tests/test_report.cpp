@@ -9,6 +9,7 @@
 #include "helpers.hpp"
 #include "arch/stop.hpp"
 #include "sim/driver.hpp"
+#include "sim/reprice.hpp"
 #include "workloads/errors.hpp"
 #include "workloads/tensor.hpp"
 
@@ -178,4 +179,53 @@ TEST_CASE("the memory estimate grows with samples and layer sizes", "[report][me
   CHECK(one > 784 * 8);           // at least the input values of one sample
   CHECK(many > 900 * one);        // proportional to the samples
   CHECK(many < 1100 * one);
+}
+
+TEST_CASE("cimsim reprice gives a fresh run's energies under new prices, and refuses other changes", "[report][reprice]") {
+  const DefaultRun& d = default_run();
+  const fs::path base = test::temp_dir("reprice");
+  write_results(base / "run", d.cfg, d.w, d.r);
+  for (const std::string set : {"arch.tech.buffer_bit=100", "arch.supply_v=0.8", "arch.macro.bitline_swing=0.3"}) {
+    INFO(set);
+    reprice(base / "run", {"", "", {set}}, base / "repriced");
+    const json got = json::parse(slurp(base / "repriced" / "report.json"));
+    const RunConfig cfg = load_config(default_config_path(), {"", "", {set}});
+    const RunResult fresh = simulate(cfg, d.w);
+    const json want = json::parse(report_json(fresh.report));
+    CHECK(got["totals"]["energy_pj"].get<double>() != Approx(d.r.report.energy_pj).epsilon(1e-3));  // prices did change
+    compare_json(got, want, "report");
+    CHECK(slurp(base / "repriced" / "resolved.yaml") == cfg.resolved_yaml);
+    CHECK(slurp(base / "repriced" / "outputs" / "test_data_set_0" / "output_0.pb") ==
+          slurp(base / "run" / "outputs" / "test_data_set_0" / "output_0.pb"));
+  }
+  // Timing, geometry and function are not prices.
+  for (const std::string set : {"arch.clock_mhz=400", "arch.macro.hierarchy=[16,16]", "arch.readout.bits=6"}) {
+    INFO(set);
+    try {
+      reprice(base / "run", {"", "", {set}}, base / "refused");
+      FAIL("accepted " << set);
+    } catch (const InputError& e) {
+      CHECK_THAT(e.what(), Catch::Contains(set.substr(0, set.find('='))) && Catch::Contains("simulate it again"));
+    }
+    CHECK_FALSE(fs::exists(base / "refused"));
+  }
+}
+
+TEST_CASE("cimsim reprice re-prices a TTFS run's circuit energies", "[report][reprice][ttfs]") {
+  const RunConfig cfg = load_config(default_config_path(), {(test::source_dir() / "models/fmnist_ttfs_sky130").string(), "",
+                                                            {"run.samples=20"}});
+  const Workload w = load_workload(cfg.workload_dir, cfg.samples);
+  const RunResult r = simulate(cfg, w);
+  const fs::path base = test::temp_dir("reprice-ttfs");
+  write_results(base / "run", cfg, w, r);
+  reprice(base / "run", {"", "", {"arch.ttfs.comparator_fj=40"}}, base / "repriced");
+  const RunConfig cfg2 = load_config(default_config_path(), {(test::source_dir() / "models/fmnist_ttfs_sky130").string(), "",
+                                                             {"run.samples=20", "arch.ttfs.comparator_fj=40"}});
+  const json got = json::parse(slurp(base / "repriced" / "report.json"));
+  const json want = json::parse(report_json(simulate(cfg2, w).report));
+  compare_json(got, want, "report");
+  // Doubling the comparator energy doubles exactly that component.
+  const json before = json::parse(report_json(r.report));
+  CHECK(got["energy_breakdown_pj"]["ttfs_comparator"].get<double>() ==
+        Approx(2 * before["energy_breakdown_pj"]["ttfs_comparator"].get<double>()));
 }

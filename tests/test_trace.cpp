@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "helpers.hpp"
+#include "arch/ttfs_array.hpp"
 #include "sim/driver.hpp"
 
 using namespace cimsim;
@@ -131,4 +132,61 @@ TEST_CASE("a VCD trace is valid and shows gating transitions at the cycles the r
   CHECK(w.changes.size() < v.changes.size() / 4);
   for (const auto& [time, id, value] : w.changes)
     if (time > 0) CHECK((double(time) / period_units >= 200 && double(time) / period_units <= 300));
+}
+
+TEST_CASE("a TTFS trace shows each layer's phases and its spikes as they fire", "[trace][ttfs]") {
+  TtfsNetwork net;
+  net.input_shape = {3};
+  TtfsLayer a;
+  a.name = "a";
+  a.op_type = "TTFSDense";
+  a.in = 3;
+  a.out = 4;
+  a.w = {0.9, 0.5, 0.3, 0.2, 0.4, 0.8, 0.6, 0.7, 0.1, 0.5, 0.3, 0.9};
+  net.layers = {a};
+  const std::vector<std::vector<double>> x = {{0.1, 0.3, 0.5}, {0.0, 0.2, 0.9}};
+  TtfsParams p;
+  p.reset_cycles = 10;
+  p.window_cycles = 20;
+  const auto file = test::temp_dir("ttfs-trace") / "ttfs.vcd";
+  uint64_t spikes = 0;
+  {
+    const test::Context context;
+    const sc_core::sc_time period(2, sc_core::SC_NS);
+    TtfsChip chip("ttfs", net, x, p, period);
+    sc_core::sc_trace_file* tf = sc_core::sc_create_vcd_trace_file((file.string() + ".tmp").c_str());
+    tf->set_time_unit(1.0, sc_core::SC_NS);
+    chip.enable_trace(tf, 0, 100000);
+    sc_core::sc_start();
+    sc_core::sc_start(period);  // the changes at the last cycle are written as time moves on
+    sc_core::sc_close_vcd_trace_file(tf);
+    spikes = chip.result().layers[0].spikes;
+  }
+  std::filesystem::rename(file.string() + ".tmp.vcd", file);
+  const Vcd v = parse_vcd(file);
+  // Phases of sample s (period 50 cycles of 2 ns): reset at 50 s, accumulate at 50 s + 10,
+  // fire at 50 s + 30; the spike count rises in the firing window and returns to 0 at its end.
+  std::map<uint64_t, uint64_t> phase;
+  uint64_t max_count = 0, counted = 0, last = 0;
+  for (const auto& [time, id, value] : v.changes) {
+    const uint64_t cycle = uint64_t(double(time) * v.unit_ns / 2.0);
+    if (v.names.at(id) == "phase") phase[cycle] = value;
+    if (v.names.at(id) == "spikes") {
+      if (value > 0) {
+        CHECK(((cycle >= 30 && cycle < 50) || (cycle >= 80 && cycle < 100)));
+        CHECK(value > last);  // spikes in one cycle show as one step
+      } else if (last > 0) {
+        counted += last;
+      }
+      last = value;
+      max_count = std::max<uint64_t>(max_count, value);
+    }
+  }
+  CHECK(phase[0] == 1);
+  CHECK(phase[10] == 2);
+  CHECK(phase[30] == 3);
+  CHECK(phase[50] == 1);
+  CHECK(phase[100] == 0);
+  CHECK(counted == spikes);
+  CHECK(spikes > 0);
 }

@@ -7,6 +7,8 @@
 #include <random>
 
 #include "arch/ttfs_array.hpp"
+#include "power/report.hpp"
+#include "power/ttfs_energy.hpp"
 #include "helpers.hpp"
 #include "workloads/ttfs.hpp"
 
@@ -242,5 +244,76 @@ TEST_CASE("the TTFS chip's conv and dense layers give the reference spike times"
       for (std::size_t i = 0; i < ref.size(); ++i) CHECK(r.outputs[s * ref.size() + i] == Approx(ref[i] == kNoSpike ? 1.0 : ref[i]).margin(1e-12));
     }
     CHECK(r.layers[0].spikes > 0);
+  }
+}
+
+namespace {
+
+// A 4 -> 3 -> 2 dense TTFS network with weights that make most neurons fire.
+TtfsNetwork small_ttfs() {
+  TtfsNetwork net;
+  net.input_shape = {4};
+  TtfsLayer a;
+  a.name = "a";
+  a.op_type = "TTFSDense";
+  a.in = 4;
+  a.out = 3;
+  a.w = {0.9, 0.5, 0.3, 0.2, 0.4, 0.8, -0.2, 0.6, 0.7, 0.1, 0.5, 0.3};
+  TtfsLayer b = a;
+  b.name = "b";
+  b.in = 3;
+  b.out = 2;
+  b.w = {1.1, 0.6, 0.2, 0.3, 0.9, 0.8};
+  net.layers = {a, b};
+  return net;
+}
+
+}  // namespace
+
+TEST_CASE("TTFS pipeline timing and energy terms, worked by hand", "[ttfs][chip][energy]") {
+  const TtfsNetwork net = small_ttfs();
+  const std::vector<std::vector<double>> x = {{0.1, 0.3, 0.5, 1.0}, {0.0, 0.2, 0.9, 0.4}, {0.6, 0.1, 0.2, 0.3}};
+  TtfsParams p;
+  p.reset_cycles = 10;
+  p.window_cycles = 20;
+  SECTION("pipelined: layer l takes sample s at s P + l W, P = reset + 2 windows = 50") {
+    const test::Context context;
+    TtfsChip chip("ttfs", net, x, p, sc_core::sc_time(2, sc_core::SC_NS));
+    sc_core::sc_start();
+    const TtfsRun& r = chip.result();
+    REQUIRE(r.pipelined);
+    CHECK(r.layers[0].start == 0);
+    CHECK(r.layers[0].end == 2 * 50 + 50);  // its last sample starts at 100 and takes 50
+    CHECK(r.layers[1].start == 20);
+    CHECK(r.layers[1].end == 2 * 50 + 20 + 50);
+    CHECK(r.cycles == 170);  // (S - 1) P + (L - 1) W + R + 2 W
+    CHECK(r.layers[0].cycles == 3 * 50);
+
+    // Energy: counts x prices from the circuit values.
+    TtfsCircuit k;
+    const double period_ns = 2.0;
+    const auto prices = std::vector<std::pair<std::string, PriceTable>>{{"ttfs", ttfs_prices(k, period_ns)}};
+    const EnergyBreakdown e0 = price_groups({{"ttfs", ttfs_counts(r.layers[0], 3)}}, prices, {});
+    // Comparators: one decision per neuron per sample, 3 neurons x 3 samples x 20 fJ.
+    CHECK(e0.get("ttfs_comparator") == Approx(9 * k.comparator_fj * 1e-3));
+    // Leakage: 3 neurons over the layer's 150 busy cycles of 2 ns at 0.5 nW.
+    CHECK(e0.get("leakage") == Approx(3 * 150 * 2.0 * k.leak_nw_per_neuron * 1e-6));
+    // Synapses: C_mem V_th Vdd per unit of normalised excitatory charge.
+    CHECK(e0.get("ttfs_synapse") == Approx(r.layers[0].q_exc * k.c_mem_ff * k.v_th_v * k.vdd_v * 1e-3));
+    CHECK(r.layers[0].q_exc > 0);
+    // The output spikes of layer a drive the synapse gates of layer b: spikes x 2 neurons x 3
+    // inputs / 3 outputs = 2 per spike, each C V^2.
+    CHECK(r.layers[0].fanout_switches == Approx(double(r.layers[0].spikes) * 2.0));
+    CHECK(e0.get("ttfs_spike") == Approx(double(r.layers[0].spikes) * 2.0 * k.spike_line_cap_ff * k.vdd_v * k.vdd_v * 1e-3));
+  }
+  SECTION("one array for two layers: they take turns, 50 cycles each per sample") {
+    p.arrays = 1;
+    const test::Context context;
+    TtfsChip chip("ttfs", net, x, p, sc_core::sc_time(2, sc_core::SC_NS));
+    sc_core::sc_start();
+    const TtfsRun& r = chip.result();
+    REQUIRE_FALSE(r.pipelined);
+    CHECK(r.layers[1].start == 50);
+    CHECK(r.cycles == 2 * 100 + 50 + 50);
   }
 }
