@@ -2,8 +2,8 @@
 
 namespace cimsim {
 
-void DomainBank::set(std::size_t d, PowerDomain::State s, uint64_t now, MacroCounters& c, bool& woke) {
-  if (!m_domains[d].set_state(s, now)) return;
+void DomainBank::change(std::size_t d, PowerDomain::State s, uint64_t now, MacroCounters& c, bool& woke) {
+  m_domains[d].set_state(s, now);
   if (s == PowerDomain::State::On) {
     ++c[Act::WakeEvent];
     woke = true;

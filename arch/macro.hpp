@@ -48,8 +48,11 @@ class DomainBank {
  public:
   DomainBank(std::size_t domains, int64_t wakeup_cycles, Waveform& trace)
       : m_domains(domains), m_skips(domains, 0), m_wakeup(wakeup_cycles), m_trace(trace) {}
-  // Switches domain d; counts the gate or wake event and sets `woke` when it wakes.
-  void set(std::size_t d, PowerDomain::State s, uint64_t now, MacroCounters& c, bool& woke);
+  // Switches domain d; counts the gate or wake event and sets `woke` when it wakes. (Inline: it
+  // runs for every domain of every operation, and mostly changes nothing.)
+  void set(std::size_t d, PowerDomain::State s, uint64_t now, MacroCounters& c, bool& woke) {
+    if (m_domains[d].state() != s) change(d, s, now, c, woke);
+  }
   void skipped(std::size_t d) { ++m_skips[d]; }
   // Before the first weight write the macro is idle: its gated time is kept apart.
   void first_write(uint64_t now);
@@ -60,6 +63,7 @@ class DomainBank {
   std::size_t size() const { return m_domains.size(); }
 
  private:
+  void change(std::size_t d, PowerDomain::State s, uint64_t now, MacroCounters& c, bool& woke);
   std::vector<PowerDomain> m_domains;
   std::vector<uint64_t> m_skips;
   int64_t m_wakeup;
