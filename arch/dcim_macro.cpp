@@ -45,6 +45,10 @@ MacroParams DcimParams::geometry() const {
   return g;
 }
 
+std::string DcimParams::describe() const {
+  return fmt::format("{}x{}, adder trees with gated subtrees of {} rows x {} columns", rows, cols, domain_rows, gate_cols);
+}
+
 int64_t adder_tree_fa(int64_t leaves) {
   const int64_t d = log2i(leaves);
   return (int64_t{2} << d) - d - 2;

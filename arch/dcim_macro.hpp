@@ -24,6 +24,7 @@ struct DcimParams {
   // The geometry the mapper and the price table see: the tree's subtrees as the leaf level of
   // a two-level hierarchy, gated at the leaf.
   MacroParams geometry() const;
+  std::string describe() const;
 };
 
 // Full-adder cells of a binary adder tree over 2^d one-bit inputs: level l (1..d) adds

@@ -3,6 +3,10 @@
 #include "arch/cim_macro.hpp"
 #include "arch/dcim_macro.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 namespace cimsim {
 
 namespace {
@@ -21,6 +25,12 @@ MacroKind analog(const char* name, const char* what, bool aligned, std::function
   k.make = [](const char* n, const ChipParams& c, sc_core::sc_time period) -> std::unique_ptr<MacroModule> {
     return std::make_unique<CimMacro>(n, c.macro, c.readout, period);
   };
+  k.describe = [](const ChipParams& c) {
+    const auto ro = make_readout(c.readout, c.macro.rows);
+    return fmt::format("{}x{}, bit line [{}], gating level {} x {} columns, {} read-out ({} bits)", c.macro.rows,
+                       c.macro.cols, fmt::join(c.macro.hierarchy, ", "), c.macro.gating_level, c.macro.gate_cols,
+                       ro->kind(), ro->resolution_bits());
+  };
   return k;
 }
 
@@ -30,10 +40,13 @@ std::vector<MacroKind> registered() {
                          [](const LayerSpec& L) { return L.kernel != 3; }));
   kinds.push_back(analog("cim3x3", "analog macros for 3x3 and depthwise 3x3 convolutions, with a line buffer", true,
                          [](const LayerSpec& L) { return L.kernel == 3; }));
-  kinds.push_back(macro_kind_with_params<DcimMacro, DcimParams>(
-      {"dcim", "all-digital macros (bit-serial inputs, an adder tree per column, no ADC); take any layer", 0, "dcim",
-       "the all-digital macro kind (arch.macros.dcim)", {}, {}, {}, false, false, false,
-       [](const LayerSpec&) { return true; }, {}}));
+  MacroKind dcim;
+  dcim.name = "dcim";
+  dcim.what = "all-digital macros (bit-serial inputs, an adder tree per column, no ADC); take any layer";
+  dcim.section = "dcim";
+  dcim.section_what = "the all-digital macro kind (arch.macros.dcim)";
+  dcim.natural = [](const LayerSpec&) { return true; };
+  kinds.push_back(macro_kind_with_params<DcimMacro, DcimParams>(dcim));
   return kinds;
 }
 
@@ -48,6 +61,20 @@ const MacroKind* find_macro_kind(const std::string& name) {
   for (const auto& k : macro_kinds())
     if (k.name == name) return &k;
   return nullptr;
+}
+
+std::string describe_macros(const ChipParams& chip) {
+  std::vector<std::pair<std::string, std::string>> groups;  // description -> "1 cim1x1 + 1 cim3x3"
+  for (const auto& k : macro_kinds()) {
+    if (chip.count(k.name) == 0) continue;
+    const std::string d = k.describe(chip), n = fmt::format("{} {}", chip.count(k.name), k.name);
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == d; });
+    if (it == groups.end()) groups.emplace_back(d, n);
+    else it->second += " + " + n;
+  }
+  std::string s;
+  for (const auto& [d, n] : groups) s += fmt::format("{}{} macros of {}", s.empty() ? "" : "; ", n, d);
+  return s;
 }
 
 std::string macro_kind_names() {

@@ -33,6 +33,8 @@ struct MacroKind {
   bool analog_accumulation = false;  // honours arch.readout.accumulate: analog
   bool adc_readout = false;          // priced with the configured read-out (arch.readout)
   std::function<bool(const LayerSpec&)> natural;
+  // What one macro of the kind is, for reports ("256x256, bit line [16, 4, 4], ...").
+  std::function<std::string(const ChipParams&)> describe;
   std::function<std::unique_ptr<MacroModule>(const char* name, const ChipParams&, sc_core::sc_time period)> make;
 
   MacroShape shape(const ChipParams& c) const {
@@ -42,6 +44,9 @@ struct MacroKind {
 };
 
 const std::vector<MacroKind>& macro_kinds();
+// The chip's macros in words: kinds with the same description grouped, e.g.
+// "1 cim1x1 + 1 cim3x3 macros of 256x256, bit line [16, 4, 4], ...; 2 dcim macros of ...".
+std::string describe_macros(const ChipParams& chip);
 // nullptr when no kind has that name.
 const MacroKind* find_macro_kind(const std::string& name);
 // "cim1x1, cim3x3, dcim"
@@ -57,6 +62,7 @@ MacroKind macro_kind_with_params(MacroKind k) {
   k.make = [key](const char* name, const ChipParams& c, sc_core::sc_time period) -> std::unique_ptr<MacroModule> {
     return std::make_unique<M>(name, std::any_cast<const P&>(c.kind_params.at(key)), period);
   };
+  k.describe = [key](const ChipParams& c) { return std::any_cast<const P&>(c.kind_params.at(key)).describe(); };
   return k;
 }
 

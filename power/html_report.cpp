@@ -40,14 +40,16 @@ std::string energy_text(double pj) {
 }
 
 // Horizontal stacked bars: one row per label, one segment per series.
+// `offsets[i]`: where bar i starts (a timeline); empty: every bar starts at 0.
 std::string stacked_bars(const std::vector<std::string>& labels, const std::vector<std::string>& series,
-                         const std::vector<std::vector<double>>& v, const std::string& xlabel) {
+                         const std::vector<std::vector<double>>& v, const std::string& xlabel,
+                         const std::vector<double>& offsets = {}) {
   const double W = 900, L = 190, R = 30, T = 10, row = 22, B = 60;
   const double H = T + row * double(labels.size()) + B + 22.0 * double((series.size() + 4) / 5);
   double mx = 0;
-  for (const auto& r : v) {
-    double s = 0;
-    for (double x : r) s += x;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    double s = offsets.empty() ? 0.0 : offsets[i];
+    for (double x : v[i]) s += x;
     mx = std::max(mx, s);
   }
   const svg::Axis ax = svg::make_axis(0, mx > 0 ? mx : 1, false);
@@ -63,7 +65,7 @@ std::string stacked_bars(const std::vector<std::string>& labels, const std::vect
     const double y = T + row * double(i);
     const std::string lab = labels[i].size() > 28 ? labels[i].substr(0, 27) + "~" : labels[i];
     s += fmt::format("<text x='{}' y='{:.1f}' font-size='12' text-anchor='end'>{}</text>", L - 6, y + row * 0.65, escape(lab));
-    double acc = 0;
+    double acc = offsets.empty() ? 0.0 : offsets[i];
     for (std::size_t k = 0; k < series.size(); ++k) {
       const double x = v[i][k];
       if (x <= 0) continue;
@@ -210,9 +212,8 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
   std::string kinds;
   for (auto it = a["macros"].begin(); it != a["macros"].end(); ++it)
     if (it.value().get<int64_t>() > 0) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : " + ", it.value().get<int64_t>(), it.key());
-  if (!is_ttfs) h += fmt::format("<p class='sub'>{} macros of {} x {} cells, bit line [{}], {} technology at {} MHz</p>",
-                   kinds, a["macro"]["rows"].get<int64_t>(),
-                   a["macro"]["cols"].get<int64_t>(), hierarchy, escape(a["tech"].get<std::string>()), readable(a["clock_mhz"].get<double>()));
+  if (!is_ttfs) h += fmt::format("<p class='sub'>{}, {} technology at {} MHz</p>", escape(a.value("chip", kinds)),
+                                 escape(a["tech"].get<std::string>()), readable(a["clock_mhz"].get<double>()));
   const bool match = f["outputs_match_reference"].get<bool>();
   h += "<div class='cards'>";
   h += card(energy_text(t["energy_pj"].get<double>()), fmt::format("energy ({} per sample)", energy_text(t["energy_pj"].get<double>() / samples)));
@@ -292,11 +293,38 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
     clabels.push_back(l["name"].get<std::string>());
     cv.push_back({std::max(0.0, cycles - (w + r + b + wr)), w, r, b, wr});
   }
+  // The schedule: when each step ran, from its first input sample to its last output written.
+  {
+    std::vector<std::string> tl;
+    std::vector<std::vector<double>> tv;
+    std::vector<double> t0;
+    for (const auto& l : j["layers"]) {
+      const double a = l.value("start_cycle", 0.0), b = l.value("end_cycle", 0.0);
+      if (b <= a) continue;
+      tl.push_back(l["name"].get<std::string>());
+      const bool periph = l["macro"].get<std::string>() == "periphery";
+      tv.push_back({periph ? 0.0 : b - a, periph ? b - a : 0.0});
+      t0.push_back(a);
+    }
+    if (!tl.empty())
+      h += "<h2>Schedule</h2><figure>" +
+           stacked_bars(tl, {is_ttfs ? "neuron-array layer" : "macro layer", "digital step"}, tv, "cycle", t0) +
+           (is_ttfs ? std::string("<figcaption>When each layer's arrays were busy, from its first reset to its last firing "
+                                  "window: layers are pipelined, layer k firing while layer k + 1 accumulates.</figcaption></figure>")
+                    : fmt::format("<figcaption>When each step ran, from its start (its first input sample ready and its macros "
+                                  "granted) to its end (its last output written). Schedule: {}{}.</figcaption></figure>",
+                                  escape(a.value("schedule", std::string("sequential"))),
+                                  a.value("schedule", std::string()) == "overlap"
+                                      ? ": steps start as soon as their inputs and macros allow, so a step streams the "
+                                        "samples its producer has finished and steps on different units run at once"
+                                      : ": one step after another"));
+  }
   if (!is_ttfs)  // TTFS layers overlap in a fixed phase pipeline: their timing is the phase schedule
   h += "<h2>Cycles and stalls</h2><figure>" + stacked_bars(clabels, cyc_series, cv, "cycles") +
-       "<figcaption>Cycles of each step, split into the cycles the stall causes account for (wake-ups of gated domains, converters "
-       "shared between columns, buffer bandwidth, writing weights) and the rest, the operations themselves. Stall cycles are summed "
-       "over macros, so with several macros working at once a bar can be longer than the step's elapsed cycles.</figcaption></figure>";
+       "<figcaption>Elapsed cycles of each step (end - start), split into the cycles the stall causes account for (wake-ups of "
+       "gated domains, converters shared between columns, buffer ports busy with other transfers, writing weights) and the rest: "
+       "the operations themselves, and waiting for input samples when a step streams its producer's output. Stall cycles are "
+       "summed over macros, so with several macros working at once a bar can be longer than the step's elapsed cycles.</figcaption></figure>";
 
   // Gated fractions.
   std::vector<std::string> glabels;

@@ -120,6 +120,7 @@ std::string report_json(const Report& r) {
                   for (const auto& [k, n] : r.arch.macros) m[k] = n;
                   return m;
                 }()},
+               {"chip", r.arch.chip},
                {"schedule", r.arch.schedule},
                {"weights_resident", r.arch.weights_resident},
                {"reorder_channels", r.arch.reorder_channels},
@@ -150,6 +151,7 @@ std::string report_json(const Report& r) {
                       {"cycles", l.cycles},
                       {"start_cycle", l.start_cycle},
                       {"end_cycle", l.end_cycle},
+                      {"macro_busy_cycles", l.macro_busy_cycles},
                       {"stall_cycles", stalls_json(l.stalls)},
                       {"energy_pj", l.energy_pj},
                       {"energy_breakdown_pj", breakdown_json(l.energy)},

@@ -26,6 +26,7 @@ struct LayerReport {
   int row_tiles = 0, col_tiles = 0;
   uint64_t cycles = 0, ops = 0, macs = 0, weight_writes = 0;
   uint64_t start_cycle = 0, end_cycle = 0;  // the step ran in [start, end)
+  uint64_t macro_busy_cycles = 0;           // cycles its macros spent on its operations and weight writes, summed
   double energy_pj = 0;
   EnergyBreakdown energy;
   ActionGroups actions;
@@ -45,6 +46,7 @@ struct ArchSummary {
   std::vector<int64_t> hierarchy;
   int64_t gating_level = 0, gate_cols = 0, domains = 0;
   std::vector<std::pair<std::string, int64_t>> macros;  // kind -> count, every registered kind
+  std::string chip;  // the macros in words (describe_macros)
   std::string schedule;
   bool weights_resident = false;
   bool reorder_channels = false;

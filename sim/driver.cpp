@@ -416,6 +416,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.arch.gate_cols = chip.macro.gate_cols;
   r.arch.domains = Hierarchy(chip.macro).domains();
   for (const auto& k : macro_kinds()) r.arch.macros.emplace_back(k.name, chip.count(k.name));
+  r.arch.chip = describe_macros(chip);
   r.arch.schedule = chip.overlap ? "overlap" : "sequential";
   r.arch.weights_resident = res.chip.weights_resident;
   r.arch.reorder_channels = chip.reorder_channels;
@@ -437,6 +438,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     lr.start_cycle = l.start;
     lr.end_cycle = l.end;
     lr.ops = l.counters[Stat::Ops];
+    lr.macro_busy_cycles = l.counters[Stat::Cycles];
     lr.weight_writes = l.weight_writes;
     lr.macs = l.macs;
     if (l.macro != "periphery") lr.actions.emplace_back(l.macro, macro_counts(l.counters));

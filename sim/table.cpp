@@ -76,14 +76,8 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
   const auto& a = r.arch;
   const auto& f = r.function;
   const double per_sample = f.samples ? r.energy_pj / double(f.samples) : 0.0;
-  std::string kinds;
-  for (const auto& [k, n] : a.macros)
-    if (n > 0) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : " + ", n, k);
-  s += fmt::format("cimsim: {} on {} macros of {}x{}, bit line [{}], gating level {} x {} "
-                   "columns, {} read-out ({} bits), {} at {:g} MHz{}\n\n",
-                   r.workload, kinds, a.rows, a.cols, fmt::join(a.hierarchy, ", "), a.gating_level,
-                   a.gate_cols, a.readout, a.readout_bits, a.tech.empty() ? "tech" : a.tech, a.clock_mhz,
-                   a.weights_resident ? ", weights resident" : "");
+  s += fmt::format("cimsim: {} on {}, {} at {:g} MHz{}\n\n", r.workload, a.chip, a.tech.empty() ? "tech" : a.tech,
+                   a.clock_mhz, a.weights_resident ? ", weights resident" : "");
   s += fmt::format("  {:<22}{}\n", "samples", f.samples);
   s += fmt::format("  {:<22}{} ({})\n", "cycles", r.cycles, format_time(r.time_ns));
   s += fmt::format("  {:<22}stall cycles (summed over macros): wake-up {}, read-out sharing {}, buffer {}, "
@@ -110,16 +104,18 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
   for (const auto& [k, v] : r.energy.items) {
     s += fmt::format("  {:<22}{:>12}  {:>6}\n", k, format_energy(v), pct(r.energy_pj > 0 ? v / r.energy_pj : 0));
   }
-  s += fmt::format("\n  {:<22}{:<18}{:<8}{:>7}{:>10}{:>11}{:>10}{:>11}\n", "step", "kind", "macro", "tiles", "cycles",
-                   "energy", "gated ops", "gated time");
+  s += fmt::format("\n  {:<22}{:<18}{:<8}{:>7}{:>10}{:>10}{:>11}{:>10}{:>11}\n", "step", "kind", "macro", "tiles", "start",
+                   "cycles", "energy", "gated ops", "gated time");
   for (const auto& l : r.layers) {
     if (l.kind == "digital:reshape") continue;  // no work: a new shape for the same data
     const bool macro = l.macro != "periphery";
-    s += fmt::format("  {:<22}{:<18}{:<8}{:>7}{:>10}{:>11}{:>10}{:>11}\n",
+    s += fmt::format("  {:<22}{:<18}{:<8}{:>7}{:>10}{:>10}{:>11}{:>10}{:>11}\n",
                      l.name.size() > 21 ? l.name.substr(0, 20) + "~" : l.name, l.kind, macro ? l.macro : "-",
-                     macro ? fmt::format("{}x{}", l.row_tiles, l.col_tiles) : "-", l.cycles, format_energy(l.energy_pj),
-                     macro ? pct(l.gated_fraction_ops) : "-", macro ? pct(l.gated_fraction_time) : "-");
+                     macro ? fmt::format("{}x{}", l.row_tiles, l.col_tiles) : "-", l.start_cycle, l.cycles,
+                     format_energy(l.energy_pj), macro ? pct(l.gated_fraction_ops) : "-", macro ? pct(l.gated_fraction_time) : "-");
   }
+  if (r.arch.schedule == "overlap")
+    s += fmt::format("  {:<22}steps overlap (arch.schedule: overlap): a step runs from its start for its cycles\n", "");
   if (!out_dir.empty()) s += fmt::format("\n  results in {}/ (report.json, layers.csv, resolved.yaml, outputs/)\n", out_dir);
   return s;
 }

@@ -139,7 +139,10 @@ ValidationRow validate_preset(const fs::path& preset, int64_t samples, uint64_t 
   std::stable_sort(row.energy_share.begin(), row.energy_share.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   row.macs = L->macs;
-  row.cycles = L->cycles - L->stalls.weight_write;
+  // The macro's throughput: the cycles it spent on the layer's operations and waiting for their
+  // inputs (one macro), not the output writes queued behind it (the step's elapsed cycles end
+  // with the last of them).
+  row.cycles = L->macro_busy_cycles + L->stalls.buffer - L->stalls.weight_write;
   const double period_ns = double(cfg.chip.period_ps()) * 1e-3;
   row.predicted_tops_per_w = e_macro > 0 ? 2.0 * double(row.macs) / e_macro : 0;  // ops per pJ = TOPS/W
   row.predicted_gops = row.cycles > 0 ? 2.0 * double(row.macs) / (double(row.cycles) * period_ns) : 0;
