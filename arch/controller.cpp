@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
 #include <numeric>
 
 #include "arch/stop.hpp"
@@ -20,7 +22,9 @@ struct Controller::Plan {
   std::vector<int> macro_of_unit;  // global macro index per unit
   std::vector<int> held;           // the macros the step holds, ascending
   int slot_base = -1;              // first resident slot, -1 when not resident
-  bool all_loaded = false;         // every unit has a macro of its own at once: partial sums stay in accumulators
+  // The row tiles of every column block run at once, each on its own macro: their partial sums
+  // meet in the accumulators beside the macros instead of spilling to the output buffer.
+  bool sums_meet = false;
   std::vector<int> inputs;         // values read
   int output = -1;
 };
@@ -35,6 +39,7 @@ struct Controller::ValueState {
 
 // One macro layer while it runs.
 struct Controller::LayerWork {
+  std::size_t step;
   const LayerSpec& L;
   const Plan& plan;
   LayerFunction fn;
@@ -100,6 +105,7 @@ void Controller::make_plans() {
   const int nmacros = macros.size();
   m_plans.assign(m_net.steps.size(), Plan{});
   m_macro_queue.assign(std::size_t(nmacros), {});
+  m_holds.assign(std::size_t(nmacros), {SIZE_MAX, 0});
   // Global macro indices of each kind, in chip order.
   std::map<const MacroKind*, std::vector<int>> of_kind;
   for (int g = 0; g < nmacros; ++g) of_kind[m_kinds[std::size_t(g)]].push_back(g);
@@ -140,10 +146,22 @@ void Controller::make_plans() {
       const std::size_t m = p.slot_base >= 0 ? (std::size_t(p.slot_base) + u) % M : u % M;
       p.macro_of_unit.push_back(pool[m]);
     }
+    if (p.units.empty() || M == 0)
+      throw SimulationError(fmt::format("layer '{}': no tile to run on {} macros of kind {}", m_net.layers[std::size_t(m_net.steps[i].index)].name, M, p.kind->name));
     p.held = p.macro_of_unit;
     std::sort(p.held.begin(), p.held.end());
     p.held.erase(std::unique(p.held.begin(), p.held.end()), p.held.end());
-    p.all_loaded = p.units.size() <= M;
+    // Each macro works through its units in order: the row tiles of a column block run at once
+    // when they sit on distinct macros at the same place in their macros' lists.
+    std::map<int, int> position;  // units so far per macro
+    std::map<int, std::pair<int, std::set<int>>> block;  // column block -> (position, macros)
+    p.sums_meet = true;
+    for (std::size_t u = 0; u < p.units.size(); ++u) {
+      const int g = p.macro_of_unit[u], pos = position[g]++;
+      auto [it, fresh] = block.try_emplace(p.map.tiles[p.units[u]].col_tile, pos, std::set<int>{});
+      if (!fresh && it->second.first != pos) p.sums_meet = false;
+      if (!it->second.second.insert(g).second) p.sums_meet = false;
+    }
     for (int g : p.held) m_macro_queue[std::size_t(g)].push_back(i);
   }
   // Values are freed once their last reader has finished.
@@ -187,6 +205,12 @@ void Controller::sequence() {
 }
 
 void Controller::run_step(std::size_t i) {
+  if (m_samples == 0) {  // nothing to run: every step is done at once
+    m_done[i] = 1;
+    ++m_run.steps_done;
+    m_step_done.notify(sc_core::SC_ZERO_TIME);
+    return;
+  }
   if (!m_chip.overlap && i > 0)
     while (!m_done[i - 1]) wait(m_step_done);
   const Step& st = m_net.steps[i];
@@ -227,7 +251,7 @@ void Controller::publish(int v, std::size_t s, uint64_t at) {
   r.ev.notify(sc_core::SC_ZERO_TIME);
 }
 
-uint64_t Controller::estimate_peak_bytes(const Network& net, uint64_t samples) {
+uint64_t Controller::estimate_peak_bytes(const Network& net, uint64_t samples, bool overlap) {
   std::vector<int> last_use(net.values.size(), -1);
   for (std::size_t i = 0; i < net.steps.size(); ++i) {
     const Step& st = net.steps[i];
@@ -235,7 +259,8 @@ uint64_t Controller::estimate_peak_bytes(const Network& net, uint64_t samples) {
     else for (int v : net.digital[std::size_t(st.index)].inputs) last_use[std::size_t(v)] = int(i);
   }
   auto bytes_of = [&](int v) { return double(net.values[std::size_t(v)].numel()) * 8.0 * double(samples); };
-  double live = bytes_of(net.input), peak = live;
+  // Overlapping steps keep their temporaries at once: count them all (an upper bound).
+  double live = bytes_of(net.input), peak = live, all_temps = 0;
   for (std::size_t i = 0; i < net.steps.size(); ++i) {
     const Step& st = net.steps[i];
     double temp = 0;
@@ -250,7 +275,8 @@ uint64_t Controller::estimate_peak_bytes(const Network& net, uint64_t samples) {
       out = net.digital[std::size_t(st.index)].output;
     }
     live += bytes_of(out);
-    peak = std::max(peak, live + temp);
+    all_temps += temp;
+    peak = std::max(peak, live + (overlap ? all_temps : temp));
     for (std::size_t v = 0; v < net.values.size(); ++v)
       if (last_use[v] == int(i) && int(v) != net.output) live -= bytes_of(int(v));
   }
@@ -342,16 +368,17 @@ void Controller::run_layer(std::size_t i) {
     }
     order = LayerFunction::zero_first_order(L, in, xs);
   }
-  LayerWork w{L, p, LayerFunction(L, in, p.map, geo.rows, geo.cols, std::move(order), m_samples), m_step_counts[i],
+  LayerWork w{i, L, p, LayerFunction(L, in, p.map, geo.rows, geo.cols, std::move(order), m_samples), m_step_counts[i],
               std::vector<uint32_t>(m_samples, 0)};
   w.units_total = std::max<uint64_t>(1, uint64_t(p.units.size()) * m_samples);
   m_values[std::size_t(L.output)].resize(m_samples);
 
   // Batch chunks that fit the buffers: the layer's input bits, and its spilled partial sums or
-  // its binary outputs.
-  const bool spill = p.map.row_tiles > 1 && !p.all_loaded;
+  // its outputs (bits, or real values at the periphery's width).
+  const bool spill = p.map.row_tiles > 1 && !p.sums_meet;
   const uint64_t in_bits = uint64_t(L.in_h * L.in_w * L.in_channels * L.in_bits);
-  const uint64_t out_bits = uint64_t(L.out_pixels() * L.out_channels) * (spill ? uint64_t(w.fn.acc_bits()) : 1);
+  const uint64_t out_bits = uint64_t(L.out_pixels() * L.out_channels) *
+                            (spill ? uint64_t(w.fn.acc_bits()) : L.binarized ? 1 : uint64_t(m_chip.digital_width));
   std::size_t chunk = m_samples;
   chunk = std::min<std::size_t>(chunk, std::max<uint64_t>(1, input_buffer->capacity_bits() / std::max<uint64_t>(1, in_bits)));
   chunk = std::min<std::size_t>(chunk, std::max<uint64_t>(1, output_buffer->capacity_bits() / std::max<uint64_t>(1, out_bits)));
@@ -417,7 +444,7 @@ void Controller::work_tiles(LayerWork& w, int g, const std::vector<std::size_t>&
   const int64_t k = L.kernel, slices = map.slices, planes = L.in_bits;
   const uint64_t acc_bits = uint64_t(w.fn.acc_bits());
   const bool line_buffer = plan.kind->aligned_taps;
-  const bool spill = map.row_tiles > 1 && !plan.all_loaded;
+  const bool spill = map.row_tiles > 1 && !plan.sums_meet;
   const bool analog = m_chip.readout.analog_accumulate && plan.kind->analog_accumulation;
   MacroCounters& sink = w.sink;
 
@@ -433,7 +460,11 @@ void Controller::work_tiles(LayerWork& w, int g, const std::vector<std::size_t>&
     const Tile& t = map.tiles[ti];
     const TileImage img = w.fn.tile_image(t);
     const int slot = plan.slot_base >= 0 ? plan.slot_base + int(ti) : -1;
-    if (slot < 0 || !m_written.count({plan.kind, slot})) {
+    // A macro that still holds this tile (resident, or written for the previous chunk of this
+    // step and not overwritten since) is not written again.
+    const bool held = slot >= 0 ? m_written.count({plan.kind, slot}) > 0
+                                : m_holds[std::size_t(g)] == std::make_pair(w.step, ti);
+    if (!held) {
       // The tile's weights come through the weight path while the macro writes them.
       const uint64_t arrive = weight_buffer->read(uint64_t(img.rows_used * img.cols_used), sink);
       wait(m_period * double(mac.write_weights(img.bits, img.rows_used, img.cols_used, img.needed)));
@@ -443,6 +474,7 @@ void Controller::work_tiles(LayerWork& w, int g, const std::vector<std::size_t>&
       }
       ++w.weight_writes;
       if (slot >= 0) m_written.insert({plan.kind, slot});
+      m_holds[std::size_t(g)] = {w.step, ti};
     }
 
     for (std::size_t s = s0; s < s1; ++s) {
@@ -511,7 +543,7 @@ void Controller::work_blocks(LayerWork& w, int g, const std::vector<std::size_t>
   const MacroParams geo = plan.kind->geometry(m_chip);
   const int64_t P = L.out_pixels(), planes = L.in_bits, cols = geo.cols;
   const uint64_t acc_bits = uint64_t(w.fn.acc_bits());
-  const bool spill = map.row_tiles > 1 && !plan.all_loaded;
+  const bool spill = map.row_tiles > 1 && !plan.sums_meet;
   MacroCounters& sink = w.sink;
 
   struct Stored {
@@ -550,6 +582,7 @@ void Controller::work_blocks(LayerWork& w, int g, const std::vector<std::size_t>
         needed[std::size_t(col)] = 1;
       }
       const uint64_t arrive = input_buffer->read(read_bits, sink);
+      m_holds[std::size_t(g)] = {SIZE_MAX, 0};
       wait(m_period * double(mac.write_weights(bits, rows_used, used, needed)));
       if (arrive > now_cycles()) {
         sink[Stat::StallBuffer] += arrive - now_cycles();

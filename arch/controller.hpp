@@ -79,9 +79,9 @@ class Controller : public sc_core::sc_module {
   static const MacroKind& kind_for(const LayerSpec& L, const ChipParams& chip);
 
   // Peak bytes the controller allocates for `samples` samples of `net` (values kept from their
-  // producer to their last consumer, a macro layer's bit planes and accumulators), so that a
-  // run can be refused before it starts.
-  static uint64_t estimate_peak_bytes(const Network& net, uint64_t samples);
+  // producer to their last consumer, a macro layer's bit planes and accumulators; with
+  // `overlap`, every macro layer's at once), so that a run can be refused before it starts.
+  static uint64_t estimate_peak_bytes(const Network& net, uint64_t samples, bool overlap = false);
 
  private:
   struct Plan;
@@ -116,6 +116,7 @@ class Controller : public sc_core::sc_module {
   std::vector<uint8_t> m_done;
   std::vector<int> m_consumers_left;        // per value: steps still to read it
   std::set<std::pair<const MacroKind*, int>> m_written;  // resident slots already written
+  std::vector<std::pair<std::size_t, std::size_t>> m_holds;  // per macro: (step, tile) its cells hold
   std::vector<MacroCounters> m_step_counts; // per step: the periphery's actions for it
   ChipRun m_run;
 };

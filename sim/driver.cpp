@@ -92,10 +92,13 @@ uint64_t available_memory() {
 // Refuses, before allocating, a run that needs more memory than the machine has free: the
 // controller's values and temporaries, and every macro's cells and domains.
 void check_memory(const Workload& w, const ChipParams& chip) {
-  const uint64_t macros = uint64_t(chip.total_macros());
-  const uint64_t per_macro = uint64_t(chip.macro.rows) * uint64_t(chip.macro.cols) / 8 +
-                             uint64_t(Hierarchy(chip.macro).domains()) * 48;
-  const uint64_t need = Controller::estimate_peak_bytes(w.net, uint64_t(w.samples)) + macros * per_macro;
+  uint64_t macro_bytes = 0;
+  for (const auto& k : macro_kinds()) {
+    const MacroParams g = k.geometry(chip);
+    macro_bytes += uint64_t(chip.count(k.name)) *
+                   (uint64_t(g.rows) * uint64_t(g.cols) / 8 + uint64_t(Hierarchy(g).domains()) * 48);
+  }
+  const uint64_t need = Controller::estimate_peak_bytes(w.net, uint64_t(w.samples), chip.overlap) + macro_bytes;
   const uint64_t have = available_memory();
   if (have > 0 && need > have) {
     throw InputError(fmt::format("{}: simulating {} samples needs about {:.1f} GiB of memory, but {:.1f} GiB are "
@@ -223,7 +226,10 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
   const auto readout = make_readout(chip.readout, chip.macro.rows);
   o.readout_bits = readout->resolution_bits();
   o.readout_levels = readout->resolution_levels();
-  o.lossless = readout->lossless();
+  // Lossy only when a macro that uses the configured read-out is on the chip (dcim trees are exact).
+  o.lossless = true;
+  for (const auto& k : macro_kinds())
+    if (k.adc_readout && chip.count(k.name) > 0) o.lossless = readout->lossless();
   o.readout_kind = readout->kind();
   if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");
   if (!o.run.complete)

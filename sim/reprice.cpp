@@ -74,6 +74,7 @@ void reprice(const fs::path& run_dir, const Overrides& o, const fs::path& out) {
   const double macs = t["macs"].get<double>();
   t["tops_per_w"] = total.total() > 0 ? 2.0 * macs / total.total() : 0.0;
   j["energy_breakdown_pj"] = breakdown_json(total);
+  if (!ttfs) j["arch"]["tech"] = after.tech.name;  // the table the run is now priced with
   j["prices"] = prices_json(prices);
 
   std::vector<std::pair<std::string, std::string>> files = {{"report.json", j.dump(2) + "\n"},

@@ -142,6 +142,18 @@ TEST_CASE("partial sums stay in the accumulators unless row tiles must take turn
   CHECK(nine.outputs == one.outputs);
   CHECK(step(nine, "layer0").counters[Act::BufferWriteBit] == 6 * 20);
   CHECK(step(nine, "layer0").counters[Act::BufferReadBit] == 6 * 3 * 40);
+  // Three macros: tiles dealt round-robin put each column block's three row tiles on macros
+  // 0, 1, 2 at the same place in their lists, so they run at once and their sums meet too.
+  chip.macros["cim1x1"] = 3;
+  const ChipRun three = run_chip(chip, b.net, x).run;
+  CHECK(three.outputs == one.outputs);
+  CHECK(step(three, "layer0").counters[Act::BufferWriteBit] == 6 * 20);
+  // Two macros: block 0's third row tile comes second on macro 0, after the others finished
+  // their first tile: its sums must wait in the output buffer.
+  chip.macros["cim1x1"] = 2;
+  const ChipRun two = run_chip(chip, b.net, x).run;
+  CHECK(two.outputs == one.outputs);
+  CHECK(step(two, "layer0").counters[Act::BufferWriteBit] == 6 * (280 + 20));
   // Weights are read where they come from, the weight path: each of the 9 tiles is written once
   // (the 6 samples are one batch chunk), rows x columns of every tile: 40 x 20 bits.
   CHECK(l1.weight_writes == 9);
