@@ -21,11 +21,7 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::uniq
       m_p(p),
       m_readout(readout ? *readout : *m_own_readout),
       m_h(p),
-      m_words_per_col(words_for(std::size_t(p.rows))),
-      m_cells(m_words_per_col * std::size_t(p.cols), 0),
-      m_weight_zero(std::size_t(m_h.domains()), 1),
-      m_group_discarded(std::size_t(m_h.col_groups()), 1),
-      m_col_needed(std::size_t(p.cols), 0),
+      m_cells(p.rows, p.cols, m_h.domain_rows(), p.gate_cols),
       m_count(std::size_t(m_h.levels())),
       m_bank(std::size_t(m_h.domains()), p.cycles.wakeup, m_trace),
       m_row_any(std::size_t(m_h.row_domains())),
@@ -47,37 +43,11 @@ void CimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t 
 uint64_t CimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_used,
                                  int64_t cols_used, const std::vector<uint8_t>& needed) {
   const uint64_t now = now_cycles();
-  m_bank.first_write(now);  // the time before the first write is idle, not part of the gated fractions
   // Writing drives every column's bit line: all domains must be on.
-  bool woke = false;
-  for (std::size_t d = 0; d < m_bank.size(); ++d) m_bank.set(d, PowerDomain::State::On, now, m_count, woke);
-
-  std::fill(m_cells.begin(), m_cells.end(), 0);
-  for (int64_t c = 0; c < cols_used; ++c) {
-    uint64_t* col = &m_cells[std::size_t(c) * m_words_per_col];
-    for (int64_t r = 0; r < rows_used; ++r)
-      if (bits[std::size_t(c * rows_used + r)]) col[r >> 6] |= uint64_t{1} << (r & 63);
-  }
-  for (int64_t c = 0; c < m_p.cols; ++c) m_col_needed[c] = c < cols_used && needed[c];
-
-  const int64_t S = m_h.domain_rows(), G = m_h.col_groups();
-  for (int64_t g = 0; g < G; ++g) {
-    bool discarded = true;
-    for (int64_t c = g * m_p.gate_cols; c < g * m_p.gate_cols + m_h.group_cols(g); ++c)
-      if (m_col_needed[c]) discarded = false;
-    m_group_discarded[g] = discarded;
-    for (int64_t r = 0; r < m_h.row_domains(); ++r) {
-      bool zero = true;
-      for (int64_t c = g * m_p.gate_cols; zero && c < g * m_p.gate_cols + m_h.group_cols(g); ++c)
-        zero = !any_in_range(&m_cells[std::size_t(c) * m_words_per_col], std::size_t(r * S),
-                             std::size_t((r + 1) * S));
-      m_weight_zero[std::size_t(r * G + g)] = zero;
-    }
-  }
-
+  const uint64_t wake = m_bank.wake_all(now, m_count);
+  m_cells.store(bits, rows_used, cols_used, needed);
   // Every row of the macro is written (unused rows are cleared so no stale weight remains).
   m_count[Act::CellWrite] += uint64_t(m_p.rows * m_p.cols);
-  const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;
   const uint64_t write = uint64_t(m_p.rows * m_p.cycles.write_row);
   m_trace.phases(now, {{Waveform::Wakeup, wake}, {Waveform::Write, write}});
   m_count[Stat::StallWakeup] += wake;
@@ -121,16 +91,8 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   for (int64_t r = 0; r < R; ++r) {
     for (int64_t g = 0; g < G; ++g) {
       const std::size_t d = std::size_t(r * G + g);
-      const bool active = m_row_any[r] && !m_weight_zero[d] && !m_group_discarded[g];
-      m_active[d] = active;
-      ++m_count[Stat::DomainEvals];
-      if (!active) {
-        ++m_count[Stat::DomainSkips];
-        m_bank.skipped(d);
-        m_bank.set(d, PowerDomain::State::Gated, now, m_count, woke);
-        continue;
-      }
-      m_bank.set(d, PowerDomain::State::On, now, m_count, woke);
+      m_active[d] = m_bank.evaluate(d, m_row_any[r] && !m_cells.weight_zero(d) && !m_cells.discarded(g), now, m_count, woke);
+      if (!m_active[d]) continue;
       const uint64_t gc = uint64_t(m_h.group_cols(g));
       // Every segment at or below the gating level inside an active domain is precharged.
       for (int l = 0; l <= GL; ++l) m_op_precharge[l] += uint64_t(S / m_h.span(l)) * gc;
@@ -160,14 +122,12 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   // group of `combine` columns after charge sharing (analog).
   for (int64_t c = 0; c < m_p.cols; ++c) {
     const int64_t g = c / m_p.gate_cols;
-    if (!m_col_needed[c] || m_group_active_rows[g] == 0) {
+    if (!m_cells.needed(c) || m_group_active_rows[g] == 0) {
       for (std::size_t b = 0; b < B; ++b) column_out[b][c] = 0;  // nothing evaluated: the count is known to be 0
       continue;
     }
-    const uint64_t* col = &m_cells[std::size_t(c) * m_words_per_col];
     for (std::size_t b = 0; b < B; ++b) {
-      int64_t p = 0;
-      for (std::size_t w = 0; w < m_words_per_col; ++w) p += __builtin_popcountll(col[w] & planes[b][w]);
+      const int64_t p = m_cells.and_popcount(c, planes[b]);
       m_count[Act::AndEval] += uint64_t(p) << b;
       column_out[b][c] = analog ? p : m_readout.read(p);
     }

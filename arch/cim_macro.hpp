@@ -45,11 +45,7 @@ class CimMacro : public MacroModule {
   const MacroParams& m_p;
   const IReadout& m_readout;
   Hierarchy m_h;
-  std::size_t m_words_per_col;
-  std::vector<uint64_t> m_cells;       // column-major packed weight bits
-  std::vector<uint8_t> m_weight_zero;  // per domain: every stored bit is 0
-  std::vector<uint8_t> m_group_discarded;
-  std::vector<uint8_t> m_col_needed;
+  CellArray m_cells;
   MacroCounters m_count;
   DomainBank m_bank;
   // Scratch reused by every operation.

@@ -61,11 +61,7 @@ DcimMacro::DcimMacro(sc_core::sc_module_name name, const DcimParams& p, sc_core:
       m_groups((p.cols + p.gate_cols - 1) / p.gate_cols),
       m_levels(log2i(m_row_nodes)),
       m_subtree_fa(adder_tree_fa(p.domain_rows)),
-      m_words_per_col(words_for(std::size_t(p.rows))),
-      m_cells(m_words_per_col * std::size_t(p.cols), 0),
-      m_weight_zero(std::size_t(m_row_nodes * m_groups), 1),
-      m_group_discarded(std::size_t(m_groups), 1),
-      m_col_needed(std::size_t(p.cols), 0),
+      m_cells(p.rows, p.cols, p.domain_rows, p.gate_cols),
       m_count(0),
       m_bank(std::size_t(m_row_nodes * m_groups), p.wakeup_cycles, m_trace),
       m_row_any(std::size_t(m_row_nodes)),
@@ -84,31 +80,9 @@ void DcimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t
 uint64_t DcimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
                                   const std::vector<uint8_t>& needed) {
   const uint64_t now = now_cycles();
-  m_bank.first_write(now);
-  bool woke = false;
-  for (std::size_t d = 0; d < m_bank.size(); ++d) m_bank.set(d, PowerDomain::State::On, now, m_count, woke);
-  std::fill(m_cells.begin(), m_cells.end(), 0);
-  for (int64_t c = 0; c < cols_used; ++c) {
-    uint64_t* col = &m_cells[std::size_t(c) * m_words_per_col];
-    for (int64_t r = 0; r < rows_used; ++r)
-      if (bits[std::size_t(c * rows_used + r)]) col[r >> 6] |= uint64_t{1} << (r & 63);
-  }
-  for (int64_t c = 0; c < m_p.cols; ++c) m_col_needed[std::size_t(c)] = c < cols_used && needed[std::size_t(c)];
-  const int64_t D = m_p.domain_rows, G = m_groups;
-  for (int64_t g = 0; g < G; ++g) {
-    const int64_t c0 = g * m_p.gate_cols, c1 = std::min(m_p.cols, c0 + m_p.gate_cols);
-    bool discarded = true;
-    for (int64_t c = c0; c < c1; ++c) discarded = discarded && !m_col_needed[std::size_t(c)];
-    m_group_discarded[std::size_t(g)] = discarded;
-    for (int64_t r = 0; r < m_row_nodes; ++r) {
-      bool zero = true;
-      for (int64_t c = c0; zero && c < c1; ++c)
-        zero = !any_in_range(&m_cells[std::size_t(c) * m_words_per_col], std::size_t(r * D), std::size_t((r + 1) * D));
-      m_weight_zero[std::size_t(r * G + g)] = zero;
-    }
-  }
+  const uint64_t wake = m_bank.wake_all(now, m_count);
+  m_cells.store(bits, rows_used, cols_used, needed);
   m_count[Act::CellWrite] += uint64_t(m_p.rows * m_p.cols);
-  const uint64_t wake = woke ? uint64_t(m_p.wakeup_cycles) : 0;
   const uint64_t write = uint64_t(m_p.rows * m_p.write_row_cycles);
   m_trace.phases(now, {{Waveform::Wakeup, wake}, {Waveform::Write, write}});
   m_count[Stat::StallWakeup] += wake;
@@ -129,20 +103,13 @@ uint64_t DcimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_
   // stored 1 in its cells and a column whose output is kept.
   bool woke = false;
   for (int64_t g = 0; g < G; ++g) {
-    const int64_t c0 = g * m_p.gate_cols, c1 = std::min(m_p.cols, c0 + m_p.gate_cols);
+    const int64_t c0 = m_cells.group_begin(g), c1 = m_cells.group_end(g);
     int64_t active_nodes = 0;
     for (int64_t r = 0; r < R; ++r) {
       const std::size_t d = std::size_t(r * G + g);
-      const bool active = m_row_any[std::size_t(r)] && !m_weight_zero[d] && !m_group_discarded[std::size_t(g)];
-      m_active[d] = active;
-      ++m_count[Stat::DomainEvals];
-      if (!active) {
-        ++m_count[Stat::DomainSkips];
-        m_bank.skipped(d);
-        m_bank.set(d, PowerDomain::State::Gated, now, m_count, woke);
-        continue;
-      }
-      m_bank.set(d, PowerDomain::State::On, now, m_count, woke);
+      m_active[d] = m_bank.evaluate(d, m_row_any[std::size_t(r)] && !m_cells.weight_zero(d) && !m_cells.discarded(g), now,
+                                    m_count, woke);
+      if (!m_active[d]) continue;
       ++active_nodes;
       // The row's input bits drive the product gates of the domain's cells.
       m_count[Act::InputLineCell] += uint64_t(m_row_ones[std::size_t(r)] * (c1 - c0));
@@ -160,13 +127,11 @@ uint64_t DcimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_
       }
     }
     for (int64_t c = c0; c < c1; ++c) {
-      if (!m_col_needed[std::size_t(c)] || active_nodes == 0) {
+      if (!m_cells.needed(c) || active_nodes == 0) {
         column_out[std::size_t(c)] = 0;  // nothing evaluated: the sum is known to be 0
         continue;
       }
-      const uint64_t* col = &m_cells[std::size_t(c) * m_words_per_col];
-      int64_t p = 0;
-      for (std::size_t w = 0; w < m_words_per_col; ++w) p += __builtin_popcountll(col[w] & input[w]);
+      const int64_t p = m_cells.and_popcount(c, input);
       m_count[Act::AndEval] += uint64_t(p);
       m_count[Act::AdderTreeBit] += fa;
       column_out[std::size_t(c)] = p;

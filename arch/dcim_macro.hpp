@@ -51,9 +51,7 @@ class DcimMacro : public MacroModule {
   const DcimParams& m_p;
   int64_t m_row_nodes, m_groups, m_levels;  // subtrees per column, column groups, log2(rows / domain_rows)
   int64_t m_subtree_fa;                     // full adders of one subtree
-  std::size_t m_words_per_col;
-  std::vector<uint64_t> m_cells;
-  std::vector<uint8_t> m_weight_zero, m_group_discarded, m_col_needed;
+  CellArray m_cells;
   MacroCounters m_count;
   DomainBank m_bank;
   std::vector<uint8_t> m_row_any, m_active;

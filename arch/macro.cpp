@@ -1,6 +1,44 @@
 #include "arch/macro.hpp"
 
+#include "workloads/bits.hpp"
+
 namespace cimsim {
+
+CellArray::CellArray(int64_t rows, int64_t cols, int64_t domain_rows, int64_t gate_cols)
+    : m_rows(rows),
+      m_cols(cols),
+      m_domain_rows(domain_rows),
+      m_gate_cols(gate_cols),
+      m_row_nodes(rows / domain_rows),
+      m_groups((cols + gate_cols - 1) / gate_cols),
+      m_words(words_for(std::size_t(rows))),
+      m_cells(m_words * std::size_t(cols), 0),
+      m_weight_zero(std::size_t(m_row_nodes * m_groups), 1),
+      m_discarded(std::size_t(m_groups), 1),
+      m_needed(std::size_t(cols), 0) {}
+
+void CellArray::store(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
+                      const std::vector<uint8_t>& needed) {
+  std::fill(m_cells.begin(), m_cells.end(), 0);
+  for (int64_t c = 0; c < cols_used; ++c) {
+    uint64_t* col = &m_cells[std::size_t(c) * m_words];
+    for (int64_t r = 0; r < rows_used; ++r)
+      if (bits[std::size_t(c * rows_used + r)]) col[r >> 6] |= uint64_t{1} << (r & 63);
+  }
+  for (int64_t c = 0; c < m_cols; ++c) m_needed[std::size_t(c)] = c < cols_used && needed[std::size_t(c)];
+  const int64_t S = m_domain_rows;
+  for (int64_t g = 0; g < m_groups; ++g) {
+    bool discarded = true;
+    for (int64_t c = group_begin(g); c < group_end(g); ++c) discarded = discarded && !m_needed[std::size_t(c)];
+    m_discarded[std::size_t(g)] = discarded;
+    for (int64_t r = 0; r < m_row_nodes; ++r) {
+      bool zero = true;
+      for (int64_t c = group_begin(g); zero && c < group_end(g); ++c)
+        zero = !any_in_range(&m_cells[std::size_t(c) * m_words], std::size_t(r * S), std::size_t((r + 1) * S));
+      m_weight_zero[std::size_t(r * m_groups + g)] = zero;
+    }
+  }
+}
 
 void DomainBank::change(std::size_t d, PowerDomain::State s, uint64_t now, MacroCounters& c, bool& woke) {
   m_domains[d].set_state(s, now);

@@ -4,6 +4,7 @@
 // arch/macro_kinds.
 #pragma once
 #include <systemc>
+#include <algorithm>
 #include <memory>
 #include <queue>
 #include <string>
@@ -41,6 +42,38 @@ class MacroIf : public virtual sc_core::sc_interface {
   virtual int64_t domain_cols() const = 0;  // column groups
 };
 
+// The bit cells of a macro and what the gating rule needs to know of what they store: per
+// domain (row node x column group, row-major) whether every stored bit is 0, per column group
+// whether every output is discarded.
+class CellArray {
+ public:
+  CellArray(int64_t rows, int64_t cols, int64_t domain_rows, int64_t gate_cols);
+  // Stores a tile: bits[c][r] for rows_used x cols_used, every other cell cleared; columns
+  // whose `needed` flag is false hold outputs that are discarded.
+  void store(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used, const std::vector<uint8_t>& needed);
+  int64_t cols() const { return m_cols; }
+  int64_t row_nodes() const { return m_row_nodes; }
+  int64_t groups() const { return m_groups; }
+  int64_t group_begin(int64_t g) const { return g * m_gate_cols; }
+  int64_t group_end(int64_t g) const { return std::min(m_cols, (g + 1) * m_gate_cols); }
+  bool needed(int64_t c) const { return m_needed[std::size_t(c)] != 0; }
+  bool weight_zero(std::size_t d) const { return m_weight_zero[d] != 0; }
+  bool discarded(int64_t g) const { return m_discarded[std::size_t(g)] != 0; }
+  // Ones of (stored column c) AND `input`.
+  int64_t and_popcount(int64_t c, const uint64_t* input) const {
+    const uint64_t* col = &m_cells[std::size_t(c) * m_words];
+    int64_t p = 0;
+    for (std::size_t w = 0; w < m_words; ++w) p += __builtin_popcountll(col[w] & input[w]);
+    return p;
+  }
+
+ private:
+  int64_t m_rows, m_cols, m_domain_rows, m_gate_cols, m_row_nodes, m_groups;
+  std::size_t m_words;  // per column
+  std::vector<uint64_t> m_cells;  // column-major packed bits
+  std::vector<uint8_t> m_weight_zero, m_discarded, m_needed;
+};
+
 // The gating domains of one macro: each domain's state and residency, the operations it was
 // skipped in, and the gated domain-cycles before the macro was first written (idle, outside the
 // gated fractions).
@@ -53,7 +86,24 @@ class DomainBank {
   void set(std::size_t d, PowerDomain::State s, uint64_t now, MacroCounters& c, bool& woke) {
     if (m_domains[d].state() != s) change(d, s, now, c, woke);
   }
-  void skipped(std::size_t d) { ++m_skips[d]; }
+  // One domain evaluation of an operation: counted, and the domain switched on or gated (and
+  // its skip counted) as the gating rule decided. Returns `active`.
+  bool evaluate(std::size_t d, bool active, uint64_t now, MacroCounters& c, bool& woke) {
+    ++c[Stat::DomainEvals];
+    if (!active) {
+      ++c[Stat::DomainSkips];
+      ++m_skips[d];
+    }
+    set(d, active ? PowerDomain::State::On : PowerDomain::State::Gated, now, c, woke);
+    return active;
+  }
+  // A weight write drives every column: every domain on. Returns the wake-up cycles it needs.
+  uint64_t wake_all(uint64_t now, MacroCounters& c) {
+    first_write(now);
+    bool woke = false;
+    for (std::size_t d = 0; d < m_domains.size(); ++d) set(d, PowerDomain::State::On, now, c, woke);
+    return woke ? uint64_t(m_wakeup) : 0;
+  }
   // Before the first weight write the macro is idle: its gated time is kept apart.
   void first_write(uint64_t now);
   // Residency up to now into c (DomainCyclesOn / Gated / Idle).
