@@ -179,6 +179,7 @@ void Controller::sequence() {
   for (std::size_t i = 0; i < m_net.steps.size(); ++i) sc_core::sc_spawn([this, i] { run_step(i); });
   for (;;) {
     if (std::all_of(m_done.begin(), m_done.end(), [](uint8_t d) { return d != 0; })) break;
+    if (stop_requested()) return;
     wait(m_step_done);
   }
   m_run.outputs.clear();
@@ -212,11 +213,17 @@ void Controller::run_step(std::size_t i) {
     return;
   }
   if (!m_chip.overlap && i > 0)
-    while (!m_done[i - 1]) wait(m_step_done);
+    while (!m_done[i - 1]) {
+      if (stop_requested()) return;
+      wait(m_step_done);
+    }
   const Step& st = m_net.steps[i];
   if (st.macro) run_layer(i);
   else run_digital_step(i);
-  if (stop_requested()) return;  // abandoned: the driver reports the interruption
+  if (stop_requested()) {  // abandoned: wake every waiting step so that it returns too
+    abandon();
+    return;
+  }
   // The step has finished when its last output has been written.
   const ValueState& out = m_ready[std::size_t(m_plans[i].output)];
   uint64_t end = now_cycles();
@@ -237,10 +244,20 @@ void Controller::run_step(std::size_t i) {
   m_step_done.notify(sc_core::SC_ZERO_TIME);
 }
 
-void Controller::wait_sample(int v, std::size_t s) {
+bool Controller::wait_sample(int v, std::size_t s) {
   ValueState& r = m_ready[std::size_t(v)];
-  while (r.count <= s) wait(r.ev);
+  while (r.count <= s) {
+    if (stop_requested()) return false;
+    wait(r.ev);
+  }
   wait_until(r.at[s]);
+  return true;
+}
+
+void Controller::abandon() {
+  for (auto& r : m_ready) r.ev.notify(sc_core::SC_ZERO_TIME);
+  m_macro_released.notify(sc_core::SC_ZERO_TIME);
+  m_step_done.notify(sc_core::SC_ZERO_TIME);
 }
 
 void Controller::publish(int v, std::size_t s, uint64_t at) {
@@ -307,7 +324,8 @@ void Controller::run_digital_step(std::size_t i) {
   uint64_t credit = 0;
   for (std::size_t s = 0; s < m_samples; ++s) {
     if (stop_requested()) return;
-    for (int v : d.inputs) wait_sample(v, s);
+    for (int v : d.inputs)
+      if (!wait_sample(v, s)) return;
     if (s == 0) r.start = now_cycles();  // the step starts with its first sample
     std::vector<const std::vector<double>*> ins;
     for (int v : d.inputs) ins.push_back(&m_values[std::size_t(v)][s]);
@@ -344,9 +362,12 @@ void Controller::run_layer(std::size_t i) {
 
   // The step starts when its first input sample is ready; then it takes its macros, each granted
   // to the steps that use it one after another in program order.
-  wait_sample(L.input, 0);
+  if (!wait_sample(L.input, 0)) return;
   for (int g : p.held)
-    while (m_macro_queue[std::size_t(g)].front() != i) wait(m_macro_released);
+    while (m_macro_queue[std::size_t(g)].front() != i) {
+      if (stop_requested()) return;
+      wait(m_macro_released);
+    }
   const uint64_t held_from = now_cycles();
   r.start = held_from;  // the step starts once it holds its macros
   std::vector<MacroCounters> c0;
@@ -363,7 +384,7 @@ void Controller::run_layer(std::size_t i) {
   if (m_chip.reorder_channels) {
     std::vector<const std::vector<double>*> xs;
     for (std::size_t s = 0; s < m_samples; ++s) {
-      wait_sample(L.input, s);
+      if (!wait_sample(L.input, s)) return;
       xs.push_back(&m_values[std::size_t(L.input)][s]);
     }
     order = LayerFunction::zero_first_order(L, in, xs);
@@ -478,8 +499,7 @@ void Controller::work_tiles(LayerWork& w, int g, const std::vector<std::size_t>&
     }
 
     for (std::size_t s = s0; s < s1; ++s) {
-      if (stop_requested()) return;
-      wait_sample(L.input, s);
+      if (!wait_sample(L.input, s)) return;
       if (!w.fn.loaded(s)) w.fn.load_sample(s, m_values[std::size_t(L.input)][s]);
       if (m_progress) m_progress->step_ppm = uint32_t(std::min<uint64_t>(999999, ++w.unit_samples_done * 1000000 / w.units_total));
       for (int64_t oy = 0; oy < L.out_h; ++oy) {
@@ -573,7 +593,7 @@ void Controller::work_blocks(LayerWork& w, int g, const std::vector<std::size_t>
       uint64_t read_bits = 0;
       for (int64_t col = 0; col < used; ++col) {
         const auto [s, pix, b] = windows[w0 + std::size_t(col)];
-        wait_sample(L.input, s);
+        if (!wait_sample(L.input, s)) return;
         if (!w.fn.loaded(s)) w.fn.load_sample(s, m_values[std::size_t(L.input)][s]);
         w.fn.gather(t, s, pix / L.out_w, pix % L.out_w, b, in, valid);
         for (int64_t r = 0; r < rows_used; ++r) bits[std::size_t(col * rows_used + r)] = in.get(std::size_t(r));

@@ -95,8 +95,12 @@ class Controller : public sc_core::sc_module {
   void work_tiles(LayerWork& w, int g, const std::vector<std::size_t>& tiles, std::size_t s0, std::size_t s1);
   void work_blocks(LayerWork& w, int g, const std::vector<std::size_t>& blocks, std::size_t s0, std::size_t s1);
   void finish_sample(LayerWork& w, std::size_t s);
-  // Waits until sample s of value v is ready (produced, and its transfer done).
-  void wait_sample(int v, std::size_t s);
+  // Waits until sample s of value v is ready (produced, and its transfer done); false when the
+  // run is abandoned (stop request) instead: the caller returns.
+  bool wait_sample(int v, std::size_t s);
+  // Wakes every waiting process so that, seeing the stop request, each returns and its locals
+  // are released.
+  void abandon();
   void publish(int v, std::size_t s, uint64_t at);
   uint64_t now_cycles() const;
   void wait_until(uint64_t cycle);

@@ -77,10 +77,4 @@ std::string describe_macros(const ChipParams& chip) {
   return s;
 }
 
-std::string macro_kind_names() {
-  std::string s;
-  for (const auto& k : macro_kinds()) s += (s.empty() ? "" : ", ") + k.name;
-  return s;
-}
-
 }  // namespace cimsim

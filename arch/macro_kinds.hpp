@@ -49,8 +49,6 @@ const std::vector<MacroKind>& macro_kinds();
 std::string describe_macros(const ChipParams& chip);
 // nullptr when no kind has that name.
 const MacroKind* find_macro_kind(const std::string& name);
-// "cim1x1, cim3x3, dcim"
-std::string macro_kind_names();
 
 // A kind with its own params struct P (declared under arch.<section>) and module M(name, const P&, period).
 template <class M, class P>

@@ -72,13 +72,4 @@ class DefaultsVisitor final : public ParamVisitor {
   void check(bool, const char*, const std::string&) override {}
 };
 
-// A params struct with every default applied: `auto p = with_defaults<MacroParams>();`.
-template <class P>
-P with_defaults() {
-  P p;
-  DefaultsVisitor v;
-  p.declare(v);
-  return p;
-}
-
 }  // namespace cimsim
