@@ -295,10 +295,10 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w, const TraceOpti
     lr.actions = {{"ttfs", ttfs_counts(c, ly.neurons())}};
     lr.energy = price_groups(lr.actions, r.prices, {});
     lr.energy_pj = lr.energy.total();
-    for (const auto& [action, n] : lr.actions[0].second) {
-      auto it = std::find_if(total.begin(), total.end(), [&](const auto& e) { return e.first == action; });
-      if (it == total.end()) total.emplace_back(action, n);
-      else it->second += n;
+    for (const auto& count : lr.actions[0].second) {
+      auto it = std::find_if(total.begin(), total.end(), [&](const auto& e) { return e.first == count.first; });
+      if (it == total.end()) total.push_back(count);
+      else it->second += count.second;
     }
     r.macs += lr.macs;
     TtfsLayerSummary ls;

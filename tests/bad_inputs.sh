@@ -124,5 +124,24 @@ n=$((n + 1)); msg=$("$cimsim" run --quiet --out "$work/mine" 2>&1); rc=$?
 [[ $rc -eq 2 && $msg == *"holds no cimsim results"* && -f $work/mine/notes.txt ]] || { echo "FAILED: foreign --out: $rc $msg" >&2; failed=$((failed + 1)); }
 [[ $markdown == --markdown ]] && printf '| `--out` names a folder of other files | `%s` |\n' "${msg//$work\//}"
 
+# Re-pricing: only price-only keys, and only a run folder.
+"$cimsim" run --quiet --out "$work/run" || { echo "FAILED: the default run" >&2; failed=$((failed + 1)); }
+reprice_case() {  # description expected-fragment args...
+  local what=$1 want=$2
+  shift 2
+  n=$((n + 1))
+  local msg rc
+  msg=$("$cimsim" reprice "$@" --out "$work/repriced$n" 2>&1)
+  rc=$?
+  msg=${msg//$work\//}
+  if [[ $rc -ne 2 || $msg != *"$want"* || -e $work/repriced$n ]]; then
+    echo "FAILED: $what: exit $rc, message: $msg" >&2
+    failed=$((failed + 1))
+  fi
+  [[ $markdown == --markdown ]] && printf '| %s | `%s` |\n' "$what" "${msg//|/\\|}"
+}
+reprice_case "reprice: a key that changes timing, not prices" "changes the run's timing" "$work/run" --set arch.clock_mhz=400
+reprice_case "reprice: a folder that is not a run" "no report.json" "$work/mine"
+
 echo "$n bad inputs, $failed failed" >&2
 [[ $failed -eq 0 ]]
