@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "workloads/bits.hpp"
 
 namespace cimsim {
@@ -28,7 +30,8 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::uniq
       m_active(std::size_t(m_h.domains())),
       m_row_ones(std::size_t(m_h.row_domains())),
       m_group_active_rows(std::size_t(m_h.col_groups())),
-      m_op_precharge(std::size_t(m_h.levels())) {}
+      m_op_precharge(std::size_t(m_h.levels())),
+      m_conversions(std::size_t((p.cols + m_readout.columns_per_converter() - 1) / m_readout.columns_per_converter())) {}
 
 void CimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to) {
   const int64_t G = m_h.col_groups();
@@ -91,7 +94,8 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   for (int64_t r = 0; r < R; ++r) {
     for (int64_t g = 0; g < G; ++g) {
       const std::size_t d = std::size_t(r * G + g);
-      m_active[d] = m_bank.evaluate(d, m_row_any[r] && !m_cells.weight_zero(d) && !m_cells.discarded(g), now, m_count, woke);
+      m_active[d] = m_bank.evaluate(d, m_row_any[r] && !m_cells.weight_zero(d) && !m_cells.discarded(g),
+                                    m_cells.used(d), now, m_count, woke);
       if (!m_active[d]) continue;
       const uint64_t gc = uint64_t(m_h.group_cols(g));
       // Every segment at or below the gating level inside an active domain is precharged.
@@ -119,7 +123,10 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
 
   // Column accumulation: the AND popcount of the stored column and each plane's input; every
   // pulse of a product of 1 discharges its cell. One conversion per column (digital), or per
-  // group of `combine` columns after charge sharing (analog).
+  // group of `combine` columns after charge sharing (analog), and only for kept columns with an
+  // active domain: the busiest shared converter sets the read-out phase.
+  const int64_t share = m_readout.columns_per_converter();
+  std::fill(m_conversions.begin(), m_conversions.end(), 0);
   for (int64_t c = 0; c < m_p.cols; ++c) {
     const int64_t g = c / m_p.gate_cols;
     if (!m_cells.needed(c) || m_group_active_rows[g] == 0) {
@@ -131,21 +138,29 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
       m_count[Act::AndEval] += uint64_t(p) << b;
       column_out[b][c] = analog ? p : m_readout.read(p);
     }
-    if (c % combine == 0) m_readout.count(m_count, m_group_active_rows[g]);
+    if (c % combine == 0) {
+      m_readout.count(m_count, m_group_active_rows[g]);
+      ++m_conversions[std::size_t(c / share)];
+    }
   }
+  const int64_t conversions = *std::max_element(m_conversions.begin(), m_conversions.end());
 
+  // Zero-skipping: an operation whose every domain is gated has nothing to precharge, evaluate
+  // or read: it takes no slot (its outputs are known to be 0).
+  if (conversions == 0) return 0;
   const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;
+  const uint64_t readout = m_readout.cycles(conversions);
   const uint64_t cycles = wake + uint64_t(m_p.cycles.precharge + m_p.cycles.evaluate +
                                           m_p.cycles.merge_per_level * (L - 1) + m_p.cycles.writeout) +
-                          m_readout.cycles();
+                          readout;
   m_trace.phases(now, {{Waveform::Wakeup, wake},
                        {Waveform::Precharge, uint64_t(m_p.cycles.precharge)},
                        {Waveform::Evaluate, uint64_t(m_p.cycles.evaluate)},
                        {Waveform::Merge, uint64_t(m_p.cycles.merge_per_level * (L - 1))},
-                       {Waveform::Readout, m_readout.cycles()},
+                       {Waveform::Readout, readout},
                        {Waveform::Writeout, uint64_t(m_p.cycles.writeout)}});
   m_count[Stat::StallWakeup] += wake;
-  m_count[Stat::StallReadout] += m_readout.share_stall();
+  m_count[Stat::StallReadout] += m_readout.share_stall(conversions);
   m_count[Stat::Cycles] += cycles;
   return cycles;
 }

@@ -52,6 +52,7 @@ class CimMacro : public MacroModule {
   std::vector<uint8_t> m_row_any, m_active;
   std::vector<int64_t> m_row_ones, m_group_active_rows;
   std::vector<uint64_t> m_op_precharge;
+  std::vector<int64_t> m_conversions;  // per converter, this operation
 };
 
 }  // namespace cimsim

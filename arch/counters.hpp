@@ -27,6 +27,8 @@ enum class Stat : std::size_t {
   Ops,                // macro operations issued
   DomainEvals,        // domain evaluations scheduled (domains x operations)
   DomainSkips,        // of those, gated
+  DomainEvalsUsed,    // domain evaluations of domains that hold part of the tile (rows and columns the mapping uses)
+  DomainSkipsUsed,    // of those, gated (because of the data: inputs, weights or discarded outputs)
   Cycles,             // cycles of this macro's work (operations and weight writes)
   StallWakeup,        // cycles waiting for gated domains to wake
   StallReadout,       // cycles serialising shared converters

@@ -101,16 +101,17 @@ uint64_t DcimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_
   }
   // Gating rule as on the analog macro: a subtree works only with an input 1 on its rows, a
   // stored 1 in its cells and a column whose output is kept.
-  bool woke = false;
+  bool woke = false, any_active = false;
   for (int64_t g = 0; g < G; ++g) {
     const int64_t c0 = m_cells.group_begin(g), c1 = m_cells.group_end(g);
     int64_t active_nodes = 0;
     for (int64_t r = 0; r < R; ++r) {
       const std::size_t d = std::size_t(r * G + g);
-      m_active[d] = m_bank.evaluate(d, m_row_any[std::size_t(r)] && !m_cells.weight_zero(d) && !m_cells.discarded(g), now,
-                                    m_count, woke);
+      m_active[d] = m_bank.evaluate(d, m_row_any[std::size_t(r)] && !m_cells.weight_zero(d) && !m_cells.discarded(g),
+                                    m_cells.used(d), now, m_count, woke);
       if (!m_active[d]) continue;
       ++active_nodes;
+      any_active = true;
       // The row's input bits drive the product gates of the domain's cells.
       m_count[Act::InputLineCell] += uint64_t(m_row_ones[std::size_t(r)] * (c1 - c0));
     }
@@ -137,6 +138,8 @@ uint64_t DcimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_
       column_out[std::size_t(c)] = p;
     }
   }
+  // Zero-skipping: with every subtree gated there is nothing to add; the operation takes no slot.
+  if (!any_active) return 0;
   const uint64_t wake = woke ? uint64_t(m_p.wakeup_cycles) : 0;
   const uint64_t cycles = wake + uint64_t(m_p.op_cycles);
   m_trace.phases(now, {{Waveform::Wakeup, wake}, {Waveform::Evaluate, uint64_t(m_p.op_cycles)}});

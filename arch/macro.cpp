@@ -15,7 +15,8 @@ CellArray::CellArray(int64_t rows, int64_t cols, int64_t domain_rows, int64_t ga
       m_cells(m_words * std::size_t(cols), 0),
       m_weight_zero(std::size_t(m_row_nodes * m_groups), 1),
       m_discarded(std::size_t(m_groups), 1),
-      m_needed(std::size_t(cols), 0) {}
+      m_needed(std::size_t(cols), 0),
+      m_used(std::size_t(m_row_nodes * m_groups), 0) {}
 
 void CellArray::store(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
                       const std::vector<uint8_t>& needed) {
@@ -36,6 +37,7 @@ void CellArray::store(const std::vector<uint8_t>& bits, int64_t rows_used, int64
       for (int64_t c = group_begin(g); zero && c < group_end(g); ++c)
         zero = !any_in_range(&m_cells[std::size_t(c) * m_words], std::size_t(r * S), std::size_t((r + 1) * S));
       m_weight_zero[std::size_t(r * m_groups + g)] = zero;
+      m_used[std::size_t(r * m_groups + g)] = r * S < rows_used && group_begin(g) < cols_used;
     }
   }
 }

@@ -58,6 +58,8 @@ class CellArray {
   int64_t group_end(int64_t g) const { return std::min(m_cols, (g + 1) * m_gate_cols); }
   bool needed(int64_t c) const { return m_needed[std::size_t(c)] != 0; }
   bool weight_zero(std::size_t d) const { return m_weight_zero[d] != 0; }
+  // The domain holds rows and columns of the stored tile (the rest of the array is unused).
+  bool used(std::size_t d) const { return m_used[d] != 0; }
   bool discarded(int64_t g) const { return m_discarded[std::size_t(g)] != 0; }
   // Ones of (stored column c) AND `input`.
   int64_t and_popcount(int64_t c, const uint64_t* input) const {
@@ -71,7 +73,7 @@ class CellArray {
   int64_t m_rows, m_cols, m_domain_rows, m_gate_cols, m_row_nodes, m_groups;
   std::size_t m_words;  // per column
   std::vector<uint64_t> m_cells;  // column-major packed bits
-  std::vector<uint8_t> m_weight_zero, m_discarded, m_needed;
+  std::vector<uint8_t> m_weight_zero, m_discarded, m_needed, m_used;
 };
 
 // The gating domains of one macro: each domain's state and residency, the operations it was
@@ -86,12 +88,15 @@ class DomainBank {
   void set(std::size_t d, PowerDomain::State s, uint64_t now, MacroCounters& c, bool& woke) {
     if (m_domains[d].state() != s) change(d, s, now, c, woke);
   }
-  // One domain evaluation of an operation: counted, and the domain switched on or gated (and
-  // its skip counted) as the gating rule decided. Returns `active`.
-  bool evaluate(std::size_t d, bool active, uint64_t now, MacroCounters& c, bool& woke) {
+  // One domain evaluation of an operation: counted (apart, when the domain holds part of the
+  // tile: `used`), and the domain switched on or gated (and its skip counted) as the gating rule
+  // decided. Returns `active`.
+  bool evaluate(std::size_t d, bool active, bool used, uint64_t now, MacroCounters& c, bool& woke) {
     ++c[Stat::DomainEvals];
+    c[Stat::DomainEvalsUsed] += used;
     if (!active) {
       ++c[Stat::DomainSkips];
+      c[Stat::DomainSkipsUsed] += used;
       ++m_skips[d];
     }
     set(d, active ? PowerDomain::State::On : PowerDomain::State::Gated, now, c, woke);

@@ -19,19 +19,23 @@ int64_t ceil_log2(int64_t n) {
   return b;
 }
 
-// Shared ADCs (or sense amplifiers for 1 bit), one conversion per column, linear over the
-// column's full range [0, rows].
+// Shared ADCs (or sense amplifiers for 1 bit), one conversion per column that needs one, linear
+// over the column's full range [0, rows]; `share` adjacent columns share a converter.
 class AdcReadout final : public IReadout {
  public:
   AdcReadout(const ReadoutParams& p, int64_t rows)
       : m_bits(p.bits > 0 ? p.bits : p.levels > 0 ? ceil_log2(p.levels) : lossless_bits(rows)),
         m_rows(rows),
         m_levels((p.levels > 0 ? p.levels : int64_t{1} << m_bits) - 1),
-        m_cycles(uint64_t(p.share * p.conversion_cycles)),
-        m_stall(uint64_t((p.share - 1) * p.conversion_cycles)) {}
+        m_share(p.share),
+        m_conversion(uint64_t(p.conversion_cycles)) {}
   const char* kind() const override { return "adc"; }
-  uint64_t cycles() const override { return m_cycles; }
-  uint64_t share_stall() const override { return m_stall; }
+  int64_t columns_per_converter() const override { return m_share; }
+  // A shared converter converts only the columns that need it, one after another.
+  uint64_t cycles(int64_t conversions) const override { return uint64_t(conversions) * m_conversion; }
+  uint64_t share_stall(int64_t conversions) const override {
+    return conversions > 1 ? uint64_t(conversions - 1) * m_conversion : 0;
+  }
   bool lossless() const override { return m_levels >= m_rows; }
   int64_t resolution_bits() const override { return m_bits; }
   int64_t resolution_levels() const override { return m_levels + 1; }
@@ -43,8 +47,8 @@ class AdcReadout final : public IReadout {
   void count(MacroCounters& c, int64_t) const override { ++c[Act::AdcConversion]; }
 
  private:
-  int64_t m_bits, m_rows, m_levels;
-  uint64_t m_cycles, m_stall;
+  int64_t m_bits, m_rows, m_levels, m_share;
+  uint64_t m_conversion;
 };
 
 // A digital popcount adder tree per column: exact, one full-adder input per evaluated row.
@@ -53,8 +57,9 @@ class DigitalReadout final : public IReadout {
   explicit DigitalReadout(const ReadoutParams& p, int64_t rows)
       : m_cycles(uint64_t(p.adder_cycles)), m_bits(lossless_bits(rows)) {}
   const char* kind() const override { return "digital"; }
-  uint64_t cycles() const override { return m_cycles; }
-  uint64_t share_stall() const override { return 0; }
+  int64_t columns_per_converter() const override { return 1; }
+  uint64_t cycles(int64_t conversions) const override { return conversions > 0 ? m_cycles : 0; }
+  uint64_t share_stall(int64_t) const override { return 0; }
   bool lossless() const override { return true; }
   int64_t resolution_bits() const override { return m_bits; }
   int64_t resolution_levels() const override { return int64_t{1} << m_bits; }

@@ -12,10 +12,13 @@ class IReadout {
  public:
   virtual ~IReadout() = default;
   virtual const char* kind() const = 0;
-  // Cycles of the read-out phase of one macro operation, and the part of them spent only
-  // because converters are shared between columns.
-  virtual uint64_t cycles() const = 0;
-  virtual uint64_t share_stall() const = 0;
+  // Columns that share one converter (adjacent columns; serialised), 1 for per-column read-outs.
+  virtual int64_t columns_per_converter() const = 0;
+  // Cycles of the read-out phase of one operation in which the busiest converter has
+  // `conversions` columns to convert (0: nothing to read, no phase), and the part of them spent
+  // only because converters are shared between columns.
+  virtual uint64_t cycles(int64_t conversions) const = 0;
+  virtual uint64_t share_stall(int64_t conversions) const = 0;
   // The value reported for a column whose exact AND count is `count`.
   virtual int64_t read(int64_t count) const = 0;
   virtual bool lossless() const = 0;

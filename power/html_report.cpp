@@ -220,7 +220,11 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
   h += card(readable(t["cycles"].get<double>()), "cycles (" + time_text(t["time_ns"].get<double>()) + ")");
   h += card(fmt::format("{:.3g}", t["tops_per_w"].get<double>()), "TOPS/W (1 MAC = 2 ops)");
   if (is_ttfs) h += card(fmt::format("{:.3f}", j["ttfs"]["spikes_per_neuron"].get<double>()), "spikes per neuron");
-  else h += card(pct(t["gated_fraction_ops"].get<double>()) + " / " + pct(t["gated_fraction_time"].get<double>()), "gated fraction: operations / time");
+  else {
+    h += card(pct(t["gated_fraction_ops"].get<double>()) + " / " + pct(t["gated_fraction_time"].get<double>()), "gated fraction: operations / time");
+    h += card(pct(t.value("utilisation", 0.0)) + " / " + pct(t.value("gated_fraction_data", 0.0)),
+              "utilisation / gated by the data (of the domain evaluations the mapping uses)");
+  }
   h += card(match ? "match" : "differ", fmt::format("outputs vs reference ({} samples, max |error| {:.2g})", samples, f["max_abs_error"].get<double>()),
             match ? "good" : "bad");
   if (f["accuracy"].is_number())
@@ -247,6 +251,11 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
   row("macros", fmt::format("{}{}, schedule {}", kinds, a["weights_resident"].get<bool>() ? " (weights resident)" : "",
                             a.value("schedule", std::string("sequential"))));
   row("macro", fmt::format("{} rows x {} columns, bit line [{}]", a["macro"]["rows"].get<int64_t>(), a["macro"]["cols"].get<int64_t>(), hierarchy));
+  if (a["macro"].contains("lsb_mv")) {
+    std::string lsb;
+    for (const auto& x : a["macro"]["lsb_mv"]) lsb += (lsb.empty() ? "" : " / ") + fmt::format("{:.3g}", x.get<double>());
+    row("signal per count", lsb + " mV at the read-out node of each level, leaf to root");
+  }
   row("gating domains", fmt::format("level {} x {} columns: {} per macro", a["macro"]["gating_level"].get<int64_t>(),
                                     a["macro"]["gate_cols"].get<int64_t>(), a["macro"]["domains"].get<int64_t>()));
   row("read-out", fmt::format("{}, {} bits{}", escape(a["readout"]["kind"].get<std::string>()), a["readout"]["bits"].get<int64_t>(),

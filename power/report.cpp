@@ -112,6 +112,7 @@ std::string report_json(const Report& r) {
                {"macro", {{"rows", r.arch.rows},
                           {"cols", r.arch.cols},
                           {"hierarchy", r.arch.hierarchy},
+                          {"lsb_mv", r.arch.lsb_mv},
                           {"gating_level", r.arch.gating_level},
                           {"gate_cols", r.arch.gate_cols},
                           {"domains", r.arch.domains}}},
@@ -132,6 +133,8 @@ std::string report_json(const Report& r) {
                  {"tops_per_w", r.tops_per_w},
                  {"gated_fraction_ops", r.gated_fraction_ops},
                  {"gated_fraction_time", r.gated_fraction_time},
+                 {"utilisation", r.utilisation},
+                 {"gated_fraction_data", r.gated_fraction_data},
                  {"gated_fraction_ops_without_reorder", opt(r.gated_fraction_ops_without_reorder)},
                  {"gated_fraction_time_without_reorder", opt(r.gated_fraction_time_without_reorder)},
                  {"stall_cycles", stalls_json(r.stalls)},
@@ -158,6 +161,8 @@ std::string report_json(const Report& r) {
                       {"macs", l.macs},
                       {"gated_fraction_ops", l.gated_fraction_ops},
                       {"gated_fraction_time", l.gated_fraction_time},
+                      {"utilisation", l.utilisation},
+                      {"gated_fraction_data", l.gated_fraction_data},
                       {"events", {{"gate", l.gate_events}, {"wake", l.wake_events}}},
                       {"gating_map", l.gating_map.empty() ? nlohmann::ordered_json(nullptr)
                                                            : nlohmann::ordered_json{{"rows", l.gating_rows},
@@ -197,20 +202,22 @@ std::string report_json(const Report& r) {
 std::string layers_csv(const Json& j) {
   const auto& layers = j["layers"];
   std::string out = "name,kind,op_type,macro,row_tiles,col_tiles,ops,weight_writes,cycles,stall_wakeup,"
-                    "stall_readout_share,stall_buffer,stall_weight_write,macs,energy_pj,gated_fraction_ops,gated_fraction_time";
+                    "stall_readout_share,stall_buffer,stall_weight_write,macs,energy_pj,gated_fraction_ops,gated_fraction_time,"
+                    "utilisation,gated_fraction_data";
   if (!layers.empty())
     for (auto it = layers[0]["energy_breakdown_pj"].begin(); it != layers[0]["energy_breakdown_pj"].end(); ++it)
       out += ",energy_" + it.key() + "_pj";
   out += "\n";
   for (const auto& l : layers) {
     const auto& st = l["stall_cycles"];
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", field(l["name"].get<std::string>()),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", field(l["name"].get<std::string>()),
                        l["kind"].get<std::string>(), l["op_type"].get<std::string>(), l["macro"].get<std::string>(),
                        l["tiles"]["rows"].get<int>(), l["tiles"]["cols"].get<int>(), l["ops"].get<uint64_t>(),
                        l["weight_writes"].get<uint64_t>(), l["cycles"].get<uint64_t>(), st["wakeup"].get<uint64_t>(),
                        st["readout_share"].get<uint64_t>(), st["buffer"].get<uint64_t>(), st["weight_write"].get<uint64_t>(),
                        l["macs"].get<uint64_t>(), num(l["energy_pj"].get<double>()), num(l["gated_fraction_ops"].get<double>()),
-                       num(l["gated_fraction_time"].get<double>()));
+                       num(l["gated_fraction_time"].get<double>()), num(l.value("utilisation", 0.0)),
+                       num(l.value("gated_fraction_data", 0.0)));
     for (auto it = l["energy_breakdown_pj"].begin(); it != l["energy_breakdown_pj"].end(); ++it) out += "," + num(it.value().get<double>());
     out += "\n";
   }

@@ -31,6 +31,9 @@ struct LayerReport {
   EnergyBreakdown energy;
   ActionGroups actions;
   double gated_fraction_ops = 0, gated_fraction_time = 0;
+  // Of the macros' domain evaluations, the share in domains the mapping uses (that hold part of
+  // a tile), and of those the share gated because of the data (inputs, weights, discarded outputs).
+  double utilisation = 0, gated_fraction_data = 0;
   Stalls stalls;
   uint64_t gate_events = 0, wake_events = 0;
   // Fraction of the layer's operations in which each gating domain was gated (row node x
@@ -44,6 +47,7 @@ struct ArchSummary {
   double clock_mhz = 0;
   int64_t rows = 0, cols = 0;
   std::vector<int64_t> hierarchy;
+  std::vector<double> lsb_mv;  // one count's signal at each level's node (lsb_per_level_mv)
   int64_t gating_level = 0, gate_cols = 0, domains = 0;
   std::vector<std::pair<std::string, int64_t>> macros;  // kind -> count, every registered kind
   std::string chip;  // the macros in words (describe_macros)
@@ -92,6 +96,7 @@ struct Report {
   uint64_t cycles = 0, macs = 0;
   double time_ns = 0, energy_pj = 0, tops_per_w = 0;
   double gated_fraction_ops = 0, gated_fraction_time = 0;
+  double utilisation = 0, gated_fraction_data = 0;  // as per layer, over the run
   // With channel reordering on: the same run without it, for comparison.
   std::optional<double> gated_fraction_ops_without_reorder, gated_fraction_time_without_reorder;
   EnergyBreakdown energy;

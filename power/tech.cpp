@@ -90,4 +90,22 @@ ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t
   return p;
 }
 
+std::vector<double> lsb_per_level_mv(const TechTable& t, const MacroParams& macro) {
+  const Hierarchy h(macro);
+  const ActionPrices p = derive_prices(t, macro, 1);
+  const double v = macro.supply_v > 0 ? macro.supply_v : t[Tech::Vdd];
+  const bool charge_domain = macro.cell_cap_ff > 0;
+  // fC per count: a compute capacitor charged to V, or a leaf's full swing over its cells.
+  const double dq = charge_domain ? macro.cell_cap_ff * v
+                                  : p.segment_cap_ff[0] * macro.bitline_swing * v / double(h.fanin(0));
+  std::vector<double> lsb;
+  double c_node = 0;
+  for (int l = 0; l < h.levels(); ++l) {
+    c_node = p.segment_cap_ff[std::size_t(l)] + (l == 0 ? 0.0 : double(h.fanin(l)) * c_node) +
+             (l == 0 && charge_domain ? double(h.fanin(0)) * macro.cell_cap_ff : 0.0);
+    lsb.push_back(dq / c_node * 1e3);  // fC / fF = V
+  }
+  return lsb;
+}
+
 }  // namespace cimsim

@@ -68,4 +68,12 @@ struct ActionPrices {
 ActionPrices derive_prices(const TechTable& tech, const MacroParams& macro, int64_t readout_bits,
                            int64_t readout_levels = 0);
 
+// The signal one count (one product of 1) puts on a column's read-out node at each hierarchy
+// level, in mV, when the segments beneath it are merged (docs/tech.md): a charge dQ shared over
+// C_node(l) = C_seg(l) + fanin(l) x C_node(l - 1) (+ the cells' compute capacitors). dQ is one
+// cell's compute capacitor x V (charge-domain cells, macro.cell_cap_ff > 0), or, for cells
+// that discharge the line, C_seg(0) x swing x V / fanin(0): the evaluate pulse is sized so that a
+// full leaf segment swings it by `bitline_swing` of the supply.
+std::vector<double> lsb_per_level_mv(const TechTable& tech, const MacroParams& macro);
+
 }  // namespace cimsim

@@ -418,6 +418,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.arch.rows = chip.macro.rows;
   r.arch.cols = chip.macro.cols;
   r.arch.hierarchy = chip.macro.hierarchy;
+  r.arch.lsb_mv = lsb_per_level_mv(cfg.tech, chip.macro);
   r.arch.gating_level = chip.macro.gating_level;
   r.arch.gate_cols = chip.macro.gate_cols;
   r.arch.domains = Hierarchy(chip.macro).domains();
@@ -455,6 +456,8 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     lr.gated_fraction_ops = ratio(l.counters[Stat::DomainSkips], l.counters[Stat::DomainEvals]);
     lr.gated_fraction_time = ratio(l.counters[Stat::DomainCyclesGated],
                                    l.counters[Stat::DomainCyclesOn] + l.counters[Stat::DomainCyclesGated]);
+    lr.utilisation = ratio(l.counters[Stat::DomainEvalsUsed], l.counters[Stat::DomainEvals]);
+    lr.gated_fraction_data = ratio(l.counters[Stat::DomainSkipsUsed], l.counters[Stat::DomainEvalsUsed]);
     lr.stalls = stalls_of(l.counters);
     lr.gate_events = l.counters[Act::GateEvent];
     lr.wake_events = l.counters[Act::WakeEvent];
@@ -477,6 +480,8 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.tops_per_w = r.energy_pj > 0 ? 2.0 * double(r.macs) / r.energy_pj : 0.0;
   r.gated_fraction_ops = ratio(t[Stat::DomainSkips], t[Stat::DomainEvals]);
   r.gated_fraction_time = ratio(t[Stat::DomainCyclesGated], t[Stat::DomainCyclesOn] + t[Stat::DomainCyclesGated]);
+  r.utilisation = ratio(t[Stat::DomainEvalsUsed], t[Stat::DomainEvals]);
+  r.gated_fraction_data = ratio(t[Stat::DomainSkipsUsed], t[Stat::DomainEvalsUsed]);
   r.stalls = stalls_of(t);
   r.function = check_function(cfg, w, res.chip.outputs, chip_run.lossless);
   if (chip.reorder_channels) {

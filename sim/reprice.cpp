@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "power/report.hpp"
+#include "power/tech.hpp"
 #include "sim/config_reference.hpp"
 #include "sim/driver.hpp"
 #include "workloads/errors.hpp"
@@ -74,7 +75,10 @@ void reprice(const fs::path& run_dir, const Overrides& o, const fs::path& out) {
   const double macs = t["macs"].get<double>();
   t["tops_per_w"] = total.total() > 0 ? 2.0 * macs / total.total() : 0.0;
   j["energy_breakdown_pj"] = breakdown_json(total);
-  if (!ttfs) j["arch"]["tech"] = after.tech.name;  // the table the run is now priced with
+  if (!ttfs) {  // the table the run is now priced with, and the signal it gives at the supply and swing
+    j["arch"]["tech"] = after.tech.name;
+    j["arch"]["macro"]["lsb_mv"] = lsb_per_level_mv(after.tech, after.chip.macro);
+  }
   j["prices"] = prices_json(prices);
 
   std::vector<std::pair<std::string, std::string>> files = {{"report.json", j.dump(2) + "\n"},

@@ -85,7 +85,8 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
   s += fmt::format("  {:<22}{} ({} per sample)\n", "energy", format_energy(r.energy_pj), format_energy(per_sample));
   s += fmt::format("  {:<22}{}\n", "MACs", r.macs);
   s += fmt::format("  {:<22}{:.4g} (1 MAC = 2 ops)\n", "TOPS/W", r.tops_per_w);
-  s += fmt::format("  {:<22}ops {}   time {}\n", "gated fraction", pct(r.gated_fraction_ops), pct(r.gated_fraction_time));
+  s += fmt::format("  {:<22}ops {}   time {}   (utilisation {}, gated by the data {})\n", "gated fraction",
+                   pct(r.gated_fraction_ops), pct(r.gated_fraction_time), pct(r.utilisation), pct(r.gated_fraction_data));
   if (r.gated_fraction_ops_without_reorder) {
     s += fmt::format("  {:<22}ops {}   time {}  without channel reordering\n", "", pct(*r.gated_fraction_ops_without_reorder),
                      pct(*r.gated_fraction_time_without_reorder));

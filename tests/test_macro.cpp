@@ -161,3 +161,82 @@ TEST_CASE("an ADC with too few bits loses information and says so", "[macro][rea
   CHECK(full->resolution_bits() == 5);  // ceil(log2(17))
   for (int k = 0; k <= 16; ++k) CHECK(full->read(k) == k);
 }
+
+TEST_CASE("zero-skipping: an all-gated operation takes no slot; shared converters convert only needed columns",
+          "[macro][readout]") {
+  const test::Context context;
+  const MacroParams p = small_macro();  // 16 x 8, [4, 4], domains of 4 rows x 4 columns
+  ReadoutParams rp;
+  rp.kind = "adc";
+  rp.share = 8;  // one converter for all 8 columns
+  rp.conversion_cycles = 1;
+  auto readout = make_readout(rp, p.rows);
+  const sc_core::sc_time period(2, sc_core::SC_NS);
+  CimMacro macro("macro", p, *readout, period);
+  Driver drv("drv", period);
+  drv.macro.bind(macro.op_target);
+  // Columns 0-2 store 1 in rows 0-3 (leaf 0); column 3 nothing; columns 4-7 store 1 in rows
+  // 12-15 (leaf 3), but their outputs are discarded.
+  drv.bits.assign(16 * 8, 0);
+  for (int c = 0; c < 3; ++c)
+    for (int r = 0; r < 4; ++r) drv.bits[std::size_t(c * 16 + r)] = 1;
+  for (int c = 4; c < 8; ++c)
+    for (int r = 12; r < 16; ++r) drv.bits[std::size_t(c * 16 + r)] = 1;
+  drv.needed = {1, 1, 1, 1, 0, 0, 0, 0};
+  BitVec a(16), b(16), z(16);
+  a.set(1, true);   // op 1: leaf 0 active in group 0: columns 0-3 kept
+  b.set(13, true);  // op 2: leaf 3 has an input, but only group 1's (discarded) columns store 1s there
+  drv.inputs = {a, b, z};  // op 3: no input at all
+  sc_core::sc_start();
+  // Op 1: group 0's four kept columns need a conversion (column 3's count is 0, but its domain
+  // is active: it is read). One converter for 8 columns: 4 conversions, one after the other.
+  // precharge 1 + evaluate 1 + merge 1 + read-out 4 x 1 + write-out 1 = 8 cycles, of which 3
+  // wait for the shared converter.
+  CHECK(drv.outs[0] == std::vector<int64_t>{1, 1, 1, 0, 0, 0, 0, 0});
+  // Ops 2 and 3: every domain gated (no stored 1 under the input in group 0, outputs discarded
+  // in group 1; no input at all): no slot, outputs known to be 0.
+  CHECK(drv.op_cycles == std::vector<uint64_t>{8, 0, 0});
+  CHECK(drv.outs[1] == std::vector<int64_t>(8, 0));
+  const MacroCounters& c = macro.stats();
+  CHECK(c[Act::AdcConversion] == 4);
+  CHECK(c[Stat::StallReadout] == 3);
+  CHECK(c[Stat::Ops] == 3);
+  CHECK(c[Stat::DomainSkips] == 7 + 8 + 8);
+  // The tile uses every row and the first 4 columns: group 1 holds columns the tile writes (its
+  // outputs are discarded by the layer, not by the mapping), so all 8 domains are used.
+  CHECK(c[Stat::DomainEvalsUsed] == 3 * 8);
+  CHECK(c[Stat::DomainSkipsUsed] == c[Stat::DomainSkips]);
+}
+
+TEST_CASE("utilisation: domains outside the tile are unused, not gated by the data", "[macro]") {
+  const test::Context context;
+  const MacroParams p = small_macro();
+  ReadoutParams rp;
+  rp.share = 2;
+  auto readout = make_readout(rp, p.rows);
+  const sc_core::sc_time period(2, sc_core::SC_NS);
+  CimMacro macro("macro", p, *readout, period);
+  struct Half : sc_core::sc_module {
+    sc_core::sc_port<MacroIf> macro;
+    sc_core::sc_time period;
+    SC_HAS_PROCESS(Half);
+    Half(sc_core::sc_module_name n, sc_core::sc_time pr) : sc_module(n), macro("macro"), period(pr) { SC_THREAD(run); }
+    void run() {
+      // A tile of 6 rows x 3 columns, every weight 1: rows 0-5 touch leaves 0 and 1, columns
+      // 0-2 group 0. Domains (leaf 0 or 1, group 0) are used; the other 6 are not.
+      const std::vector<uint8_t> bits(6 * 3, 1), needed(3, 1);
+      wait(period * double(macro->write_weights(bits, 6, 3, needed)));
+      BitVec x(16);
+      x.set(0, true);  // leaf 0 only: leaf 1's domain is used but gated by the data
+      std::vector<int64_t> out(8);
+      macro->operate(x.data(), out);
+    }
+  } drv("drv", period);
+  drv.macro.bind(macro.op_target);
+  sc_core::sc_start();
+  const MacroCounters& c = macro.stats();
+  CHECK(c[Stat::DomainEvals] == 8);
+  CHECK(c[Stat::DomainEvalsUsed] == 2);
+  CHECK(c[Stat::DomainSkips] == 7);
+  CHECK(c[Stat::DomainSkipsUsed] == 1);  // utilisation 2/8, gated by the data 1/2
+}

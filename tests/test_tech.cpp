@@ -47,6 +47,32 @@ TEST_CASE("bit-line segment energies follow C V^2 from the technology table", "[
   CHECK(ph.leak_domain_gated_nw == Approx(128 * 0.135 * 0.03));
 }
 
+TEST_CASE("one count's signal at each level of the bit line, from charge sharing", "[tech]") {
+  const RunConfig cfg = load_config(default_config_path(), {});
+  MacroParams h;
+  h.rows = 256;
+  h.hierarchy = {16, 4, 4};
+  // Segments (65 nm, worked above): leaf 2.741 fF, level 1 7.345 fF, root 28.356 fF. Merged
+  // nodes: 2.741; 7.345 + 4 x 2.741 = 18.309; 28.356 + 4 x 18.309 = 101.592 fF. A count moves
+  // 2.741 fF x 1 V / 16 = 0.1713 fC (a full leaf swings it by the supply).
+  const auto lsb = lsb_per_level_mv(cfg.tech, h);
+  REQUIRE(lsb.size() == 3);
+  CHECK(lsb[0] == Approx(1000.0 / 16));
+  CHECK(lsb[1] == Approx(2.741 / 16 / 18.309 * 1e3).epsilon(1e-4));
+  CHECK(lsb[2] == Approx(2.741 / 16 / 101.592 * 1e3).epsilon(1e-4));  // 1.69 mV
+  // A flat line of 256 cells: 42.832 fF swung by 1 V over 256 counts, 3.91 mV.
+  MacroParams flat = h;
+  flat.hierarchy = {256};
+  CHECK(lsb_per_level_mv(cfg.tech, flat)[0] == Approx(1000.0 / 256));
+  // Charge-domain cells of 1.2 fF: 1.2 fC per count over the leaf's wire, drains and 16 caps.
+  h.cell_cap_ff = 1.2;
+  CHECK(lsb_per_level_mv(cfg.tech, h)[0] == Approx(1.2 / (2.741 + 16 * 1.2) * 1e3).epsilon(1e-4));
+  // Half the swing, half the signal.
+  h.cell_cap_ff = 0;
+  h.bitline_swing = 0.5;
+  CHECK(lsb_per_level_mv(cfg.tech, h)[2] == Approx(lsb[2] / 2));
+}
+
 TEST_CASE("the ledger sums counts times prices and integrates leakage over time", "[tech]") {
   // Leakage powers become prices per cycle: nW x 2 ns x 1e-6 pJ/(nW ns).
   const PriceTable p = {{"precharge_l0", "precharge_l0", 0.5, ""},
