@@ -150,13 +150,13 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   if (conversions == 0) return 0;
   const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;
   const uint64_t readout = m_readout.cycles(conversions);
-  const uint64_t cycles = wake + uint64_t(m_p.cycles.precharge + m_p.cycles.evaluate +
-                                          m_p.cycles.merge_per_level * (L - 1) + m_p.cycles.writeout) +
+  const uint64_t merges = uint64_t(m_p.merge_total());
+  const uint64_t cycles = wake + uint64_t(m_p.cycles.precharge + m_p.cycles.evaluate + m_p.cycles.writeout) + merges +
                           readout;
   m_trace.phases(now, {{Waveform::Wakeup, wake},
                        {Waveform::Precharge, uint64_t(m_p.cycles.precharge)},
                        {Waveform::Evaluate, uint64_t(m_p.cycles.evaluate)},
-                       {Waveform::Merge, uint64_t(m_p.cycles.merge_per_level * (L - 1))},
+                       {Waveform::Merge, merges},
                        {Waveform::Readout, readout},
                        {Waveform::Writeout, uint64_t(m_p.cycles.writeout)}});
   m_count[Stat::StallWakeup] += wake;

@@ -7,9 +7,10 @@
 namespace cimsim {
 
 void PhaseCycles::declare(ParamVisitor& v) {
-  v.integer("precharge", precharge, 1, 0, 1000, {"cycles", "bit-line precharge phase"});
-  v.integer("evaluate", evaluate, 1, 0, 1000, {"cycles", "AND evaluation phase"});
-  v.integer("merge_per_level", merge_per_level, 1, 0, 1000, {"cycles", "charge sharing up one hierarchy level"});
+  v.integer("precharge", precharge, 1, 0, 1000, {"cycles", "bit-line precharge phase (timing: cycles)"});
+  v.integer("evaluate", evaluate, 1, 0, 1000, {"cycles", "AND evaluation phase (timing: cycles)"});
+  v.integer("merge_per_level", merge_per_level, 1, 0, 1000,
+            {"cycles", "charge sharing up one hierarchy level (timing: cycles)"});
   v.integer("writeout", writeout, 1, 0, 1000, {"cycles", "result into the output register"});
   v.integer("wakeup", wakeup, 2, 0, 100000, {"cycles", "stall when an operation needs a gated domain"});
   v.integer("write_row", write_row, 1, 0, 1000, {"cycles", "writing one row of weights"});
@@ -31,6 +32,10 @@ void MacroParams::declare(ParamVisitor& v) {
              "[0, levels - 1]"});
   v.integer("gating.cols", gate_cols, 8, 1, cols,
             {"columns", "adjacent columns per gating domain", Affects::Run, nullptr, "[1, cols]"});
+  v.choice("timing", timing, "circuit", {"circuit", "cycles"},
+           {"", "circuit: precharge, evaluate and each level's merge from the line's RC at the technology's supply, "
+                "rounded up to whole cycles (docs/tech.md); cycles: the fixed cycles.precharge, cycles.evaluate and "
+                "cycles.merge_per_level"});
   v.section("cycles", "phase durations of one analog macro operation", [&] { cycles.declare(v); });
   v.real("bitline_swing", bitline_swing, 1.0, 0.001, 1.0,
          {"fraction of supply", "how far a precharged bit-line segment swings (energy C V^2 x swing)", Affects::Price});

@@ -14,7 +14,7 @@
 namespace cimsim {
 
 struct PhaseCycles {
-  int64_t precharge, evaluate, merge_per_level, writeout, wakeup, write_row;
+  int64_t precharge = 1, evaluate = 1, merge_per_level = 1, writeout = 1, wakeup = 2, write_row = 1;
   void declare(ParamVisitor& v);
 };
 
@@ -23,7 +23,20 @@ struct MacroParams {
   std::vector<int64_t> hierarchy;  // leaf to root; product == rows
   int64_t gating_level;            // hierarchy level of a gating domain (0 = leaf)
   int64_t gate_cols;               // adjacent columns per gating domain
+  // Phase timing: "circuit" (precharge, evaluate and each level's merge from the line's RC,
+  // set by the config reader from the technology table: power/tech apply_circuit_timing) or
+  // "cycles" (the fixed cycles below). Until a technology is applied, the fixed cycles hold.
+  std::string timing;
   PhaseCycles cycles;
+  std::vector<int64_t> merge_cycles;  // per level 1..L-1 (circuit timing); empty: merge_per_level each
+  int64_t merge(int level) const {    // cycles to merge level - 1 into `level`
+    return merge_cycles.empty() ? cycles.merge_per_level : merge_cycles[std::size_t(level - 1)];
+  }
+  int64_t merge_total() const {
+    int64_t s = 0;
+    for (int l = 1; l < int(hierarchy.size()); ++l) s += merge(l);
+    return s;
+  }
   // Circuit choices that change the energy of an evaluation (docs/tech.md):
   double supply_v = 0.0;  // operating supply (declared as arch.supply_v); 0 = the technology's vdd
   double bitline_swing;   // fraction of the supply a precharged bit-line segment swings

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "power/energy.hpp"
+#include "power/tech.hpp"
 
 namespace cimsim {
 
@@ -48,6 +49,12 @@ struct ArchSummary {
   int64_t rows = 0, cols = 0;
   std::vector<int64_t> hierarchy;
   std::vector<double> lsb_mv;  // one count's signal at each level's node (lsb_per_level_mv)
+  std::vector<double> segment_cap_ff;  // per level
+  // Phase timing: mode, the cycles used, and (circuit timing) the times they round up.
+  std::string timing;
+  int64_t precharge_cycles = 0, evaluate_cycles = 0;
+  std::vector<int64_t> merge_cycles;
+  PhaseTimes phase_times;
   int64_t gating_level = 0, gate_cols = 0, domains = 0;
   std::vector<std::pair<std::string, int64_t>> macros;  // kind -> count, every registered kind
   std::string chip;  // the macros in words (describe_macros)

@@ -1,5 +1,6 @@
 #include "power/tech.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "arch/hierarchy.hpp"
@@ -27,6 +28,9 @@ const std::array<TechKeyInfo, kTechKeys>& tech_keys() {
       {Tech::CellLeak, "cell_leak", "nW", 0.0, 1000.0, "leakage of one bit cell (retention)"},
       {Tech::PeriphLeak, "periph_leak", "nW", 0.0, 1000.0, "gateable periphery leakage per cell"},
       {Tech::GatedLeakRatio, "gated_leak_ratio", "1", 0.0, 1.0, "periphery leakage left when gated"},
+      {Tech::OnCurrentN, "on_current_n", "uA/um", 1.0, 10000.0, "NMOS saturation current per width (timing of switches and cells)"},
+      {Tech::OnCurrentP, "on_current_p", "uA/um", 1.0, 10000.0, "PMOS saturation current per width (precharge drivers)"},
+      {Tech::ResistanceFactor, "resistance_factor", "1", 0.5, 5.0, "effective-resistance multiplier: R = factor x vdd / (I_on x width)"},
   }};
   return keys;
 }
@@ -88,6 +92,46 @@ ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t
   p.leak_domain_on_nw = cells * t[Tech::PeriphLeak] * leak;
   p.leak_domain_gated_nw = p.leak_domain_on_nw * t[Tech::GatedLeakRatio];
   return p;
+}
+
+PhaseTimes derive_phase_times(const TechTable& t, const MacroParams& macro) {
+  const Hierarchy h(macro);
+  const ActionPrices p = derive_prices(t, macro, 1);
+  const std::vector<double> lsb = lsb_per_level_mv(t, macro);
+  const double vdd = t[Tech::Vdd], swing = macro.bitline_swing;
+  const double v_op = macro.supply_v > 0 ? macro.supply_v : vdd;  // the LSB scales with it: the ratio does not
+  PhaseTimes pt;
+  // Settle to within half an LSB of the read-out at the root, from a full swing away.
+  pt.n_tau = std::log(2.0 * swing * v_op * 1e3 / lsb.back());
+  // kOhm: factor x V / (uA/um x um) x 1e3.
+  pt.r_precharge_kohm = t[Tech::ResistanceFactor] * vdd / (t[Tech::OnCurrentP] * t[Tech::PrechargeWidth]) * 1e3;
+  pt.r_switch_kohm = t[Tech::ResistanceFactor] * vdd / (t[Tech::OnCurrentN] * t[Tech::SwitchWidth]) * 1e3;
+  for (int l = 0; l < h.levels(); ++l)  // kOhm x fF = ps
+    pt.precharge_ns.push_back(pt.r_precharge_kohm * p.segment_cap_ff[std::size_t(l)] * pt.n_tau * 1e-3);
+  // A cell's current through its two stacked AND devices (half of one device's, first order);
+  // the pulse moves a full leaf (fanin(0) products) by the swing: C_leaf x swing x V / (fanin I).
+  const double i_cell_ua = t[Tech::OnCurrentN] * t[Tech::AndWidth] / 2.0;
+  pt.evaluate_ns = p.segment_cap_ff[0] * swing * vdd / (double(h.fanin(0)) * i_cell_ua);  // fC / uA = ns
+  // Merging level l-1 into l: the slowest mode is one child node (C_node(l-1), everything
+  // merged beneath it) against a sibling, through both their switches: 2 R x C/2 = R_switch x
+  // C_node(l-1) (an ngspice check of the column agrees within 5%: docs/tech.md).
+  double c_node = 0;
+  for (int l = 0; l < h.levels(); ++l) {
+    const double child = c_node;
+    c_node = p.segment_cap_ff[std::size_t(l)] + (l == 0 ? 0.0 : double(h.fanin(l)) * c_node) +
+             (l == 0 && macro.cell_cap_ff > 0 ? double(h.fanin(0)) * macro.cell_cap_ff : 0.0);
+    if (l > 0) pt.merge_ns.push_back(pt.r_switch_kohm * child * pt.n_tau * 1e-3);
+  }
+  return pt;
+}
+
+void apply_circuit_timing(const TechTable& t, MacroParams& m, double period_ns) {
+  const PhaseTimes pt = derive_phase_times(t, m);
+  auto cycles = [&](double ns) { return std::max<int64_t>(1, int64_t(std::ceil(ns / period_ns - 1e-9))); };
+  m.cycles.precharge = cycles(*std::max_element(pt.precharge_ns.begin(), pt.precharge_ns.end()));
+  m.cycles.evaluate = cycles(pt.evaluate_ns);
+  m.merge_cycles.clear();
+  for (double ns : pt.merge_ns) m.merge_cycles.push_back(cycles(ns));
 }
 
 std::vector<double> lsb_per_level_mv(const TechTable& t, const MacroParams& macro) {

@@ -29,6 +29,9 @@ enum class Tech : std::size_t {
   CellLeak,
   PeriphLeak,
   GatedLeakRatio,
+  OnCurrentN,
+  OnCurrentP,
+  ResistanceFactor,
   Count_
 };
 inline constexpr std::size_t kTechKeys = std::size_t(Tech::Count_);
@@ -75,5 +78,23 @@ ActionPrices derive_prices(const TechTable& tech, const MacroParams& macro, int6
 // that discharge the line, C_seg(0) x swing x V / fanin(0): the evaluate pulse is sized so that a
 // full leaf segment swings it by `bitline_swing` of the supply.
 std::vector<double> lsb_per_level_mv(const TechTable& tech, const MacroParams& macro);
+
+// Phase durations of an analog macro operation from the line's RC (docs/tech.md), in ns, at the
+// table's nominal supply: each segment's precharge through its PMOS driver, the cells'
+// discharge of a leaf (the pulse that swings a full leaf by `bitline_swing`), and each level's
+// merge (charge sharing through the child switches), every one settling to half an LSB at the
+// root's read-out (`n_tau` time constants). Switch resistance: factor x vdd / (I_on x width).
+struct PhaseTimes {
+  double n_tau = 0;                 // time constants to settle within half an LSB at the root
+  double r_precharge_kohm = 0, r_switch_kohm = 0;
+  std::vector<double> precharge_ns;  // per level (segments precharge in parallel)
+  double evaluate_ns = 0;
+  std::vector<double> merge_ns;      // per level 1..L-1: merging level l-1 into level l
+};
+PhaseTimes derive_phase_times(const TechTable& tech, const MacroParams& macro);
+
+// `macro` with its precharge, evaluate and per-level merge cycles set from derive_phase_times,
+// each rounded up to whole cycles of `period_ns` (at least one).
+void apply_circuit_timing(const TechTable& tech, MacroParams& macro, double period_ns);
 
 }  // namespace cimsim

@@ -454,6 +454,9 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
     r.set_resolved(path + ".source", source);
   }
   r.check_unknown();
+  // Circuit timing: the analog macros' phase cycles from the line's RC under this technology.
+  if (cfg.chip.macro.timing == "circuit")
+    apply_circuit_timing(cfg.tech, cfg.chip.macro, double(cfg.chip.period_ps()) * 1e-3);
 
   YAML::Emitter out;
   out << r.resolved();

@@ -419,6 +419,12 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.arch.cols = chip.macro.cols;
   r.arch.hierarchy = chip.macro.hierarchy;
   r.arch.lsb_mv = lsb_per_level_mv(cfg.tech, chip.macro);
+  r.arch.segment_cap_ff = derive_prices(cfg.tech, chip.macro, 1).segment_cap_ff;
+  r.arch.timing = chip.macro.timing;
+  r.arch.precharge_cycles = chip.macro.cycles.precharge;
+  r.arch.evaluate_cycles = chip.macro.cycles.evaluate;
+  for (int l = 1; l < int(chip.macro.hierarchy.size()); ++l) r.arch.merge_cycles.push_back(chip.macro.merge(l));
+  r.arch.phase_times = derive_phase_times(cfg.tech, chip.macro);
   r.arch.gating_level = chip.macro.gating_level;
   r.arch.gate_cols = chip.macro.gate_cols;
   r.arch.domains = Hierarchy(chip.macro).domains();

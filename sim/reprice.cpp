@@ -59,6 +59,16 @@ void reprice(const fs::path& run_dir, const Overrides& o, const fs::path& out) {
                                    "its prices; simulate it again with cimsim run (price-only keys: docs/config.md)",
                                    d.key, d.a, d.b));
   }
+  // A technology change may alter the phase timing the line's RC gives (circuit timing): then it
+  // is not a price change either.
+  const MacroParams &m0 = before.chip.macro, &m1 = after.chip.macro;
+  if (m0.cycles.precharge != m1.cycles.precharge || m0.cycles.evaluate != m1.cycles.evaluate ||
+      m0.merge_cycles != m1.merge_cycles)
+    throw InputError(fmt::format("the new technology values change the analog macros' phase timing (precharge {} -> {}, "
+                                 "evaluate {} -> {}, merges [{}] -> [{}] cycles), not only prices; simulate it again "
+                                 "with cimsim run",
+                                 m0.cycles.precharge, m1.cycles.precharge, m0.cycles.evaluate, m1.cycles.evaluate,
+                                 fmt::join(m0.merge_cycles, ", "), fmt::join(m1.merge_cycles, ", ")));
   const bool ttfs = j.contains("ttfs") && !j["ttfs"].is_null();
   const auto prices = run_prices(after, ttfs);
   double layer_energy = 0;
@@ -77,7 +87,17 @@ void reprice(const fs::path& run_dir, const Overrides& o, const fs::path& out) {
   j["energy_breakdown_pj"] = breakdown_json(total);
   if (!ttfs) {  // the table the run is now priced with, and the signal it gives at the supply and swing
     j["arch"]["tech"] = after.tech.name;
-    j["arch"]["macro"]["lsb_mv"] = lsb_per_level_mv(after.tech, after.chip.macro);
+    Json& m = j["arch"]["macro"];
+    m["lsb_mv"] = lsb_per_level_mv(after.tech, after.chip.macro);
+    // The phase times under the new values (their cycles are unchanged: checked above).
+    const PhaseTimes pt = derive_phase_times(after.tech, after.chip.macro);
+    Json& tm = m["timing"];
+    tm["precharge_ns"] = pt.precharge_ns;
+    tm["evaluate_ns"] = pt.evaluate_ns;
+    tm["merge_ns"] = pt.merge_ns;
+    tm["settle_time_constants"] = pt.n_tau;
+    tm["precharge_driver_kohm"] = pt.r_precharge_kohm;
+    tm["merge_switch_kohm"] = pt.r_switch_kohm;
   }
   j["prices"] = prices_json(prices);
 

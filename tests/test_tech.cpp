@@ -1,6 +1,8 @@
 // The derived per-action energies, pinned to values computed by hand from the 65 nm table.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "power/energy.hpp"
 #include "power/tech.hpp"
 #include "sim/config.hpp"
@@ -71,6 +73,50 @@ TEST_CASE("one count's signal at each level of the bit line, from charge sharing
   h.cell_cap_ff = 0;
   h.bitline_swing = 0.5;
   CHECK(lsb_per_level_mv(cfg.tech, h)[2] == Approx(lsb[2] / 2));
+}
+
+TEST_CASE("phase times from the line's RC, rounded up to whole cycles", "[tech][timing]") {
+  const RunConfig cfg = load_config(default_config_path(), {});
+  MacroParams h;
+  h.rows = 256;
+  h.hierarchy = {16, 4, 4};
+  // 65 nm: precharge PMOS 1.77 x 1.0 V / (238.7 uA/um x 0.54 um) = 13.73 kOhm; merge switch
+  // 1.77 x 1.0 V / (400 uA/um x 0.27 um) = 16.39 kOhm. Settling within half a root LSB
+  // (1.686 mV) from a full 1 V swing: ln(2000 / 1.686) = 7.078 time constants.
+  const PhaseTimes pt = derive_phase_times(cfg.tech, h);
+  CHECK(pt.r_precharge_kohm == Approx(1.77 / (238.7 * 0.54) * 1e3));
+  CHECK(pt.r_switch_kohm == Approx(1.77 / (400.0 * 0.27) * 1e3));
+  CHECK(pt.n_tau == Approx(std::log(2000.0 / 1.6862794)).epsilon(1e-6));
+  // Root segment 28.356 fF: 13.73 k x 28.356 f x 7.078 = 2.756 ns.
+  CHECK(pt.precharge_ns[2] == Approx(pt.r_precharge_kohm * 28.356 * pt.n_tau * 1e-3));
+  CHECK(pt.precharge_ns[2] == Approx(2.756).epsilon(1e-3));
+  // Merges: a child node against a sibling through both switches, R x C_node(l-1): the leaf
+  // 2.741 fF (0.318 ns), the merged level-1 node 18.309 fF (2.124 ns).
+  REQUIRE(pt.merge_ns.size() == 2);
+  CHECK(pt.merge_ns[0] == Approx(pt.r_switch_kohm * 2.741 * pt.n_tau * 1e-3));
+  CHECK(pt.merge_ns[1] == Approx(pt.r_switch_kohm * 18.309 * pt.n_tau * 1e-3).epsilon(1e-4));
+  // Evaluate: a full leaf (16 cells of 400 x 0.135 / 2 = 27 uA) swings 2.741 fF by 1 V: 6.3 ps.
+  CHECK(pt.evaluate_ns == Approx(2.741 / (16 * 27.0)));
+  // Rounded up at 500 MHz (2 ns): precharge 2, evaluate 1, merges 1 and 2; at 1 GHz: 3, 1, [1, 3].
+  MacroParams m = h;
+  apply_circuit_timing(cfg.tech, m, 2.0);
+  CHECK(m.cycles.precharge == 2);
+  CHECK(m.cycles.evaluate == 1);
+  CHECK(m.merge_cycles == std::vector<int64_t>{1, 2});
+  CHECK(m.merge_total() == 3);
+  apply_circuit_timing(cfg.tech, m, 1.0);
+  CHECK(m.cycles.precharge == 3);
+  CHECK(m.merge_cycles == std::vector<int64_t>{1, 3});
+  // A flat line has one 42.832 fF segment and no merge: 3.67 ns of precharge.
+  MacroParams flat = h;
+  flat.hierarchy = {256};
+  const PhaseTimes pf = derive_phase_times(cfg.tech, flat);
+  CHECK(pf.merge_ns.empty());
+  CHECK(pf.precharge_ns[0] == Approx(pf.r_precharge_kohm * 42.832 * std::log(2000.0 / 3.90625) * 1e-3));
+  // The shipped default (circuit timing) gets these cycles from the config reader.
+  CHECK(cfg.chip.macro.timing == "circuit");
+  CHECK(cfg.chip.macro.cycles.precharge == 2);
+  CHECK(cfg.chip.macro.merge_cycles == std::vector<int64_t>{1, 2});
 }
 
 TEST_CASE("the ledger sums counts times prices and integrates leakage over time", "[tech]") {
