@@ -147,7 +147,7 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
 
   // Zero-skipping: an operation whose every domain is gated has nothing to precharge, evaluate
   // or read: it takes no slot (its outputs are known to be 0).
-  if (conversions == 0) return 0;
+  if (std::none_of(m_active.begin(), m_active.end(), [](uint8_t a) { return a != 0; })) return 0;
   const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;
   const uint64_t readout = m_readout.cycles(conversions);
   const uint64_t merges = uint64_t(m_p.merge_total());

@@ -30,7 +30,7 @@ struct MacroParams {
   PhaseCycles cycles;
   std::vector<int64_t> merge_cycles;  // per level 1..L-1 (circuit timing); empty: merge_per_level each
   int64_t merge(int level) const {    // cycles to merge level - 1 into `level`
-    return merge_cycles.empty() ? cycles.merge_per_level : merge_cycles[std::size_t(level - 1)];
+    return merge_cycles.size() + 1 == hierarchy.size() ? merge_cycles[std::size_t(level - 1)] : cycles.merge_per_level;
   }
   int64_t merge_total() const {
     int64_t s = 0;

@@ -101,8 +101,10 @@ PhaseTimes derive_phase_times(const TechTable& t, const MacroParams& macro) {
   const double vdd = t[Tech::Vdd], swing = macro.bitline_swing;
   const double v_op = macro.supply_v > 0 ? macro.supply_v : vdd;  // the LSB scales with it: the ratio does not
   PhaseTimes pt;
-  // Settle to within half an LSB of the read-out at the root, from a full swing away.
-  pt.n_tau = std::log(2.0 * swing * v_op * 1e3 / lsb.back());
+  // Settle to within half an LSB of the read-out at the root, from a full swing away (a compute
+  // capacitor can be a whole supply away), and at least to half the step.
+  const double away = macro.cell_cap_ff > 0 ? v_op : swing * v_op;
+  pt.n_tau = std::max(std::log(2.0), std::log(2.0 * away * 1e3 / lsb.back()));
   // kOhm: factor x V / (uA/um x um) x 1e3.
   pt.r_precharge_kohm = t[Tech::ResistanceFactor] * vdd / (t[Tech::OnCurrentP] * t[Tech::PrechargeWidth]) * 1e3;
   pt.r_switch_kohm = t[Tech::ResistanceFactor] * vdd / (t[Tech::OnCurrentN] * t[Tech::SwitchWidth]) * 1e3;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "power/report.hpp"
+#include "arch/macro_kinds.hpp"
 #include "power/tech.hpp"
 #include "sim/config_reference.hpp"
 #include "sim/driver.hpp"
@@ -59,17 +60,24 @@ void reprice(const fs::path& run_dir, const Overrides& o, const fs::path& out) {
                                    "its prices; simulate it again with cimsim run (price-only keys: docs/config.md)",
                                    d.key, d.a, d.b));
   }
-  // A technology change may alter the phase timing the line's RC gives (circuit timing): then it
-  // is not a price change either.
+  const bool ttfs = j.contains("ttfs") && !j["ttfs"].is_null();
+  // A price-only key may still move the phase timing the line's RC gives (circuit timing) of the
+  // analog macros a run used: then it is not a price change either.
+  bool analog = false;
+  for (const auto& k : macro_kinds()) analog = analog || (k.adc_readout && before.chip.count(k.name) > 0);
   const MacroParams &m0 = before.chip.macro, &m1 = after.chip.macro;
-  if (m0.cycles.precharge != m1.cycles.precharge || m0.cycles.evaluate != m1.cycles.evaluate ||
-      m0.merge_cycles != m1.merge_cycles)
-    throw InputError(fmt::format("the new technology values change the analog macros' phase timing (precharge {} -> {}, "
+  if (!ttfs && analog &&
+      (m0.cycles.precharge != m1.cycles.precharge || m0.cycles.evaluate != m1.cycles.evaluate ||
+       m0.merge_cycles != m1.merge_cycles)) {
+    std::string keys;
+    for (const ConfigDifference& d : config_differences(before.resolved_yaml, after.resolved_yaml))
+      if (d.key.size() < 7 || d.key.compare(d.key.size() - 7, 7, ".source") != 0) keys += (keys.empty() ? "" : ", ") + d.key;
+    throw InputError(fmt::format("{}: the new values change the analog macros' phase timing (precharge {} -> {}, "
                                  "evaluate {} -> {}, merges [{}] -> [{}] cycles), not only prices; simulate it again "
                                  "with cimsim run",
-                                 m0.cycles.precharge, m1.cycles.precharge, m0.cycles.evaluate, m1.cycles.evaluate,
+                                 keys, m0.cycles.precharge, m1.cycles.precharge, m0.cycles.evaluate, m1.cycles.evaluate,
                                  fmt::join(m0.merge_cycles, ", "), fmt::join(m1.merge_cycles, ", ")));
-  const bool ttfs = j.contains("ttfs") && !j["ttfs"].is_null();
+  }
   const auto prices = run_prices(after, ttfs);
   double layer_energy = 0;
   for (auto& l : j["layers"]) {
@@ -89,6 +97,7 @@ void reprice(const fs::path& run_dir, const Overrides& o, const fs::path& out) {
     j["arch"]["tech"] = after.tech.name;
     Json& m = j["arch"]["macro"];
     m["lsb_mv"] = lsb_per_level_mv(after.tech, after.chip.macro);
+    m["segment_cap_ff"] = derive_prices(after.tech, after.chip.macro, 1).segment_cap_ff;
     // The phase times under the new values (their cycles are unchanged: checked above).
     const PhaseTimes pt = derive_phase_times(after.tech, after.chip.macro);
     Json& tm = m["timing"];
