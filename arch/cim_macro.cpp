@@ -14,7 +14,7 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, const IRe
 
 CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, const ReadoutParams& rp,
                    sc_core::sc_time period)
-    : CimMacro(name, p, make_readout(rp, p.rows), nullptr, period) {}
+    : CimMacro(name, p, make_readout(rp, p), nullptr, period) {}
 
 CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::unique_ptr<IReadout> own,
                    const IReadout* readout, sc_core::sc_time period)
@@ -31,7 +31,15 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::uniq
       m_row_ones(std::size_t(m_h.row_domains())),
       m_group_active_rows(std::size_t(m_h.col_groups())),
       m_op_precharge(std::size_t(m_h.levels())),
-      m_conversions(std::size_t((p.cols + m_readout.columns_per_converter() - 1) / m_readout.columns_per_converter())) {}
+      m_ro_level(p.readout_at()),
+      m_ro_nodes(m_h.nodes(m_ro_level)),
+      m_ro_span(m_h.span(m_ro_level)),
+      m_ro_converters((p.cols + m_readout.columns_per_converter() - 1) / m_readout.columns_per_converter()),
+      // A column's read-outs are summed by an adder tree as wide as the sum of all of them.
+      m_acc_bits(m_readout.resolution_bits() + lossless_bits(m_ro_nodes - 1)),
+      m_node_rows(std::size_t(m_ro_nodes * m_h.col_groups())) {
+  m_conversions.resize(std::size_t(m_ro_nodes * m_ro_converters));
+}
 
 void CimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to) {
   const int64_t G = m_h.col_groups();
@@ -72,7 +80,7 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
                             int64_t combine, bool analog) {
   const uint64_t now = now_cycles();
   const int64_t S = m_h.domain_rows(), R = m_h.row_domains(), G = m_h.col_groups();
-  const int L = m_h.levels(), GL = m_h.gating_level();
+  const int L = m_h.levels(), GL = m_h.gating_level(), RO = m_ro_level;
   ++m_count[Stat::Ops];
 
   // Activation sparsity per row node of the gating level: a node is driven when any plane has a
@@ -98,14 +106,16 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
                                     m_cells.used(d), now, m_count, woke);
       if (!m_active[d]) continue;
       const uint64_t gc = uint64_t(m_h.group_cols(g));
-      // Every segment at or below the gating level inside an active domain is precharged.
-      for (int l = 0; l <= GL; ++l) m_op_precharge[l] += uint64_t(S / m_h.span(l)) * gc;
+      // Every segment at or below the gating level (and the read-out level) inside an active
+      // domain is precharged.
+      for (int l = 0; l <= std::min(GL, RO); ++l) m_op_precharge[l] += uint64_t(S / m_h.span(l)) * gc;
       m_count[Act::InputLineCell] += uint64_t(m_row_ones[r]) * gc;
       m_group_active_rows[g] += S;
     }
   }
-  // Segments above the gating level are precharged when any domain beneath them is active.
-  for (int l = GL + 1; l < L; ++l) {
+  // Segments above the gating level, up to the read-out level, are precharged when any domain
+  // beneath them is active (nothing above the read-out level is built).
+  for (int l = GL + 1; l <= RO; ++l) {
     const int64_t per_node = m_h.span(l) / S;
     for (int64_t n = 0; n < m_h.nodes(l); ++n) {
       for (int64_t g = 0; g < G; ++g) {
@@ -115,17 +125,36 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
       }
     }
   }
-  // Each precharged segment below the root merges into its parent (a flat line has no merges).
+  // Each precharged segment below the read-out level merges into its parent.
   for (int l = 0; l < L; ++l) {
     m_count.precharge[l] += m_op_precharge[l];
-    if (l + 1 < L) m_count.merge[l] += m_op_precharge[l];
+    if (l < RO) m_count.merge[l] += m_op_precharge[l];
+  }
+  // The rows evaluated beneath each read-out node: a node inside a domain is read when its domain
+  // is active; a node above the gating level when any domain beneath it is.
+  if (RO == L - 1) {
+    for (int64_t g = 0; g < G; ++g) m_node_rows[std::size_t(g)] = m_group_active_rows[g];
+  } else {
+    for (int64_t n = 0; n < m_ro_nodes; ++n) {
+      for (int64_t g = 0; g < G; ++g) {
+        int64_t rows = 0;
+        if (RO <= GL) {
+          rows = m_active[std::size_t((n * m_ro_span / S) * G + g)] ? m_ro_span : 0;
+        } else {
+          for (int64_t r = n * (m_ro_span / S); r < (n + 1) * (m_ro_span / S); ++r) rows += m_active[std::size_t(r * G + g)] ? S : 0;
+        }
+        m_node_rows[std::size_t(n * G + g)] = rows;
+      }
+    }
   }
 
   // Column accumulation: the AND popcount of the stored column and each plane's input; every
-  // pulse of a product of 1 discharges its cell. One conversion per column (digital), or per
-  // group of `combine` columns after charge sharing (analog), and only for kept columns with an
-  // active domain: the busiest shared converter sets the read-out phase.
+  // pulse of a product of 1 discharges its cell. One conversion per read-out node of a column
+  // (digital), or of a group of `combine` columns after charge sharing (analog), and only for
+  // kept columns and nodes with an active domain beneath: the busiest shared converter sets the
+  // read-out phase. Read-outs below the root are summed digitally (adder tree per bit).
   const int64_t share = m_readout.columns_per_converter();
+  const bool exact = m_readout.lossless();
   std::fill(m_conversions.begin(), m_conversions.end(), 0);
   for (int64_t c = 0; c < m_p.cols; ++c) {
     const int64_t g = c / m_p.gate_cols;
@@ -136,11 +165,26 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
     for (std::size_t b = 0; b < B; ++b) {
       const int64_t p = m_cells.and_popcount(c, planes[b]);
       m_count[Act::AndEval] += uint64_t(p) << b;
-      column_out[b][c] = analog ? p : m_readout.read(p);
+      if (analog || exact) {
+        column_out[b][c] = p;
+      } else {  // each read-out node quantises its own count
+        int64_t v = 0;
+        for (int64_t n = 0; n < m_ro_nodes; ++n)
+          if (m_node_rows[std::size_t(n * G + g)] > 0)
+            v += m_readout.read(m_cells.and_popcount_rows(c, planes[b], n * m_ro_span, (n + 1) * m_ro_span));
+        column_out[b][c] = v;
+      }
     }
     if (c % combine == 0) {
-      m_readout.count(m_count, m_group_active_rows[g]);
-      ++m_conversions[std::size_t(c / share)];
+      int64_t reads = 0;
+      for (int64_t n = 0; n < m_ro_nodes; ++n) {
+        const int64_t rows = m_node_rows[std::size_t(n * G + g)];
+        if (rows == 0) continue;
+        m_readout.count(m_count, rows);
+        ++m_conversions[std::size_t(n * m_ro_converters + c / share)];
+        ++reads;
+      }
+      if (reads > 1) m_count[Act::AdderTreeBit] += uint64_t((reads - 1) * m_acc_bits);
     }
   }
   const int64_t conversions = *std::max_element(m_conversions.begin(), m_conversions.end());
@@ -149,7 +193,9 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   // or read: it takes no slot (its outputs are known to be 0).
   if (std::none_of(m_active.begin(), m_active.end(), [](uint8_t a) { return a != 0; })) return 0;
   const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;
-  const uint64_t readout = m_readout.cycles(conversions);
+  // Read-outs below the root: their sums take the adder tree's latency.
+  const uint64_t readout =
+      m_readout.cycles(conversions) + (RO < L - 1 && conversions > 0 ? m_readout.accumulate_cycles() : 0);
   const uint64_t merges = uint64_t(m_p.merge_total());
   const uint64_t cycles = wake + uint64_t(m_p.cycles.precharge + m_p.cycles.evaluate + m_p.cycles.writeout) + merges +
                           readout;

@@ -52,7 +52,12 @@ class CimMacro : public MacroModule {
   std::vector<uint8_t> m_row_any, m_active;
   std::vector<int64_t> m_row_ones, m_group_active_rows;
   std::vector<uint64_t> m_op_precharge;
-  std::vector<int64_t> m_conversions;  // per converter, this operation
+  std::vector<int64_t> m_conversions;  // per converter (read-out node x converter of its columns), this operation
+  // The read-out level: its nodes, their rows, converters per node, and per (node, column group)
+  // the rows evaluated beneath it this operation (0: every domain beneath gated, no read-out).
+  int m_ro_level;
+  int64_t m_ro_nodes, m_ro_span, m_ro_converters, m_acc_bits;
+  std::vector<int64_t> m_node_rows;
 };
 
 }  // namespace cimsim

@@ -26,10 +26,15 @@ MacroKind analog(const char* name, const char* what, bool aligned, std::function
     return std::make_unique<CimMacro>(n, c.macro, c.readout, period);
   };
   k.describe = [](const ChipParams& c) {
-    const auto ro = make_readout(c.readout, c.macro.rows);
-    return fmt::format("{}x{}, bit line [{}], gating level {} x {} columns, {} read-out ({} bits)", c.macro.rows,
-                       c.macro.cols, fmt::join(c.macro.hierarchy, ", "), c.macro.gating_level, c.macro.gate_cols,
-                       ro->kind(), ro->resolution_bits());
+    const auto ro = make_readout(c.readout, c.macro);
+    const int root = int(c.macro.hierarchy.size()) - 1;
+    const std::string where =
+        c.macro.readout_at() == root
+            ? fmt::format("{} read-out ({} bits)", ro->kind(), ro->resolution_bits())
+            : fmt::format("{} read-outs at level {} ({} rows, {} bits each, summed digitally)", ro->kind(),
+                          c.macro.readout_at(), c.macro.readout_rows(), ro->resolution_bits());
+    return fmt::format("{}x{}, bit line [{}], gating level {} x {} columns, {}", c.macro.rows, c.macro.cols,
+                       fmt::join(c.macro.hierarchy, ", "), c.macro.gating_level, c.macro.gate_cols, where);
   };
   return k;
 }

@@ -61,7 +61,12 @@ void ReadoutParams::declare(ParamVisitor& v, int64_t cols) {
                 "conversion per output (docs/tech.md)"});
   analog_accumulate = acc == "analog";
   v.check(!analog_accumulate || kind == "adc", "accumulate", "analog accumulation needs an ADC read-out (arch.readout.kind: adc)");
-  v.integer("adder_cycles", adder_cycles, 2, 1, 1000, {"cycles", "digital adder-tree latency"});
+  v.integer("adder_cycles", adder_cycles, 2, 1, 1000,
+            {"cycles", "digital adder-tree latency (popcount, or summing the read-outs below the root)"});
+  v.integer("level", level, -1, -1, 64,
+            {"level index", "hierarchy level whose nodes hold the read-outs (0 = leaf segments), their results summed "
+                            "digitally; -1 = the root (one read-out per column)", Affects::Run, nullptr,
+             "[-1, levels - 1]"});
 }
 
 namespace {
@@ -94,7 +99,13 @@ void ChipParams::declare_arch(ParamVisitor& v) {
                 "steps and consecutive layers on different macros run at once; sequential: one step at a time"});
   overlap = schedule == "overlap";
   v.section("macro", "the analog macros (cim1x1, cim3x3)", [&] { macro.declare(v); });
-  v.section("readout", "the analog macros' column read-out", [&] { readout.declare(v, macro.cols); });
+  v.section("readout", "the analog macros' column read-out", [&] {
+    readout.declare(v, macro.cols);
+    v.check(readout.level < int64_t(macro.hierarchy.size()), "level",
+            fmt::format("level {} is not a level of arch.macro.hierarchy [{}] (0 = leaf .. {} = root, or -1 for the root)",
+                        readout.level, fmt::join(macro.hierarchy, ", "), int64_t(macro.hierarchy.size()) - 1));
+    macro.readout_level = readout.level < int64_t(macro.hierarchy.size()) ? readout.level : -1;
+  });
   v.section("macros", "macros of each kind on the chip", [&] {
     for (const auto& k : macro_kinds()) {
       int64_t& n = macros[k.name];

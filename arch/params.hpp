@@ -28,13 +28,24 @@ struct MacroParams {
   // "cycles" (the fixed cycles below). Until a technology is applied, the fixed cycles hold.
   std::string timing;
   PhaseCycles cycles;
-  std::vector<int64_t> merge_cycles;  // per level 1..L-1 (circuit timing); empty: merge_per_level each
+  std::vector<int64_t> merge_cycles;  // per level 1..readout_at() (circuit timing); empty: merge_per_level each
   int64_t merge(int level) const {    // cycles to merge level - 1 into `level`
-    return merge_cycles.size() + 1 == hierarchy.size() ? merge_cycles[std::size_t(level - 1)] : cycles.merge_per_level;
+    return int(merge_cycles.size()) >= level ? merge_cycles[std::size_t(level - 1)] : cycles.merge_per_level;
   }
+  // Merges of one operation: from the leaf up to the read-out level (nothing above it is built).
   int64_t merge_total() const {
     int64_t s = 0;
-    for (int l = 1; l < int(hierarchy.size()); ++l) s += merge(l);
+    for (int l = 1; l <= readout_at(); ++l) s += merge(l);
+    return s;
+  }
+  // The hierarchy level whose nodes hold the column read-outs (arch.readout.level, copied here by
+  // ChipParams; -1 = the root). Segments above it are not built: each of its nodes is a line of
+  // its own, read out and summed digitally with its siblings.
+  int64_t readout_level = -1;
+  int readout_at() const { return readout_level < 0 ? int(hierarchy.size()) - 1 : int(readout_level); }
+  int64_t readout_rows() const {  // rows beneath one read-out
+    int64_t s = 1;
+    for (int l = 0; l <= readout_at(); ++l) s *= hierarchy[std::size_t(l)];
     return s;
   }
   // Circuit choices that change the energy of an evaluation (docs/tech.md):
@@ -59,6 +70,7 @@ struct ReadoutParams {
   int64_t conversion_cycles;  // adc: cycles per conversion
   int64_t adder_cycles;       // digital: pipeline latency of the popcount adder tree
   bool analog_accumulate;     // adc: input planes as pulse trains and weight slices charge-shared, one conversion
+  int64_t level;              // hierarchy level of the read-outs (0 = leaf segments); -1 = the root
 
   ReadoutParams() { DefaultsVisitor d; declare(d, 1 << 16); }
   void declare(ParamVisitor& v, int64_t cols);

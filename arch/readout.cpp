@@ -28,7 +28,8 @@ class AdcReadout final : public IReadout {
         m_rows(rows),
         m_levels((p.levels > 0 ? p.levels : int64_t{1} << m_bits) - 1),
         m_share(p.share),
-        m_conversion(uint64_t(p.conversion_cycles)) {}
+        m_conversion(uint64_t(p.conversion_cycles)),
+        m_adder(uint64_t(p.adder_cycles)) {}
   const char* kind() const override { return "adc"; }
   int64_t columns_per_converter() const override { return m_share; }
   // A shared converter converts only the columns that need it, one after another.
@@ -45,10 +46,11 @@ class AdcReadout final : public IReadout {
     return std::llround(double(code) * double(m_rows) / double(m_levels));
   }
   void count(MacroCounters& c, int64_t) const override { ++c[Act::AdcConversion]; }
+  uint64_t accumulate_cycles() const override { return m_adder; }
 
  private:
   int64_t m_bits, m_rows, m_levels, m_share;
-  uint64_t m_conversion;
+  uint64_t m_conversion, m_adder;
 };
 
 // A digital popcount adder tree per column: exact, one full-adder input per evaluated row.
@@ -67,6 +69,7 @@ class DigitalReadout final : public IReadout {
   void count(MacroCounters& c, int64_t active_rows) const override {
     c[Act::AdderTreeBit] += uint64_t(active_rows);
   }
+  uint64_t accumulate_cycles() const override { return m_cycles; }
 
  private:
   uint64_t m_cycles;
@@ -74,6 +77,10 @@ class DigitalReadout final : public IReadout {
 };
 
 }  // namespace
+
+std::unique_ptr<IReadout> make_readout(const ReadoutParams& p, const MacroParams& macro) {
+  return make_readout(p, macro.readout_rows());
+}
 
 std::unique_ptr<IReadout> make_readout(const ReadoutParams& p, int64_t rows) {
   if (p.kind == "adc") return std::make_unique<AdcReadout>(p, rows);

@@ -25,13 +25,19 @@ class IReadout {
   virtual int64_t resolution_bits() const = 0;
   // Output levels of one conversion (2^bits unless an ADC has fewer, e.g. an 11-level flash).
   virtual int64_t resolution_levels() const = 0;
-  // Counts the actions of reading one column with `active_rows` rows evaluated.
+  // Counts the actions of reading one column (or one node's segment of it) with `active_rows`
+  // rows evaluated.
   virtual void count(MacroCounters& c, int64_t active_rows) const = 0;
+  // Cycles of the adder tree that sums a column's read-outs when they sit below the root.
+  virtual uint64_t accumulate_cycles() const = 0;
 };
 
 // Bits a lossless read-out of `rows` rows needs: ceil(log2(rows + 1)).
 int64_t lossless_bits(int64_t rows);
 
+// A read-out of `rows` rows (the rows beneath one read-out node).
 std::unique_ptr<IReadout> make_readout(const ReadoutParams& p, int64_t rows);
+// The read-out of a macro: at its read-out level (macro.readout_level), over the rows beneath.
+std::unique_ptr<IReadout> make_readout(const ReadoutParams& p, const MacroParams& macro);
 
 }  // namespace cimsim

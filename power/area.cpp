@@ -11,7 +11,8 @@ HierarchyArea hierarchy_area(const TechTable& t, const MacroParams& macro) {
   // its gate (gate plus two contacts): estimated as W x (cell_height / 2.5), i.e. W x 3F with the
   // NeuroSim cell height of 7.69 F.
   const double len = t[Tech::CellHeight] / 2.5;
-  const int L = h.levels();
+  // Levels above the read-out level are not built.
+  const int L = macro.readout_at() + 1;
   for (int l = 0; l < L; ++l) {
     const int64_t segs = h.nodes(l) * macro.cols;
     a.segments += segs;

@@ -254,12 +254,17 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
   if (a["macro"].contains("lsb_mv")) {
     std::string lsb;
     for (const auto& x : a["macro"]["lsb_mv"]) lsb += (lsb.empty() ? "" : " / ") + fmt::format("{:.3g}", x.get<double>());
-    row("signal per count", lsb + " mV at the read-out node of each level, leaf to root");
+    row("signal per count", lsb + " mV at the node of each level, leaf to the read-out");
   }
   row("gating domains", fmt::format("level {} x {} columns: {} per macro", a["macro"]["gating_level"].get<int64_t>(),
                                     a["macro"]["gate_cols"].get<int64_t>(), a["macro"]["domains"].get<int64_t>()));
-  row("read-out", fmt::format("{}, {} bits{}", escape(a["readout"]["kind"].get<std::string>()), a["readout"]["bits"].get<int64_t>(),
-                              a["readout"]["share"].get<int64_t>() ? fmt::format(", shared by {} columns", a["readout"]["share"].get<int64_t>()) : ""));
+  const int64_t ro_level = a["readout"].value("level", int64_t(-1));
+  const bool at_root = !a["macro"].contains("hierarchy") || ro_level < 0 ||
+                       ro_level + 1 >= int64_t(a["macro"]["hierarchy"].size());
+  row("read-out", fmt::format("{}, {} bits{}{}", escape(a["readout"]["kind"].get<std::string>()), a["readout"]["bits"].get<int64_t>(),
+                              a["readout"]["share"].get<int64_t>() ? fmt::format(", shared by {} columns", a["readout"]["share"].get<int64_t>()) : "",
+                              at_root ? std::string(", at the root")
+                                      : fmt::format(", one per level-{} segment, summed digitally", ro_level)));
   row("channel reordering", a["reorder_channels"].get<bool>() ? "on" : "off");
   h += "</table>";
   }

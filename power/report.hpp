@@ -63,6 +63,8 @@ struct ArchSummary {
   bool reorder_channels = false;
   std::string readout;
   int64_t readout_bits = 0, adc_share = 0;
+  int64_t readout_level = 0;  // hierarchy level of the read-outs (the root: levels - 1)
+  int64_t converters = 0;     // read-out circuits per analog macro (converters, or popcount trees)
 };
 
 struct FunctionReport {

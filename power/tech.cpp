@@ -51,12 +51,16 @@ ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t
   // Bit-line capacitance contributed by one cell: its wire pitch and its access drain.
   const double c_cell = t[Tech::CellHeight] * t[Tech::WireCap] + t[Tech::AccessWidth] * t[Tech::DrainCap];
   const double c_switch = t[Tech::SwitchWidth] * t[Tech::DrainCap];
+  const int RO = macro.readout_at();
   for (int l = 0; l < L; ++l) {
     // A segment's load: the cells (leaf) or the child merge switches and the wire spanning the
-    // rows beneath (upper levels), plus its own merge switch, or the read-out input at the root.
+    // rows beneath (upper levels), plus its own merge switch, or the read-out input at the
+    // read-out level (the root unless arch.readout.level says otherwise). Levels above the
+    // read-out level are not built: no capacitance, no precharge.
     double c = l == 0 ? double(h.fanin(0)) * c_cell
                       : double(h.span(l)) * t[Tech::CellHeight] * t[Tech::WireCap] + double(h.fanin(l)) * c_switch;
-    c += l + 1 < L ? c_switch : t[Tech::SenseCap];
+    c += l < RO ? c_switch : t[Tech::SenseCap];
+    if (l > RO) c = 0.0;
     p.segment_cap_ff.push_back(c);
     // Restoring a segment that swung by s V draws C s V from the supply: E = C V^2 s (NeuroSim's
     // C V^2 for a full swing, s = 1).
@@ -101,7 +105,7 @@ PhaseTimes derive_phase_times(const TechTable& t, const MacroParams& macro) {
   const double vdd = t[Tech::Vdd], swing = macro.bitline_swing;
   const double v_op = macro.supply_v > 0 ? macro.supply_v : vdd;  // the LSB scales with it: the ratio does not
   PhaseTimes pt;
-  // Settle to within half an LSB of the read-out at the root, from a full swing away (a compute
+  // Settle to within half an LSB of the read-out (at the root, or its level), from a full swing away (a compute
   // capacitor can be a whole supply away), and at least to half the step.
   const double away = macro.cell_cap_ff > 0 ? v_op : swing * v_op;
   pt.n_tau = std::max(std::log(2.0), std::log(2.0 * away * 1e3 / lsb.back()));
@@ -118,7 +122,7 @@ PhaseTimes derive_phase_times(const TechTable& t, const MacroParams& macro) {
   // merged beneath it) against a sibling, through both their switches: 2 R x C/2 = R_switch x
   // C_node(l-1) (an ngspice check of the column agrees within 5%: docs/tech.md).
   double c_node = 0;
-  for (int l = 0; l < h.levels(); ++l) {
+  for (int l = 0; l <= macro.readout_at(); ++l) {
     const double child = c_node;
     c_node = p.segment_cap_ff[std::size_t(l)] + (l == 0 ? 0.0 : double(h.fanin(l)) * c_node) +
              (l == 0 && macro.cell_cap_ff > 0 ? double(h.fanin(0)) * macro.cell_cap_ff : 0.0);
@@ -146,7 +150,7 @@ std::vector<double> lsb_per_level_mv(const TechTable& t, const MacroParams& macr
                                   : p.segment_cap_ff[0] * macro.bitline_swing * v / double(h.fanin(0));
   std::vector<double> lsb;
   double c_node = 0;
-  for (int l = 0; l < h.levels(); ++l) {
+  for (int l = 0; l <= macro.readout_at(); ++l) {
     c_node = p.segment_cap_ff[std::size_t(l)] + (l == 0 ? 0.0 : double(h.fanin(l)) * c_node) +
              (l == 0 && charge_domain ? double(h.fanin(0)) * macro.cell_cap_ff : 0.0);
     lsb.push_back(dq / c_node * 1e3);  // fC / fF = V

@@ -72,7 +72,7 @@ ActionPrices derive_prices(const TechTable& tech, const MacroParams& macro, int6
                            int64_t readout_levels = 0);
 
 // The signal one count (one product of 1) puts on a column's read-out node at each hierarchy
-// level, in mV, when the segments beneath it are merged (docs/tech.md): a charge dQ shared over
+// level from the leaf up to the read-out level (macro.readout_at()), in mV, when the segments beneath it are merged (docs/tech.md): a charge dQ shared over
 // C_node(l) = C_seg(l) + fanin(l) x C_node(l - 1) (+ the cells' compute capacitors). dQ is one
 // cell's compute capacitor x V (charge-domain cells, macro.cell_cap_ff > 0), or, for cells
 // that discharge the line, C_seg(0) x swing x V / fanin(0): the evaluate pulse is sized so that a
@@ -83,13 +83,13 @@ std::vector<double> lsb_per_level_mv(const TechTable& tech, const MacroParams& m
 // table's nominal supply: each segment's precharge through its PMOS driver, the cells'
 // discharge of a leaf (the pulse that swings a full leaf by `bitline_swing`), and each level's
 // merge (charge sharing through the child switches), every one settling to half an LSB at the
-// root's read-out (`n_tau` time constants). Switch resistance: factor x vdd / (I_on x width).
+// read-out (`n_tau` time constants; at the root, or at arch.readout.level). Switch resistance: factor x vdd / (I_on x width).
 struct PhaseTimes {
-  double n_tau = 0;                 // time constants to settle within half an LSB at the root
+  double n_tau = 0;                 // time constants to settle within half an LSB at the read-out
   double r_precharge_kohm = 0, r_switch_kohm = 0;
   std::vector<double> precharge_ns;  // per level (segments precharge in parallel)
   double evaluate_ns = 0;
-  std::vector<double> merge_ns;      // per level 1..L-1: merging level l-1 into level l
+  std::vector<double> merge_ns;      // per level 1..read-out level: merging level l-1 into level l
 };
 PhaseTimes derive_phase_times(const TechTable& tech, const MacroParams& macro);
 

@@ -223,7 +223,7 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
     if (tf) close_trace(tf, trace, chip);
     o.run = ctrl->result();
   }
-  const auto readout = make_readout(chip.readout, chip.macro.rows);
+  const auto readout = make_readout(chip.readout, chip.macro);
   o.readout_bits = readout->resolution_bits();
   o.readout_levels = readout->resolution_levels();
   // Lossy only when a macro that uses the configured read-out is on the chip (dcim trees are exact).
@@ -374,7 +374,7 @@ std::vector<std::pair<std::string, PriceTable>> run_prices(const RunConfig& cfg,
   const ChipParams& chip = cfg.chip;
   const double period_ns = double(chip.period_ps()) * 1e-3;
   if (ttfs) return {{"ttfs", ttfs_prices(cfg.ttfs_circuit, period_ns)}};
-  const auto readout = make_readout(chip.readout, chip.macro.rows);
+  const auto readout = make_readout(chip.readout, chip.macro);
   std::vector<std::pair<std::string, PriceTable>> tables;
   for (const auto& k : macro_kinds()) {
     if (chip.count(k.name) == 0) continue;
@@ -423,7 +423,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.arch.timing = chip.macro.timing;
   r.arch.precharge_cycles = chip.macro.cycles.precharge;
   r.arch.evaluate_cycles = chip.macro.cycles.evaluate;
-  for (int l = 1; l < int(chip.macro.hierarchy.size()); ++l) r.arch.merge_cycles.push_back(chip.macro.merge(l));
+  for (int l = 1; l <= chip.macro.readout_at(); ++l) r.arch.merge_cycles.push_back(chip.macro.merge(l));
   r.arch.phase_times = derive_phase_times(cfg.tech, chip.macro);
   r.arch.gating_level = chip.macro.gating_level;
   r.arch.gate_cols = chip.macro.gate_cols;
@@ -435,6 +435,12 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.arch.reorder_channels = chip.reorder_channels;
   r.arch.readout = chip_run.readout_kind;
   r.arch.readout_bits = chip_run.readout_bits;
+  r.arch.readout_level = chip.macro.readout_at();
+  {  // one read-out per node of the read-out level and per converter of its columns
+    const auto ro = make_readout(chip.readout, chip.macro);
+    const int64_t share = ro->columns_per_converter();
+    r.arch.converters = Hierarchy(chip.macro).nodes(chip.macro.readout_at()) * ((chip.macro.cols + share - 1) / share);
+  }
   r.arch.adc_share = chip.readout.kind == "adc" ? chip.readout.share : 0;
   r.prices = run_prices(cfg, false);
   const EnergyBreakdown zero = empty_breakdown(chip.macro.hierarchy.size());

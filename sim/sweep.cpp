@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <functional>
@@ -139,7 +140,7 @@ SweepSpec load_sweep(const fs::path& file) {
     if (a["generator"]) {
       const std::string gen = a["generator"].Scalar();
       if (gen != "hierarchy") spec_fail(file, where + ".generator", fmt::format("'{}' is not a generator (hierarchy)", gen));
-      check_keys(file, a, where, {"generator", "rows", "max_levels", "min_segment", "gating_levels"});
+      check_keys(file, a, where, {"generator", "rows", "max_levels", "min_segment", "gating_levels", "patterns"});
       const int64_t rows = spec_int(file, a, "rows", base.chip.macro.rows, 1, 1 << 16);
       const int64_t max_levels = spec_int(file, a, "max_levels", 4, 1, 16);
       const int64_t min_segment = spec_int(file, a, "min_segment", 2, 1, 1 << 16);
@@ -147,7 +148,27 @@ SweepSpec load_sweep(const fs::path& file) {
       if (gl != "all" && gl != "leaf") spec_fail(file, where + ".gating_levels", fmt::format("'{}' is not one of all, leaf", gl));
       spec.columns.push_back("arch.macro.hierarchy");
       spec.columns.push_back("arch.macro.gating.level");
-      for (const auto& p : hierarchy_patterns(rows, max_levels, min_segment))
+      std::vector<std::vector<int64_t>> patterns = hierarchy_patterns(rows, max_levels, min_segment);
+      if (a["patterns"]) {  // only these patterns (each must be one the generator makes)
+        const YAML::Node ps = a["patterns"];
+        if (!ps.IsSequence() || ps.size() == 0) spec_fail(file, where + ".patterns", "expected a non-empty list of patterns");
+        std::vector<std::vector<int64_t>> chosen;
+        for (std::size_t j = 0; j < ps.size(); ++j) {
+          std::vector<int64_t> q;
+          try {
+            q = ps[j].as<std::vector<int64_t>>();
+          } catch (const YAML::Exception&) {
+            spec_fail(file, fmt::format("{}.patterns[{}]", where, j), "expected a list of integers, e.g. [16, 4, 4]");
+          }
+          if (std::find(patterns.begin(), patterns.end(), q) == patterns.end())
+            spec_fail(file, fmt::format("{}.patterns[{}]", where, j),
+                      fmt::format("[{}] is not a pattern of {} rows into at most {} levels of at least {} rows",
+                                  fmt::join(q, ", "), rows, max_levels, min_segment));
+          chosen.push_back(q);
+        }
+        patterns = chosen;
+      }
+      for (const auto& p : patterns)
         for (std::size_t lvl = 0; lvl < (gl == "all" ? p.size() : 1); ++lvl)
           entries.push_back({{"arch.macro.hierarchy", list_text(p)}, {"arch.macro.gating.level", std::to_string(lvl)}});
       if (entries.empty()) spec_fail(file, where, fmt::format("no pattern of {} rows has segments of at least {}", rows, min_segment));

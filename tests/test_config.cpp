@@ -86,6 +86,10 @@ TEST_CASE("config errors name the file, the key path and what was expected", "[c
     const auto f = write(dir, "e.yaml", "workload: x\narch:\n  macro:\n    hierarchy: [16, 16]\n    gating:\n      level: 2\n");
     CHECK_THAT(error_of(f), Catch::Contains("arch.macro.gating.level") && Catch::Contains("[0, 1]"));
   }
+  SECTION("read-out level deeper than the hierarchy") {
+    const std::string e = error_of(default_config_path(), {"", "", {"arch.readout.level=3"}});
+    CHECK_THAT(e, Catch::Contains("arch.readout.level") && Catch::Contains("not a level of arch.macro.hierarchy [16, 4, 4]"));
+  }
   SECTION("a technology number without a source") {
     const auto tech = write(dir, "tech.yaml", "vdd:\n  value: 1.0\n  unit: V\n");
     const auto f = write(dir, "f.yaml", "workload: x\narch:\n  tech: " + tech.string() + "\n");

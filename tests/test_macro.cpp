@@ -17,16 +17,17 @@ struct Driver : sc_core::sc_module {
   std::vector<std::vector<int64_t>> outs;
   std::vector<uint64_t> op_cycles;
   uint64_t write_cycles = 0;
+  int64_t rows = 16, cols = 8;
   sc_core::sc_time period;
   SC_HAS_PROCESS(Driver);
   Driver(sc_core::sc_module_name n, sc_core::sc_time p) : sc_module(n), macro("macro"), period(p) {
     SC_THREAD(run);
   }
   void run() {
-    write_cycles = macro->write_weights(bits, 16, 8, needed);
+    write_cycles = macro->write_weights(bits, rows, cols, needed);
     wait(period * double(write_cycles));
     for (auto& in : inputs) {
-      std::vector<int64_t> o(8);
+      std::vector<int64_t> o(static_cast<std::size_t>(cols));
       const uint64_t c = macro->operate(in.data(), o);
       outs.push_back(o);
       op_cycles.push_back(c);
@@ -239,4 +240,105 @@ TEST_CASE("utilisation: domains outside the tile are unused, not gated by the da
   CHECK(c[Stat::DomainEvalsUsed] == 2);
   CHECK(c[Stat::DomainSkips] == 7);
   CHECK(c[Stat::DomainSkipsUsed] == 1);  // utilisation 2/8, gated by the data 1/2
+}
+
+// A [16, 16] column of 256 rows read at its leaves: each leaf segment has its own converter (of
+// `share` columns), lossless for its 16 rows at 5 bits; a column's leaf results are summed by an
+// adder tree. Domains: one leaf (16 rows) x 4 columns.
+TEST_CASE("leaf read-out: only active leaves are converted, at 5 bits, and summed digitally", "[macro][readout]") {
+  const test::Context context;
+  MacroParams p;
+  p.rows = 256;
+  p.cols = 8;
+  p.hierarchy = {16, 16};
+  p.gating_level = 0;
+  p.gate_cols = 4;
+  p.cycles = {1, 1, 1, 1, 2, 1};  // precharge, evaluate, merge/level, writeout, wakeup, write_row
+  p.readout_level = 0;
+  ReadoutParams rp;
+  rp.kind = "adc";
+  rp.share = 2;
+  rp.conversion_cycles = 1;
+  rp.adder_cycles = 2;
+  SECTION("lossless leaves") {
+    auto readout = make_readout(rp, p);
+    REQUIRE(readout->resolution_bits() == 5);  // 17 levels (0..16 counts) need 5 bits
+    REQUIRE(readout->lossless());
+    const sc_core::sc_time period(2, sc_core::SC_NS);
+    CimMacro macro("macro", p, *readout, period);
+    Driver drv("drv", period);
+    drv.rows = 256;
+    drv.macro.bind(macro.op_target);
+    // Columns 0, 2, 3 store 1 on every row; column 1 only on leaf 0 (rows 0-15); columns 4-7
+    // store 0 (group 1 is gated by its weights).
+    drv.bits.assign(256 * 8, 0);
+    for (int c : {0, 2, 3})
+      for (int r = 0; r < 256; ++r) drv.bits[std::size_t(c * 256 + r)] = 1;
+    for (int r = 0; r < 16; ++r) drv.bits[std::size_t(1 * 256 + r)] = 1;
+    drv.needed.assign(8, 1);
+    // Inputs on rows 0, 1, 2 (leaf 0), 40, 41 (leaf 2) and 255 (leaf 15).
+    BitVec a(256);
+    for (int r : {0, 1, 2, 40, 41, 255}) a.set(std::size_t(r), true);
+    drv.inputs = {a};
+    sc_core::sc_start();
+    CHECK(drv.outs[0] == std::vector<int64_t>{6, 3, 6, 6, 0, 0, 0, 0});
+    const MacroCounters& c = macro.stats();
+    // Active domains: leaves 0, 2, 15 of group 0. Each of group 0's 4 columns is converted at
+    // those 3 leaves (column 1 too: its domains are active), never at the other 13: 12
+    // conversions, where a root read-out converts 4 columns once each.
+    CHECK(c[Act::AdcConversion] == 12);
+    // Summing 3 leaf results takes 2 adds of 5 + log2(16) = 9 bits per column: 4 x 18.
+    CHECK(c[Act::AdderTreeBit] == 4 * 2 * 9);
+    // Only the leaf segments exist: 3 active leaves x 4 columns precharged, nothing merged.
+    CHECK(c.precharge[0] == 12);
+    CHECK(c.precharge[1] == 0);
+    CHECK(c.merge[0] == 0);
+    // Cycles: precharge 1 + evaluate 1 + no merge + each leaf's converters read 2 columns
+    // (2 x 1) + the adder tree 2 + write-out 1 = 7.
+    CHECK(drv.op_cycles == std::vector<uint64_t>{7});
+    CHECK(c[Stat::StallReadout] == 1);
+  }
+  SECTION("a lossy leaf converter quantises each leaf's count before the sum") {
+    rp.bits = 2;  // 3 steps over a leaf's 16 rows
+    auto readout = make_readout(rp, p);
+    REQUIRE_FALSE(readout->lossless());
+    const sc_core::sc_time period(2, sc_core::SC_NS);
+    CimMacro macro("macro", p, *readout, period);
+    Driver drv("drv", period);
+    drv.rows = 256;
+    drv.macro.bind(macro.op_target);
+    drv.bits.assign(256 * 8, 0);
+    for (int r = 0; r < 256; ++r) drv.bits[std::size_t(r)] = 1;  // column 0 only
+    drv.needed.assign(8, 1);
+    BitVec a(256);
+    for (int r : {0, 1, 2, 40, 41, 255}) a.set(std::size_t(r), true);
+    drv.inputs = {a};
+    sc_core::sc_start();
+    // Leaf 0 counts 3: code round(3 x 3 / 16) = 1 -> round(16 / 3) = 5; leaf 2 counts 2 and leaf
+    // 15 counts 1: code 0. Sum 5 (a 2-bit read-out of all 256 rows would give 0).
+    CHECK(drv.outs[0][0] == 5);
+  }
+  SECTION("a gating domain above the read-out level: every leaf of an active domain is read") {
+    p.gating_level = 1;  // one domain spans all 256 rows
+    auto readout = make_readout(rp, p);
+    const sc_core::sc_time period(2, sc_core::SC_NS);
+    CimMacro macro("macro", p, *readout, period);
+    Driver drv("drv", period);
+    drv.rows = 256;
+    drv.macro.bind(macro.op_target);
+    drv.bits.assign(256 * 8, 1);
+    drv.needed = {1, 1, 1, 1, 0, 0, 0, 0};
+    BitVec a(256);
+    a.set(3, true);
+    drv.inputs = {a};
+    sc_core::sc_start();
+    const MacroCounters& c = macro.stats();
+    // Group 0's domain is active: its 16 leaves x 4 columns are precharged and converted;
+    // nothing above the leaves is built.
+    CHECK(c[Act::AdcConversion] == 16 * 4);
+    CHECK(c.precharge[0] == 16 * 4);
+    CHECK(c.precharge[1] == 0);
+    CHECK(c[Act::AdderTreeBit] == 4 * 15 * 9);
+    CHECK(drv.outs[0] == std::vector<int64_t>{1, 1, 1, 1, 0, 0, 0, 0});
+  }
 }

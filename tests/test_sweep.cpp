@@ -34,6 +34,15 @@ TEST_CASE("the shipped hierarchy sweep covers every pattern at every gating leve
   CHECK(s.points[0].sets[0].value == "[256]");
 }
 
+TEST_CASE("the shipped hierarchy study: chosen patterns at every gating level, root and leaf read-out", "[sweep]") {
+  const SweepSpec s = load_sweep(test::source_dir() / "configs/sweeps/hierarchy_study.yaml");
+  CHECK(s.columns == std::vector<std::string>{"workload", "arch.macro.hierarchy", "arch.macro.gating.level",
+                                              "arch.readout.level", "arch.readout.kind", "mapping.stationary"});
+  // 2 workloads x (1 + 2 + 3 + 4) (pattern, gating level) pairs x 2 read-out levels x 2 kinds x 2 mappings.
+  CHECK(s.points.size() == 2 * 10 * 2 * 2 * 2);
+  CHECK(s.points[0].sets[1].value == "[256]");
+}
+
 TEST_CASE("sweep spec errors name the file and the key", "[sweep]") {
   const fs::path dir = test::temp_dir("spec");
   auto err = [&](const std::string& text) {
@@ -51,6 +60,10 @@ TEST_CASE("sweep spec errors name the file and the key", "[sweep]") {
   CHECK_THAT(err(base + "axes:\n  - key: a\n    values: [1]\n    valeus: [2]\n"), Catch::Contains("axes[0].valeus") && Catch::Contains("unknown key"));
   CHECK_THAT(err(base + "combine: zip\naxes:\n  - key: a\n    values: [1, 2]\n  - key: b\n    values: [1]\n"), Catch::Contains("equal length"));
   CHECK_THAT(err("axes: []\n"), Catch::Contains("key 'base'"));
+  CHECK_THAT(err(base + "axes:\n  - generator: hierarchy\n    patterns: [[16, 15]]\n"),
+             Catch::Contains("axes[0].patterns[0]") && Catch::Contains("[16, 15] is not a pattern of 256 rows"));
+  CHECK_THAT(err(base + "axes:\n  - generator: hierarchy\n    patterns: [[a]]\n"),
+             Catch::Contains("axes[0].patterns[0]") && Catch::Contains("list of integers"));
 }
 
 TEST_CASE("sweep results do not depend on the number of worker processes", "[sweep][determinism]") {

@@ -119,6 +119,44 @@ TEST_CASE("phase times from the line's RC, rounded up to whole cycles", "[tech][
   CHECK(cfg.chip.macro.merge_cycles == std::vector<int64_t>{1, 2});
 }
 
+TEST_CASE("a read-out below the root: the line ends at its level", "[tech][timing][readout]") {
+  const RunConfig cfg = load_config(default_config_path(), {});
+  MacroParams h;
+  h.rows = 256;
+  h.hierarchy = {16, 4, 4};
+  h.readout_level = 1;
+  const ActionPrices p = derive_prices(cfg.tech, h, 7);
+  // Leaf as before (2.741 fF); level 1 ends in the read-out input instead of a merge switch:
+  // 6.4 fF of wire + 4 child switches + 2 fF = 9.156 fF; the root is not built.
+  CHECK(p.segment_cap_ff[0] == Approx(2.741));
+  CHECK(p.segment_cap_ff[1] == Approx(6.4 + 4 * 0.189 + 2.0));
+  CHECK(p.segment_cap_ff[2] == 0.0);
+  CHECK(p.precharge[2] == 0.0);
+  // The signal exists up to level 1: 0.1713 fC over 9.156 + 4 x 2.741 = 20.12 fF.
+  const auto lsb = lsb_per_level_mv(cfg.tech, h);
+  REQUIRE(lsb.size() == 2);
+  CHECK(lsb[1] == Approx(2.741 / 16 / (9.156 + 4 * 2.741) * 1e3).epsilon(1e-4));
+  // Settling to half of that LSB; one merge (leaf into level 1).
+  const PhaseTimes pt = derive_phase_times(cfg.tech, h);
+  CHECK(pt.n_tau == Approx(std::log(2000.0 / lsb[1])).epsilon(1e-6));
+  REQUIRE(pt.merge_ns.size() == 1);
+  MacroParams m = h;
+  apply_circuit_timing(cfg.tech, m, 2.0);
+  CHECK(m.merge_cycles.size() == 1);
+  CHECK(m.merge_total() == m.merge_cycles[0]);
+  // At the leaf: one segment of 16 cells + the read-out input, no merge at all.
+  m.readout_level = 0;
+  apply_circuit_timing(cfg.tech, m, 2.0);
+  CHECK(m.merge_cycles.empty());
+  CHECK(m.merge_total() == 0);
+  CHECK(derive_prices(cfg.tech, m, 5).segment_cap_ff[0] == Approx(16 * 0.1595 + 2.0));
+  // The config key sets it; the read-out then is lossless for the rows beneath one node.
+  const RunConfig leaf = load_config(default_config_path(), {"", "", {"arch.readout.level=0"}});
+  CHECK(leaf.chip.macro.readout_at() == 0);
+  CHECK(leaf.chip.macro.readout_rows() == 16);
+  CHECK(leaf.chip.macro.merge_total() == 0);
+}
+
 TEST_CASE("the ledger sums counts times prices and integrates leakage over time", "[tech]") {
   // Leakage powers become prices per cycle: nW x 2 ns x 1e-6 pJ/(nW ns).
   const PriceTable p = {{"precharge_l0", "precharge_l0", 0.5, ""},
