@@ -37,7 +37,9 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::uniq
       m_ro_converters((p.cols + m_readout.columns_per_converter() - 1) / m_readout.columns_per_converter()),
       // A column's read-outs are summed by an adder tree as wide as the sum of all of them.
       m_acc_bits(m_readout.resolution_bits() + lossless_bits(m_ro_nodes - 1)),
-      m_node_rows(std::size_t(m_ro_nodes * m_h.col_groups())) {
+      m_node_rows(std::size_t(m_ro_nodes * m_h.col_groups())),
+      m_noise(p.noise, std::string(this->name()), m_ro_nodes * m_ro_converters, p.rows * p.cols),
+      m_noisy(p.noise.on && std::string(m_readout.kind()) == "adc") {
   m_conversions.resize(std::size_t(m_ro_nodes * m_ro_converters));
 }
 
@@ -165,7 +167,9 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
     for (std::size_t b = 0; b < B; ++b) {
       const int64_t p = m_cells.and_popcount(c, planes[b]);
       m_count[Act::AndEval] += uint64_t(p) << b;
-      if (analog || exact) {
+      if (m_noisy && !analog) {
+        column_out[b][c] = read_noisy(c, planes[b], g, p);
+      } else if (analog || exact) {
         column_out[b][c] = p;
       } else {  // each read-out node quantises its own count
         int64_t v = 0;
@@ -209,6 +213,27 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   m_count[Stat::StallReadout] += m_readout.share_stall(conversions);
   m_count[Stat::Cycles] += cycles;
   return cycles;
+}
+
+int64_t CimMacro::read_noisy(int64_t c, const uint64_t* input, int64_t g, int64_t exact) {
+  // Each read-out node converts its own analog value: its count, each product's cell deviation,
+  // the conversion's noise and its converter's offset, all in counts of the node's signal.
+  const int64_t G = m_h.col_groups(), share = m_readout.columns_per_converter();
+  const float* delta = m_noise.cell_deltas() + std::size_t(c * m_p.rows);
+  int64_t v = 0;
+  for (int64_t n = 0; n < m_ro_nodes; ++n) {
+    if (m_node_rows[std::size_t(n * G + g)] == 0) continue;
+    const int64_t r0 = n * m_ro_span, r1 = r0 + m_ro_span;
+    const double x = double(m_cells.and_popcount_rows(c, input, r0, r1)) + m_cells.and_sum(c, input, r0, r1, delta) +
+                     m_noise.dynamic() + m_noise.offset(std::size_t(n * m_ro_converters + c / share));
+    v += m_readout.read_analog(x);
+  }
+  const int64_t e = v - exact;
+  ++m_count[Stat::ReadChecks];
+  m_count[e > 0 ? Stat::ReadErrPos : Stat::ReadErrNeg] += uint64_t(e > 0 ? e : -e);
+  m_count[Stat::ReadErrSq] += uint64_t(e * e);
+  m_count[Stat::ReadErrNonzero] += e != 0;
+  return v;
 }
 
 const MacroCounters& CimMacro::stats() {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "arch/analog_noise.hpp"
 #include "arch/hierarchy.hpp"
 #include "arch/macro.hpp"
 #include "arch/params.hpp"
@@ -40,6 +41,8 @@ class CimMacro : public MacroModule {
   // One operation over B input planes (operate: B = 1, digital), outputs column_out[0..B).
   uint64_t evaluate(const uint64_t* const* planes, std::vector<int64_t>* column_out, std::size_t B, int64_t combine,
                     bool analog);
+  // Column c's value read through the noisy read-out (its exact count `exact`, column group g).
+  int64_t read_noisy(int64_t c, const uint64_t* input, int64_t g, int64_t exact);
 
   std::unique_ptr<IReadout> m_own_readout;
   const MacroParams& m_p;
@@ -58,6 +61,9 @@ class CimMacro : public MacroModule {
   int m_ro_level;
   int64_t m_ro_nodes, m_ro_span, m_ro_converters, m_acc_bits;
   std::vector<int64_t> m_node_rows;
+  // Read-out non-idealities (arch.analog.noise), applied only by an ADC read-out.
+  ReadNoise m_noise;
+  bool m_noisy;
 };
 
 }  // namespace cimsim

@@ -38,6 +38,11 @@ enum class Stat : std::size_t {
   DomainCyclesGated,  // domain-cycles spent gated (macros in use)
   DomainCyclesIdle,   // domain-cycles of macros not yet written (gated, not in the fractions)
   ArrayCycles,        // macro-cycles of cell arrays (retention leakage): held by a step, or all macros in totals
+  ReadChecks,         // columns read with arch.analog.noise on (each compared with its exact count)
+  ReadErrPos,         // sum of their positive errors (read - exact, in counts)
+  ReadErrNeg,         // sum of their negative errors' magnitudes
+  ReadErrSq,          // sum of squared errors
+  ReadErrNonzero,     // columns read with any error
   Count_
 };
 

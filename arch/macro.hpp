@@ -68,6 +68,20 @@ class CellArray {
     for (std::size_t w = 0; w < m_words; ++w) p += __builtin_popcountll(col[w] & input[w]);
     return p;
   }
+  // Sum over the rows [r0, r1) where (stored column c) AND `input` is 1 of `delta[row]`.
+  double and_sum(int64_t c, const uint64_t* input, int64_t r0, int64_t r1, const float* delta) const {
+    const uint64_t* col = &m_cells[std::size_t(c) * m_words];
+    double s = 0;
+    for (int64_t w = r0 / 64; w * 64 < r1; ++w) {
+      uint64_t m = col[w] & input[w];
+      while (m) {
+        const int64_t r = w * 64 + __builtin_ctzll(m);
+        m &= m - 1;
+        if (r >= r0 && r < r1) s += double(delta[r]);
+      }
+    }
+    return s;
+  }
   // Ones of (stored column c) AND `input` on rows [r0, r1).
   int64_t and_popcount_rows(int64_t c, const uint64_t* input, int64_t r0, int64_t r1) const {
     const uint64_t* col = &m_cells[std::size_t(c) * m_words];

@@ -106,6 +106,19 @@ void ChipParams::declare_arch(ParamVisitor& v) {
                         readout.level, fmt::join(macro.hierarchy, ", "), int64_t(macro.hierarchy.size()) - 1));
     macro.readout_level = readout.level < int64_t(macro.hierarchy.size()) ? readout.level : -1;
   });
+  v.section("analog", "non-idealities of the analog macros' read-out (docs/analog.md)", [&] {
+    std::string noise;
+    v.choice("noise", noise, "off", {"off", "on"},
+             {"", "on: thermal and comparator noise per conversion, converter offsets and cell mismatch per chip "
+                  "(technology keys comparator_noise, comparator_offset, cell_sigma, cap_mismatch), applied before "
+                  "quantisation; the report keeps the exact path's check and adds the noisy hardware's outputs"});
+    macro.noise.on = noise == "on";
+    v.check(!(macro.noise.on && readout.analog_accumulate), "noise",
+            "noise is not modelled with arch.readout.accumulate: analog yet (use digital accumulation)");
+    int64_t seed = 1;
+    v.integer("seed", seed, 1, 0, int64_t{1} << 62, {"", "draws the chip instance (offsets, mismatch) and the noise"});
+    macro.noise.seed = uint64_t(seed);
+  });
   v.section("macros", "macros of each kind on the chip", [&] {
     for (const auto& k : macro_kinds()) {
       int64_t& n = macros[k.name];

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "arch/analog_noise.hpp"
 #include "arch/param.hpp"
 
 namespace cimsim {
@@ -42,6 +43,9 @@ struct MacroParams {
   // ChipParams; -1 = the root). Segments above it are not built: each of its nodes is a line of
   // its own, read out and summed digitally with its siblings.
   int64_t readout_level = -1;
+  // Read-out non-idealities (arch.analog; the sigmas set from the technology by power/tech
+  // apply_noise). Off: the exact path.
+  NoiseParams noise;
   int readout_at() const { return readout_level < 0 ? int(hierarchy.size()) - 1 : int(readout_level); }
   int64_t readout_rows() const {  // rows beneath one read-out
     int64_t s = 1;

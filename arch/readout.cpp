@@ -1,5 +1,6 @@
 #include "arch/readout.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -45,6 +46,11 @@ class AdcReadout final : public IReadout {
     const int64_t code = std::llround(double(count) * double(m_levels) / double(m_rows));
     return std::llround(double(code) * double(m_rows) / double(m_levels));
   }
+  int64_t read_analog(double v) const override {
+    if (lossless()) return std::clamp<int64_t>(std::llround(v), 0, m_levels);  // one code per count
+    const int64_t code = std::clamp<int64_t>(std::llround(v * double(m_levels) / double(m_rows)), 0, m_levels);
+    return std::llround(double(code) * double(m_rows) / double(m_levels));
+  }
   void count(MacroCounters& c, int64_t) const override { ++c[Act::AdcConversion]; }
   uint64_t accumulate_cycles() const override { return m_adder; }
 
@@ -66,6 +72,7 @@ class DigitalReadout final : public IReadout {
   int64_t resolution_bits() const override { return m_bits; }
   int64_t resolution_levels() const override { return int64_t{1} << m_bits; }
   int64_t read(int64_t count) const override { return count; }
+  int64_t read_analog(double v) const override { return std::llround(v); }  // digital: no analog error reaches it
   void count(MacroCounters& c, int64_t active_rows) const override {
     c[Act::AdderTreeBit] += uint64_t(active_rows);
   }

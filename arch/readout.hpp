@@ -21,6 +21,9 @@ class IReadout {
   virtual uint64_t share_stall(int64_t conversions) const = 0;
   // The value reported for a column whose exact AND count is `count`.
   virtual int64_t read(int64_t count) const = 0;
+  // The value reported for an analog value `v` (in counts, with its errors): quantised to the
+  // converter's codes, clipped to its range.
+  virtual int64_t read_analog(double v) const = 0;
   virtual bool lossless() const = 0;
   virtual int64_t resolution_bits() const = 0;
   // Output levels of one conversion (2^bits unless an ADC has fewer, e.g. an 11-level flash).

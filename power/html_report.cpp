@@ -229,6 +229,16 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
             match ? "good" : "bad");
   if (f["accuracy"].is_number())
     h += card(pct(f["accuracy"].get<double>()), fmt::format("accuracy on the hardware (reference {})", pct(f["reference_accuracy"].get<double>())));
+  if (f.contains("noise") && f["noise"].is_object()) {
+    const auto& n = f["noise"];
+    const auto& e = n["read_errors"];
+    const double reads = e["reads"].get<double>();
+    h += card(n["accuracy"].is_number() ? pct(n["accuracy"].get<double>()) : (n["outputs_match_reference"].get<bool>() ? "match" : "differ"),
+              fmt::format("noisy hardware (seed {}): {} of column reads off, error {:+.2f} &plusmn; {:.2f} LSB",
+                          n["seed"].get<uint64_t>(), pct(reads > 0 ? e["reads_wrong"].get<double>() / reads : 0.0),
+                          e["mean_lsb"].get<double>(), e["sigma_lsb"].get<double>()),
+              n["outputs_match_reference"].get<bool>() ? "good" : "bad");
+  }
   h += "</div>";
   if (!f["readout_lossless"].get<bool>()) {
     h += "<p class='bad'>The read-out is lossy: the ADC has fewer bits than a column's count needs; the function check above shows "

@@ -103,6 +103,12 @@ Json read_report(const std::filesystem::path& dir) {
   }
 }
 
+namespace {
+Json read_errors_json(const ReadErrors& e) {
+  return {{"reads", e.reads}, {"reads_wrong", e.reads_wrong}, {"mean_lsb", e.mean_lsb}, {"sigma_lsb", e.sigma_lsb}};
+}
+}  // namespace
+
 std::string report_json(const Report& r) {
   nlohmann::ordered_json j;
   j["schema"] = "cimsim.report/1";
@@ -179,6 +185,7 @@ std::string report_json(const Report& r) {
                                                            : nlohmann::ordered_json{{"rows", l.gating_rows},
                                                                                     {"cols", l.gating_cols},
                                                                                     {"gated_fraction", l.gating_map}}},
+                      {"read_errors", l.read_errors ? read_errors_json(*l.read_errors) : Json(nullptr)},
                       {"actions", groups_json(l.actions)}});
   }
   j["layers"] = layers;
@@ -206,7 +213,19 @@ std::string report_json(const Report& r) {
                    {"accuracy", opt(f.accuracy)},
                    {"reference_accuracy", opt(f.reference_accuracy)},
                    {"reference_ties", f.reference_ties ? Json(*f.reference_ties) : Json(nullptr)},
-                   {"readout_lossless", f.readout_lossless}};
+                   {"readout_lossless", f.readout_lossless},
+                   {"noise", nullptr}};
+  if (f.noise) {
+    const auto& n = *f.noise;
+    j["function"]["noise"] = {{"seed", n.seed},
+                              {"sigma_lsb", {{"thermal", n.thermal_lsb}, {"comparator", n.comparator_lsb},
+                                             {"offset", n.offset_lsb}}},
+                              {"cell_sigma", n.cell_sigma},
+                              {"outputs_match_reference", n.outputs_match_reference},
+                              {"mismatched_samples", n.mismatched_samples},
+                              {"accuracy", opt(n.accuracy)},
+                              {"read_errors", read_errors_json(n.reads)}};
+  }
   return j.dump(2) + "\n";
 }
 

@@ -22,6 +22,13 @@ struct Stalls {
 // Counted actions by price table: energy = sum over groups of counts x the group's prices.
 using ActionGroups = std::vector<std::pair<std::string, Counts>>;
 
+// Read errors of the noisy hardware (arch.analog.noise: on): each column read compared with its
+// exact count, in counts (LSBs of the read-out).
+struct ReadErrors {
+  uint64_t reads = 0, reads_wrong = 0;
+  double mean_lsb = 0, sigma_lsb = 0;
+};
+
 struct LayerReport {
   std::string name, kind, op_type, macro;
   int row_tiles = 0, col_tiles = 0;
@@ -41,6 +48,7 @@ struct LayerReport {
   // column group, row-major), over the layer's macros; empty for digital steps.
   int64_t gating_rows = 0, gating_cols = 0;
   std::vector<double> gating_map;
+  std::optional<ReadErrors> read_errors;  // in the noisy pass (arch.analog.noise: on)
 };
 
 struct ArchSummary {
@@ -78,6 +86,17 @@ struct FunctionReport {
   std::optional<int64_t> reference_ties;
   bool readout_lossless = true;
   double tolerance = 0;
+  // The noisy hardware (arch.analog.noise: on): a second pass of the same chip with the read-out's
+  // noise, offsets and mismatch; the fields above check the exact path.
+  struct Noise {
+    uint64_t seed = 0;
+    double thermal_lsb = 0, comparator_lsb = 0, offset_lsb = 0, cell_sigma = 0;
+    bool outputs_match_reference = false;
+    int64_t mismatched_samples = 0;
+    std::optional<double> accuracy;
+    ReadErrors reads;
+  };
+  std::optional<Noise> noise;
 };
 
 struct TtfsLayerSummary {

@@ -31,6 +31,14 @@ const std::array<TechKeyInfo, kTechKeys>& tech_keys() {
       {Tech::OnCurrentN, "on_current_n", "uA/um", 1.0, 10000.0, "NMOS saturation current per width (timing of switches and cells)"},
       {Tech::OnCurrentP, "on_current_p", "uA/um", 1.0, 10000.0, "PMOS saturation current per width (precharge drivers)"},
       {Tech::ResistanceFactor, "resistance_factor", "1", 0.5, 5.0, "effective-resistance multiplier: R = factor x vdd / (I_on x width)"},
+      {Tech::ComparatorNoise, "comparator_noise", "mV", 0.0, 1000.0,
+       "read-out comparator's input-referred noise, rms per decision (arch.analog.noise)", true},
+      {Tech::ComparatorOffset, "comparator_offset", "mV", 0.0, 1000.0,
+       "sigma of a read-out converter's input-referred offset, fixed per chip (arch.analog.noise)", true},
+      {Tech::CellSigma, "cell_sigma", "1", 0.0, 1.0,
+       "sigma of one discharging cell's charge relative to its nominal, fixed per chip (arch.analog.noise)", true},
+      {Tech::CapMismatch, "cap_mismatch", "1", 0.0, 1.0,
+       "sigma of a 1 fF compute capacitor relative to its value, scaling as 1/sqrt(C) (arch.analog.noise)", true},
   }};
   return keys;
 }
@@ -138,6 +146,31 @@ void apply_circuit_timing(const TechTable& t, MacroParams& m, double period_ns) 
   m.cycles.evaluate = cycles(pt.evaluate_ns);
   m.merge_cycles.clear();
   for (double ns : pt.merge_ns) m.merge_cycles.push_back(cycles(ns));
+}
+
+double readout_node_cap_ff(const TechTable& t, const MacroParams& macro) {
+  const Hierarchy h(macro);
+  const ActionPrices p = derive_prices(t, macro, 1);
+  double c_node = 0;
+  for (int l = 0; l <= macro.readout_at(); ++l)
+    c_node = p.segment_cap_ff[std::size_t(l)] + (l == 0 ? 0.0 : double(h.fanin(l)) * c_node) +
+             (l == 0 && macro.cell_cap_ff > 0 ? double(h.fanin(0)) * macro.cell_cap_ff : 0.0);
+  return c_node;
+}
+
+double thermal_noise_mv(double cap_ff) {
+  const double k_boltzmann = 1.380649e-23, temperature = 300.0;  // J/K (SI, exact); K (NeuroSim Param.cpp: temp = 300)
+  return std::sqrt(k_boltzmann * temperature / (cap_ff * 1e-15)) * 1e3;
+}
+
+void apply_noise(const TechTable& t, MacroParams& m) {
+  const double lsb = lsb_per_level_mv(t, m).back();
+  m.noise.thermal_lsb = thermal_noise_mv(readout_node_cap_ff(t, m)) / lsb;
+  m.noise.comparator_lsb = t[Tech::ComparatorNoise] / lsb;
+  m.noise.offset_lsb = t[Tech::ComparatorOffset] / lsb;
+  // A charge-domain cell's count is its capacitor's charge (mismatch ~ 1/sqrt(C), Pelgrom's
+  // area law); a discharging cell's is its current x pulse (the devices' mismatch).
+  m.noise.cell_sigma = m.cell_cap_ff > 0 ? t[Tech::CapMismatch] / std::sqrt(m.cell_cap_ff) : t[Tech::CellSigma];
 }
 
 std::vector<double> lsb_per_level_mv(const TechTable& t, const MacroParams& macro) {

@@ -32,6 +32,10 @@ enum class Tech : std::size_t {
   OnCurrentN,
   OnCurrentP,
   ResistanceFactor,
+  ComparatorNoise,
+  ComparatorOffset,
+  CellSigma,
+  CapMismatch,
   Count_
 };
 inline constexpr std::size_t kTechKeys = std::size_t(Tech::Count_);
@@ -92,6 +96,16 @@ struct PhaseTimes {
   std::vector<double> merge_ns;      // per level 1..read-out level: merging level l-1 into level l
 };
 PhaseTimes derive_phase_times(const TechTable& tech, const MacroParams& macro);
+
+// The capacitance of a column's read-out node with the segments beneath it merged, in fF.
+double readout_node_cap_ff(const TechTable& tech, const MacroParams& macro);
+
+// kT/C noise of a node of `cap_ff`, in mV rms, at 300 K.
+double thermal_noise_mv(double cap_ff);
+
+// `macro.noise` (already holding on/seed from arch.analog) with its sigmas in counts of the
+// read-out node's signal, from the technology table (docs/analog.md).
+void apply_noise(const TechTable& tech, MacroParams& macro);
 
 // `macro` with its precharge, evaluate and per-level merge cycles set from derive_phase_times,
 // each rounded up to whole cycles of `period_ns` (at least one).

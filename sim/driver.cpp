@@ -388,6 +388,19 @@ std::vector<std::pair<std::string, PriceTable>> run_prices(const RunConfig& cfg,
   return tables;
 }
 
+namespace {
+ReadErrors read_errors_of(const MacroCounters& c) {
+  ReadErrors e;
+  e.reads = c[Stat::ReadChecks];
+  e.reads_wrong = c[Stat::ReadErrNonzero];
+  if (e.reads == 0) return e;
+  const double n = double(e.reads);
+  e.mean_lsb = (double(c[Stat::ReadErrPos]) - double(c[Stat::ReadErrNeg])) / n;
+  e.sigma_lsb = std::sqrt(std::max(0.0, double(c[Stat::ReadErrSq]) / n - e.mean_lsb * e.mean_lsb));
+  return e;
+}
+}  // namespace
+
 RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& trace, bool progress) {
   if (w.is_ttfs) return simulate_ttfs(cfg, w, trace);
   const ChipParams& chip = cfg.chip;
@@ -406,7 +419,11 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   for (std::size_t s = 0; s < inputs.size(); ++s)
     inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(s * n_in), w.inputs.begin() + std::ptrdiff_t((s + 1) * n_in));
 
-  const ChipOutcome chip_run = run_chip(chip, w.net, inputs, trace, progress);
+  // The exact path (the report's timing, energy and function check) runs without the read-out's
+  // noise; with arch.analog.noise on, a second pass of the same chip gives the noisy hardware.
+  ChipParams exact = chip;
+  exact.macro.noise.on = false;
+  const ChipOutcome chip_run = run_chip(exact, w.net, inputs, trace, progress);
   RunResult res;
   res.chip = chip_run.run;
   const double period_ns = double(chip.period_ps()) * 1e-3;
@@ -496,6 +513,25 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.gated_fraction_data = ratio(t[Stat::DomainSkipsUsed], t[Stat::DomainEvalsUsed]);
   r.stalls = stalls_of(t);
   r.function = check_function(cfg, w, res.chip.outputs, chip_run.lossless);
+  if (chip.macro.noise.on) {
+    if (stop_requested()) throw Interrupted("interrupted before the noisy pass finished; no results were written");
+    const ChipOutcome noisy = run_chip(chip, w.net, inputs);
+    const FunctionReport nf = check_function(cfg, w, noisy.run.outputs, noisy.lossless);
+    FunctionReport::Noise n;
+    const NoiseParams& np = chip.macro.noise;
+    n.seed = np.seed;
+    n.thermal_lsb = np.thermal_lsb;
+    n.comparator_lsb = np.comparator_lsb;
+    n.offset_lsb = np.offset_lsb;
+    n.cell_sigma = np.cell_sigma;
+    n.outputs_match_reference = nf.outputs_match_reference;
+    n.mismatched_samples = nf.mismatched_samples;
+    n.accuracy = nf.accuracy;
+    n.reads = read_errors_of(noisy.run.total);
+    r.function.noise = n;
+    for (std::size_t i = 0; i < r.layers.size() && i < noisy.run.layers.size(); ++i)
+      if (r.layers[i].macro != "periphery") r.layers[i].read_errors = read_errors_of(noisy.run.layers[i].counters);
+  }
   if (chip.reorder_channels) {
     // The same chip without reordering, for the gated fractions it would have had.
     ChipParams plain = chip;

@@ -101,6 +101,17 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
     s += fmt::format("  {:<22}{} on the hardware, {} in the reference outputs\n", "accuracy",
                      pct(*f.accuracy), pct(*f.reference_accuracy));
   }
+  if (f.noise) {
+    const auto& n = *f.noise;
+    s += fmt::format("  {:<22}{}{}; {} of column reads off, error {:+.2f} +- {:.2f} LSB (seed {}; sigma per read: "
+                     "thermal {:.3g}, comparator {:.3g}, offset {:.3g} LSB, cell {:.3g})\n",
+                     "noisy hardware",
+                     n.accuracy ? fmt::format("accuracy {}", pct(*n.accuracy)) : std::string("outputs"),
+                     n.outputs_match_reference ? ", outputs match the reference"
+                                               : fmt::format(", outputs differ in {} of {} samples", n.mismatched_samples, f.samples),
+                     pct(n.reads.reads ? double(n.reads.reads_wrong) / double(n.reads.reads) : 0.0), n.reads.mean_lsb,
+                     n.reads.sigma_lsb, n.seed, n.thermal_lsb, n.comparator_lsb, n.offset_lsb, n.cell_sigma);
+  }
   s += fmt::format("\n  {:<22}{:>12}  {:>6}\n", "energy by component", "energy", "share");
   for (const auto& [k, v] : r.energy.items) {
     s += fmt::format("  {:<22}{:>12}  {:>6}\n", k, format_energy(v), pct(r.energy_pj > 0 ? v / r.energy_pj : 0));
