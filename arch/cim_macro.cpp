@@ -191,6 +191,13 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
       if (reads > 1) m_count[Act::AdderTreeBit] += uint64_t((reads - 1) * m_acc_bits);
     }
   }
+  // Analog accumulation: each converted group's charge-shared value is quantised as one.
+  if (analog) {
+    for (int64_t c = 0; c < m_p.cols; c += combine) {
+      const int64_t g = c / m_p.gate_cols;
+      if (m_cells.needed(c) && m_group_active_rows[g] != 0) quantise_combined(c, planes, column_out, B, combine, g);
+    }
+  }
   const int64_t conversions = *std::max_element(m_conversions.begin(), m_conversions.end());
 
   // Zero-skipping: an operation whose every domain is gated has nothing to precharge, evaluate
@@ -213,6 +220,32 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   m_count[Stat::StallReadout] += m_readout.share_stall(conversions);
   m_count[Stat::Cycles] += cycles;
   return cycles;
+}
+
+void CimMacro::quantise_combined(int64_t c, const uint64_t* const* planes, std::vector<int64_t>* column_out,
+                                 std::size_t B, int64_t combine, int64_t g) {
+  // One conversion per read-out node of the charge-shared group c .. c + combine - 1: plane b's
+  // 2^b pulses and slice j's binary weight 2^j add up to M = sum 2^(b+j) count[b][c+j], of full
+  // scale span x (2^B - 1) x (2^combine - 1). The converter's quantisation error of M is carried
+  // by the group's least significant count (plane 0, slice 0), whose weight in the output is 1.
+  const int64_t G = m_h.col_groups();
+  const int64_t last = std::min<int64_t>(c + combine, m_p.cols);
+  const int64_t full = m_ro_span * ((int64_t{1} << B) - 1) * ((int64_t{1} << (last - c)) - 1);
+  int64_t err = 0;
+  for (int64_t n = 0; n < m_ro_nodes; ++n) {
+    if (m_node_rows[std::size_t(n * G + g)] == 0) continue;
+    int64_t m = 0;
+    for (int64_t j = c; j < last; ++j) {
+      if (!m_cells.needed(j)) continue;
+      for (std::size_t b = 0; b < B; ++b) {
+        const int64_t p = m_ro_nodes == 1 ? column_out[b][j]
+                                          : m_cells.and_popcount_rows(j, planes[b], n * m_ro_span, (n + 1) * m_ro_span);
+        m += p << (int64_t(b) + (j - c));
+      }
+    }
+    err += m_readout.quantise(double(m), full) - m;
+  }
+  column_out[0][c] += err;
 }
 
 int64_t CimMacro::read_noisy(int64_t c, const uint64_t* input, int64_t g, int64_t exact) {

@@ -41,6 +41,10 @@ class CimMacro : public MacroModule {
   // One operation over B input planes (operate: B = 1, digital), outputs column_out[0..B).
   uint64_t evaluate(const uint64_t* const* planes, std::vector<int64_t>* column_out, std::size_t B, int64_t combine,
                     bool analog);
+  // Analog accumulation: quantises the charge-shared value of columns c .. c + combine - 1 and
+  // carries the error in column_out[0][c].
+  void quantise_combined(int64_t c, const uint64_t* const* planes, std::vector<int64_t>* column_out, std::size_t B,
+                         int64_t combine, int64_t g);
   // Column c's value read through the noisy read-out (its exact count `exact`, column group g).
   int64_t read_noisy(int64_t c, const uint64_t* input, int64_t g, int64_t exact);
 

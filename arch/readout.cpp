@@ -41,15 +41,14 @@ class AdcReadout final : public IReadout {
   bool lossless() const override { return m_levels >= m_rows; }
   int64_t resolution_bits() const override { return m_bits; }
   int64_t resolution_levels() const override { return m_levels + 1; }
-  int64_t read(int64_t count) const override {
-    if (lossless()) return count;
-    const int64_t code = std::llround(double(count) * double(m_levels) / double(m_rows));
-    return std::llround(double(code) * double(m_rows) / double(m_levels));
-  }
-  int64_t read_analog(double v) const override {
-    if (lossless()) return std::clamp<int64_t>(std::llround(v), 0, m_levels);  // one code per count
-    const int64_t code = std::clamp<int64_t>(std::llround(v * double(m_levels) / double(m_rows)), 0, m_levels);
-    return std::llround(double(code) * double(m_rows) / double(m_levels));
+  int64_t read(int64_t count) const override { return quantise(double(count), m_rows); }
+  int64_t read_analog(double v) const override { return quantise(v, m_rows); }
+  // Linear over [0, full]: one code per count when the levels suffice, else levels - 1 steps;
+  // clipped to the codes at both ends.
+  int64_t quantise(double v, int64_t full) const override {
+    if (m_levels >= full) return std::clamp<int64_t>(std::llround(v), 0, m_levels);
+    const int64_t code = std::clamp<int64_t>(std::llround(v * double(m_levels) / double(full)), 0, m_levels);
+    return std::llround(double(code) * double(full) / double(m_levels));
   }
   void count(MacroCounters& c, int64_t) const override { ++c[Act::AdcConversion]; }
   uint64_t accumulate_cycles() const override { return m_adder; }
@@ -73,6 +72,7 @@ class DigitalReadout final : public IReadout {
   int64_t resolution_levels() const override { return int64_t{1} << m_bits; }
   int64_t read(int64_t count) const override { return count; }
   int64_t read_analog(double v) const override { return std::llround(v); }  // digital: no analog error reaches it
+  int64_t quantise(double v, int64_t) const override { return std::llround(v); }  // exact
   void count(MacroCounters& c, int64_t active_rows) const override {
     c[Act::AdderTreeBit] += uint64_t(active_rows);
   }

@@ -24,6 +24,9 @@ class IReadout {
   // The value reported for an analog value `v` (in counts, with its errors): quantised to the
   // converter's codes, clipped to its range.
   virtual int64_t read_analog(double v) const = 0;
+  // The same for a value whose full scale is `full` counts (analog accumulation: pulse trains
+  // and charge-shared slices widen a column's range beyond its rows).
+  virtual int64_t quantise(double v, int64_t full) const = 0;
   virtual bool lossless() const = 0;
   virtual int64_t resolution_bits() const = 0;
   // Output levels of one conversion (2^bits unless an ADC has fewer, e.g. an 11-level flash).

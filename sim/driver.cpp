@@ -230,6 +230,13 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
   o.lossless = true;
   for (const auto& k : macro_kinds())
     if (k.adc_readout && chip.count(k.name) > 0) o.lossless = readout->lossless();
+  // Analog accumulation widens a conversion's range: pulse trains of every input plane and the
+  // charge-shared slices of a weight.
+  if (chip.readout.analog_accumulate && o.lossless && chip.readout.kind == "adc")
+    for (const auto& L : net.layers) {
+      const int64_t full = chip.macro.readout_rows() * ((int64_t{1} << L.in_bits) - 1) * ((int64_t{1} << L.slices()) - 1);
+      if (readout->resolution_levels() - 1 < full) o.lossless = false;
+    }
   o.readout_kind = readout->kind();
   if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");
   if (!o.run.complete)

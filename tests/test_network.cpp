@@ -328,6 +328,8 @@ TEST_CASE("analog accumulation: input planes as pulse trains, weight slices char
   chip.macro.hierarchy = {8};
   chip.macro.gate_cols = 4;
   chip.readout.share = 1;
+  // One conversion of 2 planes x 2 slices spans 8 rows x 3 x 3 = 72 counts: 7 bits are lossless.
+  chip.readout.bits = 7;
   const ChipRun digital = run_chip(chip, b.net, x).run;
   chip.readout.analog_accumulate = true;
   const ChipRun analog = run_chip(chip, b.net, x).run;
@@ -352,4 +354,22 @@ TEST_CASE("analog accumulation: input planes as pulse trains, weight slices char
         for (int64_t r = 0; r < 8; ++r) products[b_] += ((int64_t(x[0][std::size_t(r)]) >> b_) & 1) && L.weight_bit(n, r, j);
   CHECK(d[Act::AndEval] == products[0] + products[1]);
   CHECK(a[Act::AndEval] == products[0] + 2 * products[1]);
+  // The combined value is what the converter quantises: 3 bits (7 steps over 72 counts) move
+  // each output by its quantisation error, computed here from the exact dot product.
+  chip.readout.bits = 3;
+  const ChipRun coarse = run_chip(chip, b.net, x).run;
+  const auto ref = reference_forward(b.net, x[0]);
+  int differ = 0;
+  for (int64_t n = 0; n < 2; ++n) {
+    int64_t m = 0;  // sum over planes b and slices j of 2^(b+j) x count
+    for (int b_ = 0; b_ < 2; ++b_)
+      for (int64_t j = 0; j < 2; ++j)
+        for (int64_t r = 0; r < 8; ++r)
+          m += int64_t(((int64_t(x[0][std::size_t(r)]) >> b_) & 1) && L.weight_bit(n, r, j)) << (b_ + j);
+    const int64_t q = std::llround(double(std::llround(double(m) * 7.0 / 72.0)) * 72.0 / 7.0);
+    const double want = ref[std::size_t(n)] + L.scale[std::size_t(n)] * double(q - m);
+    CHECK(coarse.outputs[std::size_t(n)] == Approx(want));
+    differ += q != m;
+  }
+  CHECK(differ > 0);
 }

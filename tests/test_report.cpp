@@ -146,6 +146,23 @@ TEST_CASE("golden: the default run matches the reviewed reference report", "[rep
   compare_json(got, want, "report");
 }
 
+TEST_CASE("analog accumulation with a lossy ADC loses accuracy as digital accumulation does", "[report][readout][analog]") {
+  // Regression: analog accumulation used to pass every column's exact count on, so a 5-bit ADC
+  // reported matching outputs and the reference accuracy.
+  const fs::path bundle = test::source_dir() / "models/fmnist_bnn_se_resnet";
+  auto run_with = [&](const std::string& acc) {
+    RunConfig cfg = load_config(default_config_path(), {bundle.string(), "", {"arch.readout.bits=5", "arch.readout.accumulate=" + acc}});
+    return simulate(cfg, load_workload(cfg.workload_dir, 30)).report.function;
+  };
+  const FunctionReport d = run_with("digital"), a = run_with("analog");
+  CHECK_FALSE(d.outputs_match_reference);
+  CHECK_FALSE(a.outputs_match_reference);
+  CHECK_FALSE(a.readout_lossless);
+  REQUIRE(a.accuracy.has_value());
+  CHECK(*a.accuracy < *a.reference_accuracy - 0.3);
+  CHECK(*d.accuracy < *d.reference_accuracy - 0.3);
+}
+
 TEST_CASE("a lossy ADC shows up in the function check", "[report][readout]") {
   RunConfig cfg = load_config(default_config_path(), {"", "", {"arch.readout.bits=3"}});
   const Workload w = load_workload(cfg.workload_dir, 100);
