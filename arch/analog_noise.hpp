@@ -19,6 +19,7 @@ namespace cimsim {
 struct NoiseParams {
   bool on = false;
   uint64_t seed = 1;
+  int64_t chips = 1;          // chip instances of the Monte Carlo (seeds seed .. seed + chips - 1)
   double thermal_lsb = 0;     // sqrt(kT / C_node) over one count's signal
   double comparator_lsb = 0;  // comparator input-referred noise over one count's signal
   double offset_lsb = 0;      // sigma of a converter's offset over one count's signal

@@ -118,6 +118,9 @@ void ChipParams::declare_arch(ParamVisitor& v) {
     int64_t seed = 1;
     v.integer("seed", seed, 1, 0, int64_t{1} << 62, {"", "draws the chip instance (offsets, mismatch) and the noise"});
     macro.noise.seed = uint64_t(seed);
+    v.integer("chips", macro.noise.chips, 1, 1, 4096,
+              {"chips", "chip instances (seeds seed, seed + 1, ...) whose noisy accuracy is reported as mean, sigma and "
+                        "minimum, run in parallel worker processes (cimsim run --chips N)"});
   });
   v.section("macros", "macros of each kind on the chip", [&] {
     for (const auto& k : macro_kinds()) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -101,6 +102,21 @@ Json read_report(const std::filesystem::path& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("{}: not a valid report: {}", file.string(), e.what()));
   }
+}
+
+AccuracyStats accuracy_stats(const std::vector<double>& a) {
+  AccuracyStats s;
+  if (a.empty()) return s;
+  double sum = 0, sq = 0;
+  s.min = a[0];
+  for (double x : a) {
+    sum += x;
+    s.min = std::min(s.min, x);
+  }
+  s.mean = sum / double(a.size());
+  for (double x : a) sq += (x - s.mean) * (x - s.mean);
+  s.sigma = a.size() > 1 ? std::sqrt(sq / double(a.size() - 1)) : 0.0;  // sample standard deviation
+  return s;
 }
 
 namespace {
@@ -224,7 +240,19 @@ std::string report_json(const Report& r) {
                               {"outputs_match_reference", n.outputs_match_reference},
                               {"mismatched_samples", n.mismatched_samples},
                               {"accuracy", opt(n.accuracy)},
-                              {"read_errors", read_errors_json(n.reads)}};
+                              {"read_errors", read_errors_json(n.reads)},
+                              {"chips", nullptr}};
+    if (n.chip_mismatched.size() > 1) {
+      Json chips = {{"count", n.chip_mismatched.size()}, {"mismatched_samples", n.chip_mismatched}};
+      if (!n.chip_accuracy.empty()) {
+        const AccuracyStats a = accuracy_stats(n.chip_accuracy);
+        chips["accuracy"] = n.chip_accuracy;
+        chips["accuracy_mean"] = a.mean;
+        chips["accuracy_sigma"] = a.sigma;
+        chips["accuracy_min"] = a.min;
+      }
+      j["function"]["noise"]["chips"] = chips;
+    }
   }
   return j.dump(2) + "\n";
 }

@@ -29,6 +29,12 @@ struct ReadErrors {
   double mean_lsb = 0, sigma_lsb = 0;
 };
 
+// Mean, sample standard deviation and minimum of per-chip accuracies.
+struct AccuracyStats {
+  double mean = 0, sigma = 0, min = 0;
+};
+AccuracyStats accuracy_stats(const std::vector<double>& accuracies);
+
 struct LayerReport {
   std::string name, kind, op_type, macro;
   int row_tiles = 0, col_tiles = 0;
@@ -95,6 +101,9 @@ struct FunctionReport {
     int64_t mismatched_samples = 0;
     std::optional<double> accuracy;
     ReadErrors reads;
+    // Monte Carlo over chip instances (arch.analog.chips > 1): per chip, seeds seed, seed + 1, ...
+    std::vector<double> chip_accuracy;
+    std::vector<int64_t> chip_mismatched;
   };
   std::optional<Noise> noise;
 };

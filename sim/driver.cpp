@@ -1,6 +1,8 @@
 #include "sim/driver.hpp"
 
 #include <fmt/format.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <cstdlib>
 #include <thread>
 #include <fstream>
+#include <map>
 #include <memory>
 
 #include "arch/cim_macro.hpp"
@@ -396,6 +399,70 @@ std::vector<std::pair<std::string, PriceTable>> run_prices(const RunConfig& cfg,
 }
 
 namespace {
+// One chip instance's outcome, as a worker process sends it back.
+struct ChipOutcomeSmall {
+  int64_t ok = 0, mismatched = 0;
+  double accuracy = 0;
+};
+
+// The noisy passes of chip instances seed + 1, ..., seed + chips - 1 (the first, seed, is the
+// reported pass), each in a worker process; results by instance, whatever the order they finish
+// in (index 0 is left for the caller).
+std::vector<ChipOutcomeSmall> noisy_chips(const RunConfig& cfg, const Workload& w, const ChipParams& chip,
+                                          const std::vector<std::vector<double>>& inputs) {
+  const int64_t n = chip.macro.noise.chips;
+  const int jobs = std::max(1, int(std::thread::hardware_concurrency()));
+  std::vector<ChipOutcomeSmall> out(static_cast<std::size_t>(n));
+  std::map<pid_t, std::pair<int64_t, int>> running;  // pid -> (instance, read end)
+  auto reap = [&] {
+    int st = 0;
+    const pid_t pid = ::waitpid(-1, &st, 0);
+    if (pid <= 0) return;
+    auto it = running.find(pid);
+    if (it == running.end()) return;
+    const auto [i, fd] = it->second;
+    running.erase(it);
+    ChipOutcomeSmall r;
+    const bool got = ::read(fd, &r, sizeof r) == ssize_t(sizeof r);
+    ::close(fd);
+    if (!got || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !r.ok)
+      throw SimulationError(fmt::format("chip instance {} (seed {}) did not finish", i, chip.macro.noise.seed + uint64_t(i)));
+    out[std::size_t(i)] = r;
+  };
+  for (int64_t i = 1; i < n; ++i) {
+    while (int(running.size()) >= jobs) reap();
+    if (stop_requested()) break;
+    int fds[2];
+    if (::pipe(fds) != 0) throw SimulationError("cannot start a chip instance (pipe failed)");
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) throw SimulationError("cannot start a chip instance (fork failed)");
+    if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      ::close(fds[0]);
+      ChipOutcomeSmall r;
+      try {
+        ChipParams c = chip;
+        c.macro.noise.seed = chip.macro.noise.seed + uint64_t(i);
+        const ChipOutcome o = run_chip(c, w.net, inputs);
+        const FunctionReport f = check_function(cfg, w, o.run.outputs, o.lossless);
+        r.ok = 1;
+        r.mismatched = f.mismatched_samples;
+        r.accuracy = f.accuracy.value_or(0.0);
+      } catch (...) {
+        r.ok = 0;
+      }
+      const bool sent = ::write(fds[1], &r, sizeof r) == ssize_t(sizeof r);
+      ::_exit(sent && r.ok ? 0 : 1);
+    }
+    ::close(fds[1]);
+    running[pid] = {i, fds[0]};
+  }
+  while (!running.empty()) reap();
+  if (stop_requested()) throw Interrupted("interrupted before every chip instance finished; no results were written");
+  return out;
+}
+
 ReadErrors read_errors_of(const MacroCounters& c) {
   ReadErrors e;
   e.reads = c[Stat::ReadChecks];
@@ -535,6 +602,15 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     n.mismatched_samples = nf.mismatched_samples;
     n.accuracy = nf.accuracy;
     n.reads = read_errors_of(noisy.run.total);
+    if (np.chips > 1) {
+      auto chips = noisy_chips(cfg, w, chip, inputs);
+      chips[0].mismatched = nf.mismatched_samples;
+      chips[0].accuracy = nf.accuracy.value_or(0.0);
+      for (const auto& c : chips) {
+        n.chip_mismatched.push_back(c.mismatched);
+        if (nf.accuracy) n.chip_accuracy.push_back(c.accuracy);
+      }
+    }
     r.function.noise = n;
     for (std::size_t i = 0; i < r.layers.size() && i < noisy.run.layers.size(); ++i)
       if (r.layers[i].macro != "periphery") r.layers[i].read_errors = read_errors_of(noisy.run.layers[i].counters);

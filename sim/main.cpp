@@ -85,6 +85,9 @@ int cmd_run(const std::vector<std::string>& args) {
       ("arch", po::value(&arch), "architecture YAML file; overrides the config's")
       ("set", po::value(&sets)->composing(), "override any key, e.g. --set arch.macro.hierarchy=[16,16] (repeatable)")
       ("out", po::value(&out), "results folder (default: cimsim-out)")
+      ("chips", po::value<int64_t>(), "with arch.analog.noise on: simulate N chip instances (seeds seed .. seed + N - 1) "
+                                        "and report their accuracy's mean, sigma and minimum; same as --set arch.analog.chips=N")
+      ("seed", po::value<uint64_t>(), "the first chip instance's seed; same as --set arch.analog.seed=S")
       ("trace", po::value(&trace_file), "write a VCD waveform of the macros' phases and domain states (GTKWave)")
       ("trace-window", po::value(&trace_window), "cycles START:END the trace covers (default 0:100000)")
       ("quiet,q", po::bool_switch(&quiet), "print nothing but errors");
@@ -106,6 +109,8 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     if (colon == std::string::npos || trace.to < trace.from) throw po::error("--trace-window expects START:END with START <= END");
   }
+  if (vm.count("chips")) sets.push_back(fmt::format("arch.analog.chips={}", vm["chips"].as<int64_t>()));
+  if (vm.count("seed")) sets.push_back(fmt::format("arch.analog.seed={}", vm["seed"].as<uint64_t>()));
   const RunConfig cfg = load_config(config, {workload, arch, sets});
   const Workload w = load_workload(cfg.workload_dir, cfg.samples);
   const RunResult r = simulate(cfg, w, trace, !quiet);

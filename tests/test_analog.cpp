@@ -3,6 +3,9 @@
 // pass beside the exact path in a run.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 
 #include "arch/cim_macro.hpp"
@@ -180,4 +183,35 @@ TEST_CASE("noise is refused with analog accumulation, which does not model it", 
   } catch (const std::exception& e) {
     CHECK_THAT(std::string(e.what()), Catch::Contains("arch.analog.noise") && Catch::Contains("accumulate: analog"));
   }
+}
+
+TEST_CASE("Monte Carlo over chip instances: instance i is the chip of seed + i", "[analog][determinism]") {
+  const RunConfig mc = load_config(default_config_path(), {"", "", {"run.samples=40", "arch.analog.noise=on", "arch.analog.chips=3",
+                                                                    "arch.analog.seed=5"}});
+  const Workload w = load_workload(mc.workload_dir, 40);
+  const RunResult r = simulate(mc, w);
+  REQUIRE(r.report.function.noise.has_value());
+  const auto& n = *r.report.function.noise;
+  REQUIRE(n.chip_accuracy.size() == 3);
+  REQUIRE(n.chip_mismatched.size() == 3);
+  CHECK(n.chip_accuracy[0] == *n.accuracy);
+  for (int i = 1; i < 3; ++i) {
+    const RunConfig one = load_config(default_config_path(), {"", "", {"run.samples=40", "arch.analog.noise=on",
+                                                                       fmt::format("arch.analog.seed={}", 5 + i)}});
+    const RunResult s = simulate(one, w);
+    CHECK(n.chip_accuracy[std::size_t(i)] == *s.report.function.noise->accuracy);
+    CHECK(n.chip_mismatched[std::size_t(i)] == s.report.function.noise->mismatched_samples);
+  }
+  const AccuracyStats a = accuracy_stats(n.chip_accuracy);
+  CHECK(a.min == *std::min_element(n.chip_accuracy.begin(), n.chip_accuracy.end()));
+  CHECK(a.mean == Approx((n.chip_accuracy[0] + n.chip_accuracy[1] + n.chip_accuracy[2]) / 3));
+  // The same seed gives the same report, byte for byte.
+  CHECK(report_json(simulate(mc, w).report) == report_json(r.report));
+}
+
+TEST_CASE("accuracy statistics over chips: mean, sample sigma, minimum", "[analog]") {
+  const AccuracyStats a = accuracy_stats({0.8, 0.9, 0.7});
+  CHECK(a.mean == Approx(0.8));
+  CHECK(a.sigma == Approx(0.1));  // sqrt((0.01 + 0.01 + 0) / 2)
+  CHECK(a.min == 0.7);
 }
