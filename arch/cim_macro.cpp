@@ -226,11 +226,11 @@ void CimMacro::quantise_combined(int64_t c, const uint64_t* const* planes, std::
                                  std::size_t B, int64_t combine, int64_t g) {
   // One conversion per read-out node of the charge-shared group c .. c + combine - 1: plane b's
   // 2^b pulses and slice j's binary weight 2^j add up to M = sum 2^(b+j) count[b][c+j], of full
-  // scale span x (2^B - 1) x (2^combine - 1). The converter's quantisation error of M is carried
+  // scale (the read-out's range for one plane) x (2^B - 1) x (2^combine - 1). The converter's quantisation error of M is carried
   // by the group's least significant count (plane 0, slice 0), whose weight in the output is 1.
   const int64_t G = m_h.col_groups();
   const int64_t last = std::min<int64_t>(c + combine, m_p.cols);
-  const int64_t full = m_ro_span * ((int64_t{1} << B) - 1) * ((int64_t{1} << (last - c)) - 1);
+  const int64_t full = m_readout.full_scale() * ((int64_t{1} << B) - 1) * ((int64_t{1} << (last - c)) - 1);
   int64_t err = 0;
   for (int64_t n = 0; n < m_ro_nodes; ++n) {
     if (m_node_rows[std::size_t(n * G + g)] == 0) continue;

@@ -52,6 +52,9 @@ void ReadoutParams::declare(ParamVisitor& v, int64_t cols) {
   v.check(!(levels > 0 && bits > 0 && levels > (int64_t{1} << bits)), "levels",
           fmt::format("{} levels do not fit in arch.readout.bits = {} (at most {})", levels, bits,
                       bits > 0 && bits < 63 ? int64_t{1} << bits : 0));
+  v.integer("range", range, 0, 0, 1 << 16,
+            {"counts", "ADC full scale: counts above it clip (0 = the rows beneath a read-out); with bits 0 the "
+                       "resolution is lossless for this range"});
   v.integer("share", share, 8, 1, cols,
             {"columns", "columns per ADC, serialised (NeuroSim's default numColMuxed = 8)", Affects::Run, nullptr, "[1, cols]"});
   v.integer("conversion_cycles", conversion_cycles, 1, 1, 1000, {"cycles", "per ADC conversion"});

@@ -75,6 +75,7 @@ struct ReadoutParams {
   int64_t adder_cycles;       // digital: pipeline latency of the popcount adder tree
   bool analog_accumulate;     // adc: input planes as pulse trains and weight slices charge-shared, one conversion
   int64_t level;              // hierarchy level of the read-outs (0 = leaf segments); -1 = the root
+  int64_t range;              // adc: clip level in counts (0 = full: the rows beneath a read-out)
 
   ReadoutParams() { DefaultsVisitor d; declare(d, 1 << 16); }
   void declare(ParamVisitor& v, int64_t cols);

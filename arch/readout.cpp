@@ -21,11 +21,13 @@ int64_t ceil_log2(int64_t n) {
 }
 
 // Shared ADCs (or sense amplifiers for 1 bit), one conversion per column that needs one, linear
-// over the column's full range [0, rows]; `share` adjacent columns share a converter.
+// over the column's range [0, full scale]: the rows beneath it, or the clip level
+// arch.readout.range below that; `share` adjacent columns share a converter.
 class AdcReadout final : public IReadout {
  public:
   AdcReadout(const ReadoutParams& p, int64_t rows)
-      : m_bits(p.bits > 0 ? p.bits : p.levels > 0 ? ceil_log2(p.levels) : lossless_bits(rows)),
+      : m_full(p.range > 0 ? std::min(p.range, rows) : rows),
+        m_bits(p.bits > 0 ? p.bits : p.levels > 0 ? ceil_log2(p.levels) : lossless_bits(m_full)),
         m_rows(rows),
         m_levels((p.levels > 0 ? p.levels : int64_t{1} << m_bits) - 1),
         m_share(p.share),
@@ -38,15 +40,18 @@ class AdcReadout final : public IReadout {
   uint64_t share_stall(int64_t conversions) const override {
     return conversions > 1 ? uint64_t(conversions - 1) * m_conversion : 0;
   }
-  bool lossless() const override { return m_levels >= m_rows; }
+  // Exact for every count the rows can produce: enough levels, and no clipping below the rows.
+  bool lossless() const override { return m_levels >= m_rows && m_full >= m_rows; }
+  int64_t full_scale() const override { return m_full; }
   int64_t resolution_bits() const override { return m_bits; }
   int64_t resolution_levels() const override { return m_levels + 1; }
-  int64_t read(int64_t count) const override { return quantise(double(count), m_rows); }
-  int64_t read_analog(double v) const override { return quantise(v, m_rows); }
+  int64_t read(int64_t count) const override { return quantise(double(count), m_full); }
+  int64_t read_analog(double v) const override { return quantise(v, m_full); }
   // Linear over [0, full]: one code per count when the levels suffice, else levels - 1 steps;
-  // clipped to the codes at both ends.
+  // values outside [0, full] clip to its ends.
   int64_t quantise(double v, int64_t full) const override {
-    if (m_levels >= full) return std::clamp<int64_t>(std::llround(v), 0, m_levels);
+    v = std::clamp(v, 0.0, double(full));
+    if (m_levels >= full) return std::llround(v);
     const int64_t code = std::clamp<int64_t>(std::llround(v * double(m_levels) / double(full)), 0, m_levels);
     return std::llround(double(code) * double(full) / double(m_levels));
   }
@@ -54,7 +59,7 @@ class AdcReadout final : public IReadout {
   uint64_t accumulate_cycles() const override { return m_adder; }
 
  private:
-  int64_t m_bits, m_rows, m_levels, m_share;
+  int64_t m_full, m_bits, m_rows, m_levels, m_share;
   uint64_t m_conversion, m_adder;
 };
 
@@ -68,6 +73,7 @@ class DigitalReadout final : public IReadout {
   uint64_t cycles(int64_t conversions) const override { return conversions > 0 ? m_cycles : 0; }
   uint64_t share_stall(int64_t) const override { return 0; }
   bool lossless() const override { return true; }
+  int64_t full_scale() const override { return (int64_t{1} << m_bits) - 1; }
   int64_t resolution_bits() const override { return m_bits; }
   int64_t resolution_levels() const override { return int64_t{1} << m_bits; }
   int64_t read(int64_t count) const override { return count; }

@@ -28,6 +28,8 @@ class IReadout {
   // and charge-shared slices widen a column's range beyond its rows).
   virtual int64_t quantise(double v, int64_t full) const = 0;
   virtual bool lossless() const = 0;
+  // Counts the read-out spans (the rows beneath it, or arch.readout.range below that).
+  virtual int64_t full_scale() const = 0;
   virtual int64_t resolution_bits() const = 0;
   // Output levels of one conversion (2^bits unless an ADC has fewer, e.g. an 11-level flash).
   virtual int64_t resolution_levels() const = 0;

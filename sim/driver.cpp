@@ -237,7 +237,7 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
   // charge-shared slices of a weight.
   if (chip.readout.analog_accumulate && o.lossless && chip.readout.kind == "adc")
     for (const auto& L : net.layers) {
-      const int64_t full = chip.macro.readout_rows() * ((int64_t{1} << L.in_bits) - 1) * ((int64_t{1} << L.slices()) - 1);
+      const int64_t full = readout->full_scale() * ((int64_t{1} << L.in_bits) - 1) * ((int64_t{1} << L.slices()) - 1);
       if (readout->resolution_levels() - 1 < full) o.lossless = false;
     }
   o.readout_kind = readout->kind();

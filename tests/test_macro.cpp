@@ -163,6 +163,29 @@ TEST_CASE("an ADC with too few bits loses information and says so", "[macro][rea
   for (int k = 0; k <= 16; ++k) CHECK(full->read(k) == k);
 }
 
+TEST_CASE("a clipped read-out range: fewer bits, counts above the range read as the range", "[macro][readout]") {
+  ReadoutParams rp;
+  rp.range = 96;  // of 256 rows
+  auto r = make_readout(rp, 256);
+  CHECK(r->resolution_bits() == 7);  // lossless for 0..96: ceil(log2(97))
+  CHECK(r->full_scale() == 96);
+  CHECK_FALSE(r->lossless());        // counts 97..256 are clipped
+  CHECK(r->read(50) == 50);
+  CHECK(r->read(96) == 96);
+  CHECK(r->read(120) == 96);
+  CHECK(r->read_analog(-0.7) == 0);
+  // With 3 bits over the clipped range: 7 steps of 96 / 7 counts.
+  rp.bits = 3;
+  auto q = make_readout(rp, 256);
+  CHECK(q->read(50) == 55);   // code round(50 x 7 / 96) = 4 -> round(4 x 96 / 7) = 55
+  CHECK(q->read(200) == 96);  // clipped to the top code
+  // A range at or above the rows is the full range.
+  rp.bits = 0;
+  rp.range = 300;
+  CHECK(make_readout(rp, 256)->lossless());
+  CHECK(make_readout(rp, 256)->resolution_bits() == 9);
+}
+
 TEST_CASE("zero-skipping: an all-gated operation takes no slot; shared converters convert only needed columns",
           "[macro][readout]") {
   const test::Context context;
