@@ -6,8 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <thread>
 #include <fstream>
@@ -237,6 +238,12 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
   // charge-shared slices of a weight.
   if (chip.readout.analog_accumulate && o.lossless && chip.readout.kind == "adc")
     for (const auto& L : net.layers) {
+      const std::string forced = chip.forced(L.name);
+      if (!forced.empty() && !find_macro_kind(forced)->adc_readout) continue;  // not on an analog macro
+      if (L.in_bits >= 31 || L.slices() >= 31) {
+        o.lossless = false;
+        continue;
+      }
       const int64_t full = readout->full_scale() * ((int64_t{1} << L.in_bits) - 1) * ((int64_t{1} << L.slices()) - 1);
       if (readout->resolution_levels() - 1 < full) o.lossless = false;
     }
@@ -414,31 +421,66 @@ std::vector<ChipOutcomeSmall> noisy_chips(const RunConfig& cfg, const Workload& 
   const int jobs = std::max(1, int(std::thread::hardware_concurrency()));
   std::vector<ChipOutcomeSmall> out(static_cast<std::size_t>(n));
   std::map<pid_t, std::pair<int64_t, int>> running;  // pid -> (instance, read end)
-  auto reap = [&] {
+  // Stops the workers still running (a failure or an interruption), waits for them, closes their pipes.
+  auto stop_all = [&] {
+    for (const auto& [pid, job] : running) ::kill(pid, SIGKILL);
+    for (const auto& [pid, job] : running) {
+      int st = 0;
+      ::waitpid(pid, &st, 0);
+      ::close(job.second);
+    }
+    running.clear();
+  };
+  // Waits for one of this function's workers and takes its result; returns -1, or the instance
+  // that failed.
+  auto reap = [&]() -> int64_t {
     int st = 0;
-    const pid_t pid = ::waitpid(-1, &st, 0);
-    if (pid <= 0) return;
-    auto it = running.find(pid);
-    if (it == running.end()) return;
-    const auto [i, fd] = it->second;
-    running.erase(it);
+    pid_t pid = -1;
+    while (true) {  // only our own workers
+      for (const auto& [p, job] : running) {
+        const pid_t got = ::waitpid(p, &st, WNOHANG);
+        if (got == p) {
+          pid = p;
+          break;
+        }
+      }
+      if (pid > 0) break;
+      ::usleep(2000);
+    }
+    const auto [i, fd] = running[pid];
+    running.erase(pid);
     ChipOutcomeSmall r;
     const bool got = ::read(fd, &r, sizeof r) == ssize_t(sizeof r);
     ::close(fd);
-    if (!got || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !r.ok)
-      throw SimulationError(fmt::format("chip instance {} (seed {}) did not finish", i, chip.macro.noise.seed + uint64_t(i)));
+    if (!got || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !r.ok) return i;
     out[std::size_t(i)] = r;
+    return -1;
   };
-  for (int64_t i = 1; i < n; ++i) {
-    while (int(running.size()) >= jobs) reap();
-    if (stop_requested()) break;
+  auto fail = [&](int64_t i) {
+    stop_all();
+    if (stop_requested()) throw Interrupted("interrupted before every chip instance finished; no results were written");
+    throw SimulationError(fmt::format("chip instance {} (seed {}) did not finish", i, chip.macro.noise.seed + uint64_t(i)));
+  };
+  for (int64_t i = 1; i < n && !stop_requested(); ++i) {
+    while (int(running.size()) >= jobs)
+      if (const int64_t bad = reap(); bad >= 0) fail(bad);
     int fds[2];
-    if (::pipe(fds) != 0) throw SimulationError("cannot start a chip instance (pipe failed)");
+    if (::pipe(fds) != 0) {
+      stop_all();
+      throw SimulationError("cannot start a chip instance (pipe failed)");
+    }
     std::fflush(nullptr);
+    const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
-    if (pid < 0) throw SimulationError("cannot start a chip instance (fork failed)");
+    if (pid < 0) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      stop_all();
+      throw SimulationError("cannot start a chip instance (fork failed)");
+    }
     if (pid == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(1);  // the parent died before the death signal was set
       ::close(fds[0]);
       ChipOutcomeSmall r;
       try {
@@ -458,7 +500,10 @@ std::vector<ChipOutcomeSmall> noisy_chips(const RunConfig& cfg, const Workload& 
     ::close(fds[1]);
     running[pid] = {i, fds[0]};
   }
-  while (!running.empty()) reap();
+  while (!running.empty()) {
+    if (stop_requested()) stop_all();
+    else if (const int64_t bad = reap(); bad >= 0) fail(bad);
+  }
   if (stop_requested()) throw Interrupted("interrupted before every chip instance finished; no results were written");
   return out;
 }
@@ -613,11 +658,12 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     }
     r.function.noise = n;
     for (std::size_t i = 0; i < r.layers.size() && i < noisy.run.layers.size(); ++i)
-      if (r.layers[i].macro != "periphery") r.layers[i].read_errors = read_errors_of(noisy.run.layers[i].counters);
+      if (const MacroKind* k = find_macro_kind(r.layers[i].macro); k && k->adc_readout)
+        r.layers[i].read_errors = read_errors_of(noisy.run.layers[i].counters);
   }
   if (chip.reorder_channels) {
     // The same chip without reordering, for the gated fractions it would have had.
-    ChipParams plain = chip;
+    ChipParams plain = exact;
     plain.reorder_channels = false;
     const ChipOutcome base = run_chip(plain, w.net, inputs);
     const MacroCounters& b = base.run.total;

@@ -131,7 +131,8 @@ TEST_CASE("a converter's offset shifts every column it reads by the same rounded
   const ReadNoise chip(p.noise, "macro", 2, 16 * 8);
   for (int c = 0; c < 8; ++c) {
     const int64_t exact = 2 * c + 1;
-    const int64_t want = std::clamp<int64_t>(std::llround(double(exact) + chip.offset(std::size_t(c / 4))), 0, 31);
+    // Clipped to the read-out's full scale, the 16 rows.
+    const int64_t want = std::llround(std::clamp(double(exact) + chip.offset(std::size_t(c / 4)), 0.0, 16.0));
     CHECK(drv.out[std::size_t(c)] == want);
   }
   const MacroCounters& k = macro.stats();

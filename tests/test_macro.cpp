@@ -365,3 +365,73 @@ TEST_CASE("leaf read-out: only active leaves are converted, at 5 bits, and summe
     CHECK(drv.outs[0] == std::vector<int64_t>{1, 1, 1, 1, 0, 0, 0, 0});
   }
 }
+
+TEST_CASE("a read-out level between the gating level and the root", "[macro][readout]") {
+  // 16 rows, [4, 2, 2]: leaves of 4 rows are the gating domains (x 4 columns); the read-outs sit
+  // on the 2 level-1 nodes of 8 rows; the root is not built.
+  const test::Context context;
+  MacroParams p = small_macro();
+  p.hierarchy = {4, 2, 2};
+  p.readout_level = 1;
+  ReadoutParams rp;
+  rp.share = 2;
+  rp.conversion_cycles = 1;
+  rp.adder_cycles = 2;
+  auto readout = make_readout(rp, p);
+  REQUIRE(readout->resolution_bits() == 4);  // 0..8 counts
+  const sc_core::sc_time period(2, sc_core::SC_NS);
+  CimMacro macro("macro", p, *readout, period);
+  Driver drv("drv", period);
+  drv.macro.bind(macro.op_target);
+  drv.bits.assign(16 * 8, 0);
+  for (int c = 0; c < 4; ++c)
+    for (int r = 0; r < 16; ++r) drv.bits[std::size_t(c * 16 + r)] = 1;
+  drv.needed.assign(8, 1);
+  BitVec a(16);
+  a.set(0, true);  // leaf 0 (node 0)
+  a.set(9, true);  // leaf 2 (node 1)
+  drv.inputs = {a};
+  sc_core::sc_start();
+  CHECK(drv.outs[0] == std::vector<int64_t>{2, 2, 2, 2, 0, 0, 0, 0});
+  const MacroCounters& c = macro.stats();
+  // Active domains (leaf 0, group 0) and (leaf 2, group 0): 2 x 4 leaf precharges; both level-1
+  // nodes have an active leaf: 2 x 4; the root is not built; each leaf merges into its node.
+  CHECK(c.precharge[0] == 8);
+  CHECK(c.precharge[1] == 8);
+  CHECK(c.precharge[2] == 0);
+  CHECK(c.merge[0] == 8);
+  CHECK(c.merge[1] == 0);
+  // 4 columns x 2 nodes converted; one add of 4 + 1 bits per column.
+  CHECK(c[Act::AdcConversion] == 8);
+  CHECK(c[Act::AdderTreeBit] == 4 * 5);
+  // precharge 1 + evaluate 1 + one merge 1 + 2 columns per converter 2 + adder 2 + write-out 1.
+  CHECK(drv.op_cycles == std::vector<uint64_t>{8});
+}
+
+TEST_CASE("row ranges that cross a 64-bit word count and sum the right cells", "[macro]") {
+  CellArray cells(160, 2, 16, 1);
+  std::vector<uint8_t> bits(160 * 2, 0), needed(2, 1);
+  BitVec in(160);
+  std::vector<float> delta(160);
+  for (int r = 0; r < 160; ++r) {
+    bits[std::size_t(r)] = (r % 3) != 0;       // column 0
+    bits[std::size_t(160 + r)] = (r % 5) == 0;  // column 1
+    in.set(std::size_t(r), (r % 2) == 0);
+    delta[std::size_t(r)] = float(r) * 0.25f;
+  }
+  cells.store(bits, 160, 2, needed);
+  for (auto [r0, r1] : {std::pair<int64_t, int64_t>{60, 70}, {0, 160}, {63, 65}, {64, 128}, {100, 150}, {5, 5}}) {
+    for (int64_t c = 0; c < 2; ++c) {
+      int64_t want = 0;
+      double sum = 0;
+      for (int64_t r = r0; r < r1; ++r)
+        if (bits[std::size_t(c * 160 + r)] && (r % 2) == 0) {
+          ++want;
+          sum += double(delta[std::size_t(r)]);
+        }
+      INFO("rows " << r0 << ".." << r1 << " column " << c);
+      CHECK(cells.and_popcount_rows(c, in.data(), r0, r1) == want);
+      CHECK(cells.and_sum(c, in.data(), r0, r1, delta.data()) == Approx(sum));
+    }
+  }
+}
