@@ -257,7 +257,8 @@ int64_t CimMacro::read_noisy(int64_t c, const uint64_t* input, int64_t g, int64_
   for (int64_t n = 0; n < m_ro_nodes; ++n) {
     if (m_node_rows[std::size_t(n * G + g)] == 0) continue;
     const int64_t r0 = n * m_ro_span, r1 = r0 + m_ro_span;
-    const double x = double(m_cells.and_popcount_rows(c, input, r0, r1)) + m_cells.and_sum(c, input, r0, r1, delta) +
+    const int64_t count = m_ro_nodes == 1 ? exact : m_cells.and_popcount_rows(c, input, r0, r1);  // one node: the column's
+    const double x = double(count) + m_cells.and_sum(c, input, r0, r1, delta) +
                      m_noise.dynamic() + m_noise.offset(std::size_t(n * m_ro_converters + c / share));
     v += m_readout.read_analog(x);
   }

@@ -233,10 +233,10 @@ std::string report_json(const Report& r) {
                    {"noise", nullptr}};
   if (f.noise) {
     const auto& n = *f.noise;
-    j["function"]["noise"] = {{"seed", n.seed},
-                              {"sigma_lsb", {{"thermal", n.thermal_lsb}, {"comparator", n.comparator_lsb},
-                                             {"offset", n.offset_lsb}}},
-                              {"cell_sigma", n.cell_sigma},
+    j["function"]["noise"] = {{"seed", n.chip.seed},
+                              {"sigma_lsb", {{"thermal", n.chip.thermal_lsb}, {"comparator", n.chip.comparator_lsb},
+                                             {"offset", n.chip.offset_lsb}}},
+                              {"cell_sigma", n.chip.cell_sigma},
                               {"outputs_match_reference", n.outputs_match_reference},
                               {"mismatched_samples", n.mismatched_samples},
                               {"accuracy", opt(n.accuracy)},

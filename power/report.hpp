@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "arch/analog_noise.hpp"
 #include "power/energy.hpp"
 #include "power/tech.hpp"
 
@@ -95,8 +96,7 @@ struct FunctionReport {
   // The noisy hardware (arch.analog.noise: on): a second pass of the same chip with the read-out's
   // noise, offsets and mismatch; the fields above check the exact path.
   struct Noise {
-    uint64_t seed = 0;
-    double thermal_lsb = 0, comparator_lsb = 0, offset_lsb = 0, cell_sigma = 0;
+    NoiseParams chip;  // the reported instance's seed and sigmas
     bool outputs_match_reference = false;
     int64_t mismatched_samples = 0;
     std::optional<double> accuracy;

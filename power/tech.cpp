@@ -129,13 +129,8 @@ PhaseTimes derive_phase_times(const TechTable& t, const MacroParams& macro) {
   // Merging level l-1 into l: the slowest mode is one child node (C_node(l-1), everything
   // merged beneath it) against a sibling, through both their switches: 2 R x C/2 = R_switch x
   // C_node(l-1) (an ngspice check of the column agrees within 5%: docs/tech.md).
-  double c_node = 0;
-  for (int l = 0; l <= macro.readout_at(); ++l) {
-    const double child = c_node;
-    c_node = p.segment_cap_ff[std::size_t(l)] + (l == 0 ? 0.0 : double(h.fanin(l)) * c_node) +
-             (l == 0 && macro.cell_cap_ff > 0 ? double(h.fanin(0)) * macro.cell_cap_ff : 0.0);
-    if (l > 0) pt.merge_ns.push_back(pt.r_switch_kohm * child * pt.n_tau * 1e-3);
-  }
+  const std::vector<double> c_node = merged_node_caps_ff(t, macro);
+  for (std::size_t l = 1; l < c_node.size(); ++l) pt.merge_ns.push_back(pt.r_switch_kohm * c_node[l - 1] * pt.n_tau * 1e-3);
   return pt;
 }
 
@@ -148,15 +143,20 @@ void apply_circuit_timing(const TechTable& t, MacroParams& m, double period_ns) 
   for (double ns : pt.merge_ns) m.merge_cycles.push_back(cycles(ns));
 }
 
-double readout_node_cap_ff(const TechTable& t, const MacroParams& macro) {
+std::vector<double> merged_node_caps_ff(const TechTable& t, const MacroParams& macro) {
   const Hierarchy h(macro);
   const ActionPrices p = derive_prices(t, macro, 1);
+  std::vector<double> caps;
   double c_node = 0;
-  for (int l = 0; l <= macro.readout_at(); ++l)
+  for (int l = 0; l <= macro.readout_at(); ++l) {
     c_node = p.segment_cap_ff[std::size_t(l)] + (l == 0 ? 0.0 : double(h.fanin(l)) * c_node) +
              (l == 0 && macro.cell_cap_ff > 0 ? double(h.fanin(0)) * macro.cell_cap_ff : 0.0);
-  return c_node;
+    caps.push_back(c_node);
+  }
+  return caps;
 }
+
+double readout_node_cap_ff(const TechTable& t, const MacroParams& macro) { return merged_node_caps_ff(t, macro).back(); }
 
 double thermal_noise_mv(double cap_ff) {
   const double k_boltzmann = 1.380649e-23, temperature = 300.0;  // J/K (SI, exact); K (NeuroSim Param.cpp: temp = 300)
@@ -182,12 +182,7 @@ std::vector<double> lsb_per_level_mv(const TechTable& t, const MacroParams& macr
   const double dq = charge_domain ? macro.cell_cap_ff * v
                                   : p.segment_cap_ff[0] * macro.bitline_swing * v / double(h.fanin(0));
   std::vector<double> lsb;
-  double c_node = 0;
-  for (int l = 0; l <= macro.readout_at(); ++l) {
-    c_node = p.segment_cap_ff[std::size_t(l)] + (l == 0 ? 0.0 : double(h.fanin(l)) * c_node) +
-             (l == 0 && charge_domain ? double(h.fanin(0)) * macro.cell_cap_ff : 0.0);
-    lsb.push_back(dq / c_node * 1e3);  // fC / fF = V
-  }
+  for (double c_node : merged_node_caps_ff(t, macro)) lsb.push_back(dq / c_node * 1e3);  // fC / fF = V
   return lsb;
 }
 

@@ -97,6 +97,10 @@ struct PhaseTimes {
 };
 PhaseTimes derive_phase_times(const TechTable& tech, const MacroParams& macro);
 
+// C_node(l) of each level from the leaf up to the read-out level, in fF: the segment with
+// everything beneath it merged, C_seg(l) + fanin(l) x C_node(l - 1) (+ the leaf cells' compute
+// capacitors). The signal per count and the merge times divide by it.
+std::vector<double> merged_node_caps_ff(const TechTable& tech, const MacroParams& macro);
 // The capacitance of a column's read-out node with the segments beneath it merged, in fF.
 double readout_node_cap_ff(const TechTable& tech, const MacroParams& macro);
 

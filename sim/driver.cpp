@@ -230,6 +230,9 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
   const auto readout = make_readout(chip.readout, chip.macro);
   o.readout_bits = readout->resolution_bits();
   o.readout_levels = readout->resolution_levels();
+  // One read-out per node of the read-out level and per converter of its columns.
+  const int64_t share = readout->columns_per_converter();
+  o.converters = Hierarchy(chip.macro).nodes(chip.macro.readout_at()) * ((chip.macro.cols + share - 1) / share);
   // Lossy only when a macro that uses the configured read-out is on the chip (dcim trees are exact).
   o.lossless = true;
   for (const auto& k : macro_kinds())
@@ -572,11 +575,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.arch.readout = chip_run.readout_kind;
   r.arch.readout_bits = chip_run.readout_bits;
   r.arch.readout_level = chip.macro.readout_at();
-  {  // one read-out per node of the read-out level and per converter of its columns
-    const auto ro = make_readout(chip.readout, chip.macro);
-    const int64_t share = ro->columns_per_converter();
-    r.arch.converters = Hierarchy(chip.macro).nodes(chip.macro.readout_at()) * ((chip.macro.cols + share - 1) / share);
-  }
+  r.arch.converters = chip_run.converters;
   r.arch.adc_share = chip.readout.kind == "adc" ? chip.readout.share : 0;
   r.prices = run_prices(cfg, false);
   const EnergyBreakdown zero = empty_breakdown(chip.macro.hierarchy.size());
@@ -638,11 +637,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     const FunctionReport nf = check_function(cfg, w, noisy.run.outputs, noisy.lossless);
     FunctionReport::Noise n;
     const NoiseParams& np = chip.macro.noise;
-    n.seed = np.seed;
-    n.thermal_lsb = np.thermal_lsb;
-    n.comparator_lsb = np.comparator_lsb;
-    n.offset_lsb = np.offset_lsb;
-    n.cell_sigma = np.cell_sigma;
+    n.chip = np;
     n.outputs_match_reference = nf.outputs_match_reference;
     n.mismatched_samples = nf.mismatched_samples;
     n.accuracy = nf.accuracy;

@@ -25,6 +25,7 @@ struct ChipOutcome {
   ChipRun run;
   int64_t readout_bits = 0;
   int64_t readout_levels = 0;
+  int64_t converters = 0;  // read-out circuits per analog macro
   bool lossless = true;
   std::string readout_kind;
 };

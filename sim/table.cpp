@@ -110,11 +110,12 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
                      n.outputs_match_reference ? ", outputs match the reference"
                                                : fmt::format(", outputs differ in {} of {} samples", n.mismatched_samples, f.samples),
                      pct(n.reads.reads ? double(n.reads.reads_wrong) / double(n.reads.reads) : 0.0), n.reads.mean_lsb,
-                     n.reads.sigma_lsb, n.seed, n.thermal_lsb, n.comparator_lsb, n.offset_lsb, n.cell_sigma);
+                     n.reads.sigma_lsb, n.chip.seed, n.chip.thermal_lsb, n.chip.comparator_lsb, n.chip.offset_lsb,
+                     n.chip.cell_sigma);
     if (n.chip_accuracy.size() > 1) {
       const AccuracyStats a = accuracy_stats(n.chip_accuracy);
       s += fmt::format("  {:<22}{} chips (seeds {} to {}): accuracy mean {}, sigma {}, min {}\n", "", n.chip_accuracy.size(),
-                       n.seed, n.seed + n.chip_accuracy.size() - 1, pct(a.mean), pct(a.sigma), pct(a.min));
+                       n.chip.seed, n.chip.seed + n.chip_accuracy.size() - 1, pct(a.mean), pct(a.sigma), pct(a.min));
     }
   }
   s += fmt::format("\n  {:<22}{:>12}  {:>6}\n", "energy by component", "energy", "share");

@@ -47,6 +47,17 @@ MacroParams small_macro() {
   return p;
 }
 
+// A macro of `p` with its own read-out from `rp` and a Driver bound to it (`rows` x 8 columns).
+struct Rig {
+  const sc_core::sc_time period{2, sc_core::SC_NS};
+  CimMacro macro;
+  Driver drv;
+  Rig(const MacroParams& p, const ReadoutParams& rp) : macro("macro", p, rp, period), drv("drv", period) {
+    drv.rows = p.rows;
+    drv.macro.bind(macro.op_target);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("small macro: outputs, gating, precharges and cycles worked by hand", "[macro]") {
@@ -287,11 +298,8 @@ TEST_CASE("leaf read-out: only active leaves are converted, at 5 bits, and summe
     auto readout = make_readout(rp, p);
     REQUIRE(readout->resolution_bits() == 5);  // 17 levels (0..16 counts) need 5 bits
     REQUIRE(readout->lossless());
-    const sc_core::sc_time period(2, sc_core::SC_NS);
-    CimMacro macro("macro", p, *readout, period);
-    Driver drv("drv", period);
-    drv.rows = 256;
-    drv.macro.bind(macro.op_target);
+    Rig rig(p, rp);
+    Driver& drv = rig.drv;
     // Columns 0, 2, 3 store 1 on every row; column 1 only on leaf 0 (rows 0-15); columns 4-7
     // store 0 (group 1 is gated by its weights).
     drv.bits.assign(256 * 8, 0);
@@ -305,7 +313,7 @@ TEST_CASE("leaf read-out: only active leaves are converted, at 5 bits, and summe
     drv.inputs = {a};
     sc_core::sc_start();
     CHECK(drv.outs[0] == std::vector<int64_t>{6, 3, 6, 6, 0, 0, 0, 0});
-    const MacroCounters& c = macro.stats();
+    const MacroCounters& c = rig.macro.stats();
     // Active domains: leaves 0, 2, 15 of group 0. Each of group 0's 4 columns is converted at
     // those 3 leaves (column 1 too: its domains are active), never at the other 13: 12
     // conversions, where a root read-out converts 4 columns once each.
@@ -323,13 +331,9 @@ TEST_CASE("leaf read-out: only active leaves are converted, at 5 bits, and summe
   }
   SECTION("a lossy leaf converter quantises each leaf's count before the sum") {
     rp.bits = 2;  // 3 steps over a leaf's 16 rows
-    auto readout = make_readout(rp, p);
-    REQUIRE_FALSE(readout->lossless());
-    const sc_core::sc_time period(2, sc_core::SC_NS);
-    CimMacro macro("macro", p, *readout, period);
-    Driver drv("drv", period);
-    drv.rows = 256;
-    drv.macro.bind(macro.op_target);
+    REQUIRE_FALSE(make_readout(rp, p)->lossless());
+    Rig rig(p, rp);
+    Driver& drv = rig.drv;
     drv.bits.assign(256 * 8, 0);
     for (int r = 0; r < 256; ++r) drv.bits[std::size_t(r)] = 1;  // column 0 only
     drv.needed.assign(8, 1);
@@ -343,19 +347,15 @@ TEST_CASE("leaf read-out: only active leaves are converted, at 5 bits, and summe
   }
   SECTION("a gating domain above the read-out level: every leaf of an active domain is read") {
     p.gating_level = 1;  // one domain spans all 256 rows
-    auto readout = make_readout(rp, p);
-    const sc_core::sc_time period(2, sc_core::SC_NS);
-    CimMacro macro("macro", p, *readout, period);
-    Driver drv("drv", period);
-    drv.rows = 256;
-    drv.macro.bind(macro.op_target);
+    Rig rig(p, rp);
+    Driver& drv = rig.drv;
     drv.bits.assign(256 * 8, 1);
     drv.needed = {1, 1, 1, 1, 0, 0, 0, 0};
     BitVec a(256);
     a.set(3, true);
     drv.inputs = {a};
     sc_core::sc_start();
-    const MacroCounters& c = macro.stats();
+    const MacroCounters& c = rig.macro.stats();
     // Group 0's domain is active: its 16 leaves x 4 columns are precharged and converted;
     // nothing above the leaves is built.
     CHECK(c[Act::AdcConversion] == 16 * 4);
@@ -377,12 +377,9 @@ TEST_CASE("a read-out level between the gating level and the root", "[macro][rea
   rp.share = 2;
   rp.conversion_cycles = 1;
   rp.adder_cycles = 2;
-  auto readout = make_readout(rp, p);
-  REQUIRE(readout->resolution_bits() == 4);  // 0..8 counts
-  const sc_core::sc_time period(2, sc_core::SC_NS);
-  CimMacro macro("macro", p, *readout, period);
-  Driver drv("drv", period);
-  drv.macro.bind(macro.op_target);
+  REQUIRE(make_readout(rp, p)->resolution_bits() == 4);  // 0..8 counts
+  Rig rig(p, rp);
+  Driver& drv = rig.drv;
   drv.bits.assign(16 * 8, 0);
   for (int c = 0; c < 4; ++c)
     for (int r = 0; r < 16; ++r) drv.bits[std::size_t(c * 16 + r)] = 1;
@@ -393,7 +390,7 @@ TEST_CASE("a read-out level between the gating level and the root", "[macro][rea
   drv.inputs = {a};
   sc_core::sc_start();
   CHECK(drv.outs[0] == std::vector<int64_t>{2, 2, 2, 2, 0, 0, 0, 0});
-  const MacroCounters& c = macro.stats();
+  const MacroCounters& c = rig.macro.stats();
   // Active domains (leaf 0, group 0) and (leaf 2, group 0): 2 x 4 leaf precharges; both level-1
   // nodes have an active leaf: 2 x 4; the root is not built; each leaf merges into its node.
   CHECK(c.precharge[0] == 8);
