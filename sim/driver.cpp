@@ -1,11 +1,16 @@
 #include "sim/driver.hpp"
 
 #include <fmt/format.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <optional>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -409,119 +414,212 @@ std::vector<std::pair<std::string, PriceTable>> run_prices(const RunConfig& cfg,
 }
 
 namespace {
-// One chip instance's outcome, as a worker process sends it back.
-struct ChipOutcomeSmall {
-  int64_t ok = 0, mismatched = 0;
+// The read-error counters of a macro's counters, in the order a worker sends them.
+constexpr Stat kReadStats[] = {Stat::ReadChecks, Stat::ReadErrPos, Stat::ReadErrNeg, Stat::ReadErrSq, Stat::ReadErrNonzero};
+using ReadCounts = std::array<uint64_t, std::size(kReadStats)>;
+
+ReadCounts read_counts(const MacroCounters& c) {
+  ReadCounts r{};
+  for (std::size_t i = 0; i < r.size(); ++i) r[i] = c[kReadStats[i]];
+  return r;
+}
+
+// One chip instance's noisy pass, as its worker process sends it back.
+struct NoisyOutcome {
+  int64_t mismatched = 0;
+  int64_t match = 0, has_accuracy = 0;
   double accuracy = 0;
+  ReadCounts total{};
+  std::vector<ReadCounts> layers;  // per step of the run (ChipRun::layers)
 };
 
-// The noisy passes of chip instances seed + 1, ..., seed + chips - 1 (the first, seed, is the
-// reported pass), each in a worker process; results by instance, whatever the order they finish
-// in (index 0 is left for the caller).
-std::vector<ChipOutcomeSmall> noisy_chips(const RunConfig& cfg, const Workload& w, const ChipParams& chip,
-                                          const std::vector<std::vector<double>>& inputs) {
-  const int64_t n = chip.macro.noise.chips;
-  const int jobs = std::max(1, int(std::thread::hardware_concurrency()));
-  std::vector<ChipOutcomeSmall> out(static_cast<std::size_t>(n));
-  std::map<pid_t, std::pair<int64_t, int>> running;  // pid -> (instance, read end)
-  // Stops the workers still running (a failure or an interruption), waits for them, closes their pipes.
-  auto stop_all = [&] {
-    for (const auto& [pid, job] : running) ::kill(pid, SIGKILL);
-    for (const auto& [pid, job] : running) {
-      int st = 0;
-      ::waitpid(pid, &st, 0);
-      ::close(job.second);
+template <class T>
+void put(std::string& b, const T& v) {
+  b.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+template <class T>
+bool get(const std::string& b, std::size_t& at, T& v) {
+  if (at + sizeof v > b.size()) return false;
+  std::memcpy(&v, b.data() + at, sizeof v);
+  at += sizeof v;
+  return true;
+}
+
+std::string encode(const NoisyOutcome& o) {
+  std::string b;
+  put(b, o.mismatched);
+  put(b, o.match);
+  put(b, o.has_accuracy);
+  put(b, o.accuracy);
+  put(b, o.total);
+  put(b, uint64_t(o.layers.size()));
+  for (const auto& l : o.layers) put(b, l);
+  return b;
+}
+
+bool decode(const std::string& b, NoisyOutcome& o) {
+  std::size_t at = 0;
+  uint64_t n = 0;
+  if (!get(b, at, o.mismatched) || !get(b, at, o.match) || !get(b, at, o.has_accuracy) || !get(b, at, o.accuracy) ||
+      !get(b, at, o.total) || !get(b, at, n) || n > (b.size() - at) / sizeof(ReadCounts))
+    return false;
+  o.layers.resize(std::size_t(n));
+  for (auto& l : o.layers)
+    if (!get(b, at, l)) return false;
+  return at == b.size();
+}
+
+// The noisy passes of chip instances seed, seed + 1, ..., seed + chips - 1, each in a worker
+// process (the first beside the parent's exact pass); results by instance, whatever the order
+// they finish in. The destructor stops and waits for the workers still running.
+class NoisyPool {
+ public:
+  NoisyPool(const RunConfig& cfg, const Workload& w, const ChipParams& chip,
+            const std::vector<std::vector<double>>& inputs)
+      : m_cfg(cfg), m_w(w), m_chip(chip), m_inputs(inputs), m_out(static_cast<std::size_t>(chip.macro.noise.chips)) {}
+  ~NoisyPool() { stop_all(); }
+  NoisyPool(const NoisyPool&) = delete;
+  NoisyPool& operator=(const NoisyPool&) = delete;
+
+  // Starts instances while fewer than `limit` workers run.
+  void start(int limit) {
+    while (m_next < int64_t(m_out.size()) && int(m_running.size()) < limit && !stop_requested()) launch(m_next++);
+  }
+  // Runs every instance, at most `limit` at a time, and returns their outcomes.
+  std::vector<NoisyOutcome> finish(int limit) {
+    while (m_next < int64_t(m_out.size()) || !m_running.empty()) {
+      if (stop_requested()) break;
+      start(limit);
+      reap();
     }
-    running.clear();
-  };
-  // Waits for one of this function's workers and takes its result; returns -1, or the instance
-  // that failed.
-  auto reap = [&]() -> int64_t {
-    int st = 0;
-    pid_t pid = -1;
-    while (true) {  // only our own workers
-      for (const auto& [p, job] : running) {
-        const pid_t got = ::waitpid(p, &st, WNOHANG);
-        if (got == p) {
-          pid = p;
-          break;
-        }
-      }
-      if (pid > 0) break;
-      ::usleep(2000);
-    }
-    const auto [i, fd] = running[pid];
-    running.erase(pid);
-    ChipOutcomeSmall r;
-    const bool got = ::read(fd, &r, sizeof r) == ssize_t(sizeof r);
-    ::close(fd);
-    if (!got || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !r.ok) return i;
-    out[std::size_t(i)] = r;
-    return -1;
-  };
-  auto fail = [&](int64_t i) {
-    stop_all();
-    if (stop_requested()) throw Interrupted("interrupted before every chip instance finished; no results were written");
-    throw SimulationError(fmt::format("chip instance {} (seed {}) did not finish", i, chip.macro.noise.seed + uint64_t(i)));
-  };
-  for (int64_t i = 1; i < n && !stop_requested(); ++i) {
-    while (int(running.size()) >= jobs)
-      if (const int64_t bad = reap(); bad >= 0) fail(bad);
-    int fds[2];
-    if (::pipe(fds) != 0) {
+    if (stop_requested()) {
       stop_all();
-      throw SimulationError("cannot start a chip instance (pipe failed)");
+      throw Interrupted("interrupted before every chip instance finished; no results were written");
     }
+    return m_out;
+  }
+
+ private:
+  struct Job {
+    int64_t instance;
+    int fd;
+    std::string data;
+  };
+
+  void launch(int64_t i) {
+    int fds[2];
+    if (::pipe(fds) != 0) fail_start("pipe");
     std::fflush(nullptr);
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
     if (pid < 0) {
       ::close(fds[0]);
       ::close(fds[1]);
-      stop_all();
-      throw SimulationError("cannot start a chip instance (fork failed)");
+      fail_start("fork");
     }
     if (pid == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(1);  // the parent died before the death signal was set
       ::close(fds[0]);
-      ChipOutcomeSmall r;
+      std::string msg;
       try {
-        ChipParams c = chip;
-        c.macro.noise.seed = chip.macro.noise.seed + uint64_t(i);
-        const ChipOutcome o = run_chip(c, w.net, inputs);
-        const FunctionReport f = check_function(cfg, w, o.run.outputs, o.lossless);
-        r.ok = 1;
+        ChipParams c = m_chip;
+        c.macro.noise.seed = m_chip.macro.noise.seed + uint64_t(i);
+        const ChipOutcome o = run_chip(c, m_w.net, m_inputs);
+        const FunctionReport f = check_function(m_cfg, m_w, o.run.outputs, o.lossless);
+        NoisyOutcome r;
         r.mismatched = f.mismatched_samples;
+        r.match = f.outputs_match_reference;
+        r.has_accuracy = f.accuracy.has_value();
         r.accuracy = f.accuracy.value_or(0.0);
+        r.total = read_counts(o.run.total);
+        for (const auto& l : o.run.layers) r.layers.push_back(read_counts(l.counters));
+        msg = encode(r);
       } catch (...) {
-        r.ok = 0;
+        ::_exit(1);
       }
-      const bool sent = ::write(fds[1], &r, sizeof r) == ssize_t(sizeof r);
-      ::_exit(sent && r.ok ? 0 : 1);
+      for (std::size_t at = 0; at < msg.size();) {
+        const ssize_t k = ::write(fds[1], msg.data() + at, msg.size() - at);
+        if (k <= 0) ::_exit(1);
+        at += std::size_t(k);
+      }
+      ::_exit(0);
     }
     ::close(fds[1]);
-    running[pid] = {i, fds[0]};
+    m_running[pid] = {i, fds[0], {}};
   }
-  while (!running.empty()) {
-    if (stop_requested()) stop_all();
-    else if (const int64_t bad = reap(); bad >= 0) fail(bad);
-  }
-  if (stop_requested()) throw Interrupted("interrupted before every chip instance finished; no results were written");
-  return out;
-}
 
-ReadErrors read_errors_of(const MacroCounters& c) {
+  // Reads from the workers until one closes its pipe, then takes its result (or fails).
+  void reap() {
+    std::vector<pollfd> fds;
+    std::vector<pid_t> pids;
+    for (const auto& [pid, job] : m_running) {
+      fds.push_back({job.fd, POLLIN, 0});
+      pids.push_back(pid);
+    }
+    if (::poll(fds.data(), fds.size(), 200) <= 0) return;  // a timeout or a signal: the caller looks again
+    for (std::size_t k = 0; k < fds.size(); ++k) {
+      if (fds[k].revents == 0) continue;
+      Job& job = m_running[pids[k]];
+      char buf[1 << 16];
+      const ssize_t n = ::read(job.fd, buf, sizeof buf);
+      if (n > 0) {
+        job.data.append(buf, std::size_t(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      int st = 0;
+      ::waitpid(pids[k], &st, 0);
+      ::close(job.fd);
+      const Job done = std::move(job);
+      m_running.erase(pids[k]);
+      NoisyOutcome r;
+      if (n < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !decode(done.data, r)) {
+        stop_all();
+        if (stop_requested()) throw Interrupted("interrupted before every chip instance finished; no results were written");
+        throw SimulationError(fmt::format("chip instance {} (seed {}) did not finish", done.instance,
+                                          m_chip.macro.noise.seed + uint64_t(done.instance)));
+      }
+      m_out[std::size_t(done.instance)] = std::move(r);
+    }
+  }
+
+  void stop_all() {
+    for (const auto& [pid, job] : m_running) ::kill(pid, SIGKILL);
+    for (const auto& [pid, job] : m_running) {
+      int st = 0;
+      ::waitpid(pid, &st, 0);
+      ::close(job.fd);
+    }
+    m_running.clear();
+  }
+
+  [[noreturn]] void fail_start(const char* what) {
+    stop_all();
+    throw SimulationError(fmt::format("cannot start a chip instance ({} failed)", what));
+  }
+
+  const RunConfig& m_cfg;
+  const Workload& m_w;
+  const ChipParams& m_chip;
+  const std::vector<std::vector<double>>& m_inputs;
+  std::vector<NoisyOutcome> m_out;
+  std::map<pid_t, Job> m_running;
+  int64_t m_next = 0;
+};
+
+ReadErrors read_errors_of(const ReadCounts& c) {
   ReadErrors e;
-  e.reads = c[Stat::ReadChecks];
-  e.reads_wrong = c[Stat::ReadErrNonzero];
+  e.reads = c[0];
+  e.reads_wrong = c[4];
   if (e.reads == 0) return e;
   const double n = double(e.reads);
-  e.mean_lsb = (double(c[Stat::ReadErrPos]) - double(c[Stat::ReadErrNeg])) / n;
-  e.sigma_lsb = std::sqrt(std::max(0.0, double(c[Stat::ReadErrSq]) / n - e.mean_lsb * e.mean_lsb));
+  e.mean_lsb = (double(c[1]) - double(c[2])) / n;
+  e.sigma_lsb = std::sqrt(std::max(0.0, double(c[3]) / n - e.mean_lsb * e.mean_lsb));
   return e;
 }
 }  // namespace
+
 
 RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& trace, bool progress) {
   if (w.is_ttfs) return simulate_ttfs(cfg, w, trace);
@@ -545,6 +643,13 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   // noise; with arch.analog.noise on, a second pass of the same chip gives the noisy hardware.
   ChipParams exact = chip;
   exact.macro.noise.on = false;
+  // The noisy chip instances run in worker processes, the reported one beside the exact pass.
+  const int jobs = std::max(1, int(std::thread::hardware_concurrency()));
+  std::optional<NoisyPool> pool;
+  if (chip.macro.noise.on) {
+    pool.emplace(cfg, w, chip, inputs);
+    pool->start(std::max(1, jobs - 1));
+  }
   const ChipOutcome chip_run = run_chip(exact, w.net, inputs, trace, progress);
   RunResult res;
   res.chip = chip_run.run;
@@ -631,30 +736,24 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.gated_fraction_data = ratio(t[Stat::DomainSkipsUsed], t[Stat::DomainEvalsUsed]);
   r.stalls = stalls_of(t);
   r.function = check_function(cfg, w, res.chip.outputs, chip_run.lossless);
-  if (chip.macro.noise.on) {
-    if (stop_requested()) throw Interrupted("interrupted before the noisy pass finished; no results were written");
-    const ChipOutcome noisy = run_chip(chip, w.net, inputs);
-    const FunctionReport nf = check_function(cfg, w, noisy.run.outputs, noisy.lossless);
+  if (pool) {
+    const std::vector<NoisyOutcome> chips = pool->finish(jobs);
+    const NoisyOutcome& first = chips.front();
     FunctionReport::Noise n;
-    const NoiseParams& np = chip.macro.noise;
-    n.chip = np;
-    n.outputs_match_reference = nf.outputs_match_reference;
-    n.mismatched_samples = nf.mismatched_samples;
-    n.accuracy = nf.accuracy;
-    n.reads = read_errors_of(noisy.run.total);
-    if (np.chips > 1) {
-      auto chips = noisy_chips(cfg, w, chip, inputs);
-      chips[0].mismatched = nf.mismatched_samples;
-      chips[0].accuracy = nf.accuracy.value_or(0.0);
+    n.chip = chip.macro.noise;
+    n.outputs_match_reference = first.match != 0;
+    n.mismatched_samples = first.mismatched;
+    if (first.has_accuracy) n.accuracy = first.accuracy;
+    n.reads = read_errors_of(first.total);
+    if (chips.size() > 1)
       for (const auto& c : chips) {
         n.chip_mismatched.push_back(c.mismatched);
-        if (nf.accuracy) n.chip_accuracy.push_back(c.accuracy);
+        if (c.has_accuracy) n.chip_accuracy.push_back(c.accuracy);
       }
-    }
     r.function.noise = n;
-    for (std::size_t i = 0; i < r.layers.size() && i < noisy.run.layers.size(); ++i)
+    for (std::size_t i = 0; i < r.layers.size() && i < first.layers.size(); ++i)
       if (const MacroKind* k = find_macro_kind(r.layers[i].macro); k && k->adc_readout)
-        r.layers[i].read_errors = read_errors_of(noisy.run.layers[i].counters);
+        r.layers[i].read_errors = read_errors_of(first.layers[i]);
   }
   if (chip.reorder_channels) {
     // The same chip without reordering, for the gated fractions it would have had.
