@@ -41,6 +41,10 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::uniq
       m_noise(p.noise, std::string(this->name()), m_ro_nodes * m_ro_converters, p.rows * p.cols),
       m_noisy(p.noise.on && std::string(m_readout.kind()) == "adc") {
   m_conversions.resize(std::size_t(m_ro_nodes * m_ro_converters));
+  // Droop per stored 1 of a column, by its position among its converter's shared columns.
+  const double period_ns = double(period.value()) / double(sc_core::sc_time(1.0, sc_core::SC_NS).value());
+  for (int64_t k = 0; k < m_readout.columns_per_converter(); ++k)
+    m_droop_per_one.push_back(p.noise.droop_lsb_ns * readout_hold_ns(p, m_readout, k, period_ns));
 }
 
 void CimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to) {
@@ -258,8 +262,10 @@ int64_t CimMacro::read_noisy(int64_t c, const uint64_t* input, int64_t g, int64_
     if (m_node_rows[std::size_t(n * G + g)] == 0) continue;
     const int64_t r0 = n * m_ro_span, r1 = r0 + m_ro_span;
     const int64_t count = m_ro_nodes == 1 ? exact : m_cells.and_popcount_rows(c, input, r0, r1);  // one node: the column's
+    const double droop = m_droop_per_one[std::size_t(c % share)];
     const double x = double(count) + m_cells.and_sum(c, input, r0, r1, delta) +
-                     m_noise.dynamic() + m_noise.offset(std::size_t(n * m_ro_converters + c / share));
+                     (droop > 0 ? droop * double(m_cells.ones_rows(c, r0, r1)) : 0.0) + m_noise.dynamic() +
+                     m_noise.offset(std::size_t(n * m_ro_converters + c / share));
     v += m_readout.read_analog(x);
   }
   const int64_t e = v - exact;

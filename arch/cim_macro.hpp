@@ -68,6 +68,7 @@ class CimMacro : public MacroModule {
   // Read-out non-idealities (arch.analog.noise), applied only by an ADC read-out.
   ReadNoise m_noise;
   bool m_noisy;
+  std::vector<double> m_droop_per_one;  // counts per stored 1, by position on a shared converter
 };
 
 }  // namespace cimsim

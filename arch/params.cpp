@@ -113,7 +113,7 @@ void ChipParams::declare_arch(ParamVisitor& v) {
     std::string noise;
     v.choice("noise", noise, "off", {"off", "on"},
              {"", "on: thermal and comparator noise per conversion, converter offsets and cell mismatch per chip "
-                  "(technology keys comparator_noise, comparator_offset, cell_sigma, cap_mismatch), applied before "
+                  "(technology keys comparator_noise, comparator_offset, cell_sigma, cap_mismatch, off_current_n), applied before "
                   "quantisation; the report keeps the exact path's check and adds the noisy hardware's outputs"});
     macro.noise.on = noise == "on";
     v.check(!(macro.noise.on && readout.analog_accumulate), "noise",

@@ -101,4 +101,8 @@ std::unique_ptr<IReadout> make_readout(const ReadoutParams& p, int64_t rows) {
   throw std::invalid_argument("unknown read-out kind " + p.kind);
 }
 
+double readout_hold_ns(const MacroParams& m, const IReadout& r, int64_t position, double period_ns) {
+  return double(uint64_t(m.cycles.evaluate + m.merge_total()) + r.cycles(position)) * period_ns;
+}
+
 }  // namespace cimsim

@@ -40,6 +40,11 @@ class IReadout {
   virtual uint64_t accumulate_cycles() const = 0;
 };
 
+// How long a read-out node's charge waits from the start of its evaluate until the conversion of
+// the column at `position` (0-based) among its converter's shared columns (the converter samples
+// as its conversion starts).
+double readout_hold_ns(const MacroParams& macro, const IReadout& readout, int64_t position, double period_ns);
+
 // Bits a lossless read-out of `rows` rows needs: ceil(log2(rows + 1)).
 int64_t lossless_bits(int64_t rows);
 

@@ -237,6 +237,8 @@ std::string report_json(const Report& r) {
                               {"sigma_lsb", {{"thermal", n.chip.thermal_lsb}, {"comparator", n.chip.comparator_lsb},
                                              {"offset", n.chip.offset_lsb}}},
                               {"cell_sigma", n.chip.cell_sigma},
+                              {"droop_lsb_per_ns", n.chip.droop_lsb_ns},
+                              {"droop_max_lsb", n.chip.droop_max_lsb},
                               {"outputs_match_reference", n.outputs_match_reference},
                               {"mismatched_samples", n.mismatched_samples},
                               {"accuracy", opt(n.accuracy)},

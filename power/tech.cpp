@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "arch/hierarchy.hpp"
+#include "arch/readout.hpp"
 
 namespace cimsim {
 
@@ -39,6 +40,8 @@ const std::array<TechKeyInfo, kTechKeys>& tech_keys() {
        "sigma of one discharging cell's charge relative to its nominal, fixed per chip (arch.analog.noise)", true},
       {Tech::CapMismatch, "cap_mismatch", "1", 0.0, 1.0,
        "sigma of a 1 fF compute capacitor relative to its value, scaling as 1/sqrt(C) (arch.analog.noise)", true},
+      {Tech::OffCurrentN, "off_current_n", "uA/um", 0.0, 100.0,
+       "NMOS off-state current per width at 300 K: cells' leakage droops a read-out node while it waits (arch.analog.noise)", true},
   }};
   return keys;
 }
@@ -163,8 +166,17 @@ double thermal_noise_mv(double cap_ff) {
   return std::sqrt(k_boltzmann * temperature / (cap_ff * 1e-15)) * 1e3;
 }
 
-void apply_noise(const TechTable& t, MacroParams& m) {
+void apply_noise(const TechTable& t, const ReadoutParams& ro, MacroParams& m, double period_ns) {
   const double lsb = lsb_per_level_mv(t, m).back();
+  // Droop: after its pulse every cell holding a 1 leaks through its one off device (I_off x
+  // W_and; a cell holding 0 has two off devices in series, stack effect, neglected) until its
+  // node is converted. fC per count = LSB x C_node; uA x ns = fC.
+  const double fc_per_count = lsb * 1e-3 * readout_node_cap_ff(t, m);
+  m.noise.droop_lsb_ns = t[Tech::OffCurrentN] * t[Tech::AndWidth] / fc_per_count;
+  m.noise.period_ns = period_ns;
+  const auto r = make_readout(ro, m);
+  m.noise.droop_max_lsb = m.noise.droop_lsb_ns * double(Hierarchy(m).span(m.readout_at())) *
+                          readout_hold_ns(m, *r, r->columns_per_converter() - 1, period_ns);
   m.noise.thermal_lsb = thermal_noise_mv(readout_node_cap_ff(t, m)) / lsb;
   m.noise.comparator_lsb = t[Tech::ComparatorNoise] / lsb;
   m.noise.offset_lsb = t[Tech::ComparatorOffset] / lsb;

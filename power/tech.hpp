@@ -36,6 +36,7 @@ enum class Tech : std::size_t {
   ComparatorOffset,
   CellSigma,
   CapMismatch,
+  OffCurrentN,
   Count_
 };
 inline constexpr std::size_t kTechKeys = std::size_t(Tech::Count_);
@@ -109,7 +110,9 @@ double thermal_noise_mv(double cap_ff);
 
 // `macro.noise` (already holding on/seed from arch.analog) with its sigmas in counts of the
 // read-out node's signal, from the technology table (docs/analog.md).
-void apply_noise(const TechTable& tech, MacroParams& macro);
+// `readout`: the read-out kind (its conversion time sets how long a shared converter's last
+// column waits); `period_ns`: the clock period.
+void apply_noise(const TechTable& tech, const ReadoutParams& readout, MacroParams& macro, double period_ns);
 
 // `macro` with its precharge, evaluate and per-level merge cycles set from derive_phase_times,
 // each rounded up to whole cycles of `period_ns` (at least one).

@@ -457,7 +457,7 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
   // Circuit timing: the analog macros' phase cycles from the line's RC under this technology.
   if (cfg.chip.macro.timing == "circuit")
     apply_circuit_timing(cfg.tech, cfg.chip.macro, double(cfg.chip.period_ps()) * 1e-3);
-  if (cfg.chip.macro.noise.on) apply_noise(cfg.tech, cfg.chip.macro);
+  if (cfg.chip.macro.noise.on) apply_noise(cfg.tech, cfg.chip.readout, cfg.chip.macro, double(cfg.chip.period_ps()) * 1e-3);
 
   YAML::Emitter out;
   out << r.resolved();

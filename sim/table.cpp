@@ -104,14 +104,14 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
   if (f.noise) {
     const auto& n = *f.noise;
     s += fmt::format("  {:<22}{}{}; {} of column reads off, error {:+.2f} +- {:.2f} LSB (seed {}; sigma per read: "
-                     "thermal {:.3g}, comparator {:.3g}, offset {:.3g} LSB, cell {:.3g})\n",
+                     "thermal {:.3g}, comparator {:.3g}, offset {:.3g} LSB, cell {:.3g}; droop up to {:.3g} LSB)\n",
                      "noisy hardware",
                      n.accuracy ? fmt::format("accuracy {}", pct(*n.accuracy)) : std::string("outputs"),
                      n.outputs_match_reference ? ", outputs match the reference"
                                                : fmt::format(", outputs differ in {} of {} samples", n.mismatched_samples, f.samples),
                      pct(n.reads.reads ? double(n.reads.reads_wrong) / double(n.reads.reads) : 0.0), n.reads.mean_lsb,
                      n.reads.sigma_lsb, n.chip.seed, n.chip.thermal_lsb, n.chip.comparator_lsb, n.chip.offset_lsb,
-                     n.chip.cell_sigma);
+                     n.chip.cell_sigma, n.chip.droop_max_lsb);
     if (n.chip_accuracy.size() > 1) {
       const AccuracyStats a = accuracy_stats(n.chip_accuracy);
       s += fmt::format("  {:<22}{} chips (seeds {} to {}): accuracy mean {}, sigma {}, min {}\n", "", n.chip_accuracy.size(),

@@ -141,6 +141,41 @@ TEST_CASE("a converter's offset shifts every column it reads by the same rounded
   CHECK(int64_t(k[Stat::ReadErrSq]) == 4 * shift0 * shift0 + 4 * shift1 * shift1);
 }
 
+TEST_CASE("droop: a node leaks by its stored ones for as long as it waits for its shared converter", "[analog][macro]") {
+  const test::Context context;
+  MacroParams p;
+  p.rows = 16;
+  p.cols = 8;
+  p.hierarchy = {16};
+  p.gating_level = 0;
+  p.gate_cols = 8;
+  p.cycles.evaluate = 1;
+  p.noise.on = true;
+  p.noise.droop_lsb_ns = 0.05;  // counts per stored 1 per ns; no other error
+  ReadoutParams rp;
+  rp.share = 4;  // columns 0-3 and 4-7, converted in turn, 1 cycle each
+  const sc_core::sc_time period(2, sc_core::SC_NS);
+  CimMacro macro("macro", p, rp, period);
+  OneOp drv("drv", period);
+  drv.macro.bind(macro.op_target);
+  sc_core::sc_start();
+  int differ = 0;
+  for (int c = 0; c < 8; ++c) {
+    // Column c holds 2c + 1 ones (all driven); it is converted after the 1-cycle evaluate and
+    // the c % 4 conversions before it: (1 + c % 4) x 2 ns.
+    const int64_t exact = 2 * c + 1;
+    const double droop = 0.05 * (2.0 * (1 + c % 4)) * double(exact);
+    const int64_t want = std::llround(std::min(double(exact) + droop, 16.0));
+    CHECK(drv.out[std::size_t(c)] == want);
+    differ += want != exact;
+  }
+  CHECK(differ >= 6);  // the rule shows: only column 0 (0.1 counts) and a clipped column read exact
+  // From the technology: I_off x W_and over the charge of one count at the default root.
+  const RunConfig cfg = load_config(default_config_path(), {"", "", {"arch.analog.noise=on"}});
+  CHECK(cfg.chip.macro.noise.droop_lsb_ns ==
+        Approx(cfg.tech[Tech::OffCurrentN] * cfg.tech[Tech::AndWidth] / (1.68628e-3 * 101.592)).epsilon(1e-3));
+}
+
 TEST_CASE("noise on: the exact path is unchanged and the noisy pass is reported beside it", "[analog][report]") {
   const RunConfig off = load_config(default_config_path(), {"", "", {"run.samples=60"}});
   const Workload w = load_workload(off.workload_dir, 60);
