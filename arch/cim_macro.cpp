@@ -14,7 +14,9 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, const IRe
 
 CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, const ReadoutParams& rp,
                    sc_core::sc_time period)
-    : CimMacro(name, p, make_readout(rp, p), nullptr, period) {}
+    : CimMacro(name, p, make_readout(rp, p), nullptr, period) {
+  if (rp.collect_counts) m_hist.assign(std::size_t(m_ro_span + 1), 0);
+}
 
 CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::unique_ptr<IReadout> own,
                    const IReadout* readout, sc_core::sc_time period)
@@ -171,6 +173,7 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
     for (std::size_t b = 0; b < B; ++b) {
       const int64_t p = m_cells.and_popcount(c, planes[b]);
       m_count[Act::AndEval] += uint64_t(p) << b;
+      if (!m_hist.empty()) record_counts(c, planes[b], g, p);
       if (m_noisy && !analog) {
         column_out[b][c] = read_noisy(c, planes[b], g, p);
       } else if (analog || exact) {
@@ -250,6 +253,14 @@ void CimMacro::quantise_combined(int64_t c, const uint64_t* const* planes, std::
     err += m_readout.quantise(double(m), full) - m;
   }
   column_out[0][c] += err;
+}
+
+void CimMacro::record_counts(int64_t c, const uint64_t* input, int64_t g, int64_t exact) {
+  const int64_t G = m_h.col_groups();
+  for (int64_t n = 0; n < m_ro_nodes; ++n)
+    if (m_node_rows[std::size_t(n * G + g)] > 0)
+      ++m_hist[std::size_t(m_ro_nodes == 1 ? exact
+                                           : m_cells.and_popcount_rows(c, input, n * m_ro_span, (n + 1) * m_ro_span))];
 }
 
 int64_t CimMacro::read_noisy(int64_t c, const uint64_t* input, int64_t g, int64_t exact) {

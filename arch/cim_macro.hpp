@@ -34,6 +34,7 @@ class CimMacro : public MacroModule {
   const Hierarchy& hierarchy() const { return m_h; }
   const std::vector<PowerDomain>& domains() const { return m_bank.domains(); }
   void enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to) override;
+  const std::vector<uint64_t>& count_histogram() const override { return m_hist; }
 
  private:
   CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::unique_ptr<IReadout> own, const IReadout* readout,
@@ -45,6 +46,8 @@ class CimMacro : public MacroModule {
   // carries the error in column_out[0][c].
   void quantise_combined(int64_t c, const uint64_t* const* planes, std::vector<int64_t>* column_out, std::size_t B,
                          int64_t combine, int64_t g);
+  // Counts the conversions of column c's read-out nodes by the count each reads.
+  void record_counts(int64_t c, const uint64_t* input, int64_t g, int64_t exact);
   // Column c's value read through the noisy read-out (its exact count `exact`, column group g).
   int64_t read_noisy(int64_t c, const uint64_t* input, int64_t g, int64_t exact);
 
@@ -69,6 +72,8 @@ class CimMacro : public MacroModule {
   ReadNoise m_noise;
   bool m_noisy;
   std::vector<double> m_droop_per_one;  // counts per stored 1, by position on a shared converter
+  // Conversions by the count read (arch.readout collect_counts; empty otherwise).
+  std::vector<uint64_t> m_hist;
 };
 
 }  // namespace cimsim

@@ -175,6 +175,11 @@ class MacroModule : public sc_core::sc_module, public MacroIf {
   }
   // Waveforms of the macro's phases and domains for cycles [from, to]; call before simulating.
   virtual void enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to) = 0;
+  // With arch.readout collect_counts: how many conversions read each count (index = count).
+  virtual const std::vector<uint64_t>& count_histogram() const {
+    static const std::vector<uint64_t> none;
+    return none;
+  }
 
  protected:
   uint64_t now_cycles() const { return uint64_t(sc_core::sc_time_stamp().value() / m_period.value()); }

@@ -55,6 +55,13 @@ void ReadoutParams::declare(ParamVisitor& v, int64_t cols) {
   v.integer("range", range, 0, 0, 1 << 16,
             {"counts", "ADC full scale: counts above it clip (0 = the rows beneath a read-out); with bits 0 the "
                        "resolution is lossless for this range"});
+  v.real("range_percentile", range_percentile, 0.0, 0.0, 100.0,
+         {"%", "derive the range from the data: this percentile of the counts the read-outs convert in a noiseless "
+               "calibration run of the first range_samples samples (0 = off; e.g. 99.9)"});
+  v.check(range_percentile == 0 || range == 0, "range_percentile",
+          "set either arch.readout.range (a clip level) or arch.readout.range_percentile (derived), not both");
+  v.integer("range_samples", range_samples, 32, 1, int64_t{1} << 30,
+            {"samples", "the first samples of the run that calibrate a range_percentile"});
   v.integer("share", share, 8, 1, cols,
             {"columns", "columns per ADC, serialised (NeuroSim's default numColMuxed = 8)", Affects::Run, nullptr, "[1, cols]"});
   v.integer("conversion_cycles", conversion_cycles, 1, 1, 1000, {"cycles", "per ADC conversion"});

@@ -76,6 +76,9 @@ struct ReadoutParams {
   bool analog_accumulate;     // adc: input planes as pulse trains and weight slices charge-shared, one conversion
   int64_t level;              // hierarchy level of the read-outs (0 = leaf segments); -1 = the root
   int64_t range;              // adc: clip level in counts (0 = full: the rows beneath a read-out)
+  double range_percentile;    // adc: derive `range` as this percentile of the counts read (0 = off)
+  int64_t range_samples;      // samples of the run that calibrate a derived range
+  bool collect_counts = false;  // not a key: the macros keep a histogram of the counts they read
 
   ReadoutParams() { DefaultsVisitor d; declare(d, 1 << 16); }
   void declare(ParamVisitor& v, int64_t cols);

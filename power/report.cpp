@@ -158,7 +158,7 @@ std::string report_json(const Report& r) {
                {"schedule", r.arch.schedule},
                {"weights_resident", r.arch.weights_resident},
                {"reorder_channels", r.arch.reorder_channels},
-               {"readout", {{"kind", r.arch.readout}, {"bits", r.arch.readout_bits}, {"share", r.arch.adc_share}, {"level", r.arch.readout_level}, {"converters_per_macro", r.arch.converters}}}};
+               {"readout", {{"kind", r.arch.readout}, {"bits", r.arch.readout_bits}, {"share", r.arch.adc_share}, {"level", r.arch.readout_level}, {"converters_per_macro", r.arch.converters}, {"range", r.arch.readout_range}, {"range_percentile", r.arch.range_percentile > 0 ? Json(r.arch.range_percentile) : Json(nullptr)}, {"range_samples", r.arch.range_percentile > 0 ? Json(r.arch.range_samples) : Json(nullptr)}}}};
   j["totals"] = {{"cycles", r.cycles},
                  {"time_ns", r.time_ns},
                  {"energy_pj", r.energy_pj},

@@ -79,6 +79,9 @@ struct ArchSummary {
   std::string readout;
   int64_t readout_bits = 0, adc_share = 0;
   int64_t readout_level = 0;  // hierarchy level of the read-outs (the root: levels - 1)
+  int64_t readout_range = 0;  // the converters' full scale in counts (the rows beneath, or the clip level)
+  double range_percentile = 0;  // > 0: readout_range derived at this percentile from range_samples samples
+  int64_t range_samples = 0;
   int64_t converters = 0;     // read-out circuits per analog macro (converters, or popcount trees)
 };
 

@@ -231,10 +231,16 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
     sc_core::sc_start();
     if (tf) close_trace(tf, trace, chip);
     o.run = ctrl->result();
+    for (const auto& m : macros) {
+      const auto& h = m->count_histogram();
+      if (h.size() > o.count_histogram.size()) o.count_histogram.resize(h.size(), 0);
+      for (std::size_t i = 0; i < h.size(); ++i) o.count_histogram[i] += h[i];
+    }
   }
   const auto readout = make_readout(chip.readout, chip.macro);
   o.readout_bits = readout->resolution_bits();
   o.readout_levels = readout->resolution_levels();
+  o.readout_range = readout->full_scale();
   // One read-out per node of the read-out level and per converter of its columns.
   const int64_t share = readout->columns_per_converter();
   o.converters = Hierarchy(chip.macro).nodes(chip.macro.readout_at()) * ((chip.macro.cols + share - 1) / share);
@@ -621,8 +627,47 @@ ReadErrors read_errors_of(const ReadCounts& c) {
 }  // namespace
 
 
+int64_t percentile_count(const std::vector<uint64_t>& hist, double percentile) {
+  uint64_t total = 0;
+  for (uint64_t h : hist) total += h;
+  if (total == 0) return 0;
+  // The smallest count c with at least `percentile` % of the conversions at or below it.
+  const double need = percentile / 100.0 * double(total);
+  uint64_t below = 0;
+  for (std::size_t c = 0; c < hist.size(); ++c) {
+    below += hist[c];
+    if (double(below) >= need - 1e-9 * double(total)) return int64_t(c);
+  }
+  return int64_t(hist.size()) - 1;
+}
+
 RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& trace, bool progress) {
   if (w.is_ttfs) return simulate_ttfs(cfg, w, trace);
+  if (cfg.chip.readout.range_percentile > 0) {
+    // A derived range: a noiseless calibration run with the full range over the first samples
+    // gives the counts the read-outs convert; the run proper clips at their percentile.
+    RunConfig cal = cfg;
+    cal.chip.readout.range_percentile = 0;
+    cal.chip.readout.collect_counts = true;
+    cal.chip.macro.noise.on = false;
+    cal.chip.reorder_channels = false;
+    const int64_t k = std::min(w.samples, cfg.chip.readout.range_samples);
+    const std::size_t n_in = std::size_t(w.net.input_numel());
+    std::vector<std::vector<double>> inputs(static_cast<std::size_t>(k));
+    for (std::size_t s = 0; s < inputs.size(); ++s)
+      inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(s * n_in), w.inputs.begin() + std::ptrdiff_t((s + 1) * n_in));
+    if (cal.chip.readout.kind == "adc") check_memory(w, cal.chip);
+    const ChipOutcome o = cal.chip.readout.kind == "adc" ? run_chip(cal.chip, w.net, inputs) : ChipOutcome{};
+    RunConfig run = cfg;
+    run.chip.readout.range_percentile = 0;
+    run.chip.readout.range = std::max<int64_t>(1, percentile_count(o.count_histogram, cfg.chip.readout.range_percentile));
+    if (o.count_histogram.empty()) run.chip.readout.range = 0;  // no analog read-out to calibrate
+    if (run.chip.macro.noise.on) apply_noise(run.tech, run.chip.readout, run.chip.macro, double(run.chip.period_ps()) * 1e-3);
+    RunResult r = simulate(run, w, trace, progress);
+    r.report.arch.range_percentile = cfg.chip.readout.range_percentile;
+    r.report.arch.range_samples = k;
+    return r;
+  }
   const ChipParams& chip = cfg.chip;
   for (const auto& forced : chip.force_kind) {
     const std::string& name = forced.first;
@@ -680,6 +725,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.arch.readout = chip_run.readout_kind;
   r.arch.readout_bits = chip_run.readout_bits;
   r.arch.readout_level = chip.macro.readout_at();
+  r.arch.readout_range = chip_run.readout_range;
   r.arch.converters = chip_run.converters;
   r.arch.adc_share = chip.readout.kind == "adc" ? chip.readout.share : 0;
   r.prices = run_prices(cfg, false);

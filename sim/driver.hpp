@@ -26,9 +26,16 @@ struct ChipOutcome {
   int64_t readout_bits = 0;
   int64_t readout_levels = 0;
   int64_t converters = 0;  // read-out circuits per analog macro
+  int64_t readout_range = 0;  // the read-out's full scale in counts
   bool lossless = true;
   std::string readout_kind;
+  // With chip.readout.collect_counts: conversions by the count read, over the chip's macros.
+  std::vector<uint64_t> count_histogram;
 };
+
+// The smallest count at or below which `percentile` % of the conversions of a histogram (index =
+// count) lie; 0 for an empty one.
+int64_t percentile_count(const std::vector<uint64_t>& hist, double percentile);
 
 // Elaborates the chip (macros, controller) in a fresh SystemC context, so that one process may
 // simulate several designs, and runs the network on one input vector per sample.

@@ -97,6 +97,9 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
                                      f.mismatched_samples, f.samples, f.max_abs_error,
                                      f.readout_lossless ? "" : "; the read-out is lossy");
   s += fmt::format("  {:<22}{}\n", "outputs", fn);
+  if (a.range_percentile > 0)
+    s += fmt::format("  {:<22}clips at {} counts: the {:g}th percentile of the counts read in the first {} samples\n",
+                     "read-out range", a.readout_range, a.range_percentile, a.range_samples);
   if (f.accuracy) {
     s += fmt::format("  {:<22}{} on the hardware, {} in the reference outputs\n", "accuracy",
                      pct(*f.accuracy), pct(*f.reference_accuracy));

@@ -251,3 +251,56 @@ TEST_CASE("accuracy statistics over chips: mean, sample sigma, minimum", "[analo
   CHECK(a.sigma == Approx(0.1));  // sqrt((0.01 + 0.01 + 0) / 2)
   CHECK(a.min == 0.7);
 }
+
+TEST_CASE("a percentile of the counts read, worked by hand", "[analog][range]") {
+  // Conversions: 5 read 0, 3 read 1, 2 read 2.
+  const std::vector<uint64_t> h = {5, 3, 2};
+  CHECK(percentile_count(h, 50) == 0);
+  CHECK(percentile_count(h, 50.1) == 1);
+  CHECK(percentile_count(h, 80) == 1);
+  CHECK(percentile_count(h, 80.1) == 2);
+  CHECK(percentile_count(h, 100) == 2);
+  CHECK(percentile_count({}, 99) == 0);
+  CHECK(percentile_count({0, 0, 4, 0}, 100) == 2);  // the largest count read, not the histogram's size
+}
+
+TEST_CASE("a range derived from the data: the 100th percentile is the largest count, exactly enough", "[analog][range]") {
+  const std::vector<std::string> base = {"run.samples=40", "arch.readout.range_samples=40"};
+  auto with = [&](std::vector<std::string> more) {
+    more.insert(more.begin(), base.begin(), base.end());
+    return load_config(default_config_path(), {"", "", more});
+  };
+  const RunConfig p100 = with({"arch.readout.range_percentile=100"});
+  const Workload w = load_workload(p100.workload_dir, 40);
+  const RunResult a = simulate(p100, w);
+  const int64_t range = a.report.arch.readout_range;
+  CHECK(a.report.arch.range_percentile == 100);
+  CHECK(a.report.arch.range_samples == 40);
+  // Calibrated on the same samples, the largest count read: the outputs are exact, with fewer
+  // bits than the 256 rows need.
+  CHECK(range > 0);
+  CHECK(range < 256);
+  CHECK(a.report.arch.readout_bits == lossless_bits(range));
+  CHECK(a.report.arch.readout_bits < 9);
+  CHECK(a.report.function.outputs_match_reference);
+  // It is the largest count any conversion reads over the samples (a tight clip level).
+  ChipParams chip = p100.chip;
+  chip.readout.range_percentile = 0;
+  chip.readout.collect_counts = true;
+  std::vector<std::vector<double>> inputs;
+  for (int64_t s = 0; s < 40; ++s)
+    inputs.emplace_back(w.inputs.begin() + s * w.net.input_numel(), w.inputs.begin() + (s + 1) * w.net.input_numel());
+  const ChipOutcome o = run_chip(chip, w.net, inputs);
+  int64_t largest = 0;
+  for (std::size_t c = 0; c < o.count_histogram.size(); ++c)
+    if (o.count_histogram[c] > 0) largest = int64_t(c);
+  CHECK(largest == range);
+  // The same clip level set by hand gives the same run; a lower percentile clips lower.
+  const RunResult hand = simulate(with({fmt::format("arch.readout.range={}", range)}), w);
+  CHECK(hand.report.energy_pj == a.report.energy_pj);
+  CHECK(hand.chip.outputs == a.chip.outputs);
+  const RunResult p50 = simulate(with({"arch.readout.range_percentile=50"}), w);
+  CHECK(p50.report.arch.readout_range < range);
+  CHECK_THROWS_WITH(with({"arch.readout.range_percentile=50", "arch.readout.range=100"}),
+                    Catch::Contains("not both"));
+}
