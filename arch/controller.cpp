@@ -450,6 +450,17 @@ void Controller::run_layer(std::size_t i) {
 void Controller::finish_sample(LayerWork& w, std::size_t s) {
   const LayerSpec& L = w.L;
   w.fn.epilogue(s, m_values[std::size_t(L.output)][s]);
+  if (L.binarized && int64_t(s) < m_chip.record_samples) {
+    const std::vector<double>& v = m_values[std::size_t(L.output)][s];
+    LayerRun& r = m_run.layers[w.step];
+    r.out_words = (v.size() + 63) / 64;
+    r.out_numel = v.size();
+    const std::size_t kept = std::size_t(std::min<int64_t>(m_chip.record_samples, int64_t(m_samples)));
+    if (r.out_bits.empty()) r.out_bits.assign(kept * r.out_words, 0);
+    uint64_t* bits = &r.out_bits[s * r.out_words];
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (v[i] > 0) bits[i / 64] |= uint64_t{1} << (i % 64);
+  }
   w.fn.drop_sample(s);
   const uint64_t n = uint64_t(L.out_channels * L.out_pixels());
   w.sink[Act::DigitalAddBit] += uint64_t(w.fn.acc_bits()) * n;

@@ -38,6 +38,10 @@ struct LayerRun {
   // (row-major: gating_rows x gating_cols); empty for digital steps.
   std::vector<uint64_t> domain_skips;
   int64_t gating_rows = 0, gating_cols = 0;
+  // With chip.record_samples: a binarized layer's outputs (1 where > 0) of the first samples,
+  // `out_words` words per sample, zero-padded.
+  std::vector<uint64_t> out_bits;
+  std::size_t out_words = 0, out_numel = 0;
 };
 
 // How far a run is, for a progress display on another thread: steps done, and the current

@@ -105,6 +105,9 @@ struct ChipParams {
   bool reorder_channels;
   bool input_stationary;  // activations in the cells, weights applied on the rows
   std::vector<std::pair<std::string, std::string>> force_kind;  // layer name -> macro kind
+  // Not a key: the controller keeps the binary outputs of each binarized macro layer for the
+  // first `record_samples` samples (LayerRun::out_bits), to compare two runs.
+  int64_t record_samples = 0;
 
   ChipParams();
   // The `arch` section's keys (without arch.tech and arch.ttfs) and the `mapping` section's.

@@ -88,8 +88,9 @@ std::string stacked_bars(const std::vector<std::string>& labels, const std::vect
   return s + "</svg>";
 }
 
-// Two bars per layer (gated fraction of operations and of time), 0 to 100%.
-std::string gated_bars(const std::vector<std::string>& labels, const std::vector<double>& ops, const std::vector<double>& time) {
+// Two bars per layer (e.g. the gated fraction of operations and of time), 0 to 100%.
+std::string percent_bars(const std::vector<std::string>& labels, const std::vector<double>& ops, const std::vector<double>& time,
+                         const std::string& axis, const std::string& first, const std::string& second) {
   std::vector<std::vector<double>> dummy;
   const double W = 900, L = 190, R = 30, T = 10, row = 30, B = 60;
   const double H = T + row * double(labels.size()) + B;
@@ -100,21 +101,20 @@ std::string gated_bars(const std::vector<std::string>& labels, const std::vector
     s += fmt::format("<line x1='{0:.1f}' x2='{0:.1f}' y1='{1}' y2='{2}' stroke='#e4e4e4'/>", px(t / 100.0), T, bottom);
     s += fmt::format("<text x='{:.1f}' y='{}' font-size='11' text-anchor='middle'>{}%</text>", px(t / 100.0), bottom + 15, t);
   }
-  s += fmt::format("<text x='{}' y='{}' font-size='13' text-anchor='middle'>gated fraction (% of domain evaluations, % of domain-cycles)</text>",
-                   (L + W - R) / 2, bottom + 34);
+  s += fmt::format("<text x='{}' y='{}' font-size='13' text-anchor='middle'>{}</text>", (L + W - R) / 2, bottom + 34, escape(axis));
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const double y = T + row * double(i);
     const std::string lab = labels[i].size() > 28 ? labels[i].substr(0, 27) + "~" : labels[i];
     s += fmt::format("<text x='{}' y='{:.1f}' font-size='12' text-anchor='end'>{}</text>", L - 6, y + row * 0.6, escape(lab));
-    s += fmt::format("<rect x='{}' y='{:.1f}' width='{:.1f}' height='11' fill='{}'><title>{} ops {:.1f}%</title></rect>", L, y + 3,
-                     px(ops[i]) - L, svg::kPalette[0], escape(labels[i]), 100 * ops[i]);
-    s += fmt::format("<rect x='{}' y='{:.1f}' width='{:.1f}' height='11' fill='{}'><title>{} time {:.1f}%</title></rect>", L, y + 15,
-                     px(time[i]) - L, svg::kPalette[1], escape(labels[i]), 100 * time[i]);
+    s += fmt::format("<rect x='{}' y='{:.1f}' width='{:.1f}' height='11' fill='{}'><title>{} {} {:.1f}%</title></rect>", L, y + 3,
+                     px(ops[i]) - L, svg::kPalette[0], escape(labels[i]), escape(first), 100 * ops[i]);
+    s += fmt::format("<rect x='{}' y='{:.1f}' width='{:.1f}' height='11' fill='{}'><title>{} {} {:.1f}%</title></rect>", L, y + 15,
+                     px(time[i]) - L, svg::kPalette[1], escape(labels[i]), escape(second), 100 * time[i]);
   }
-  s += fmt::format("<rect x='{}' y='{}' width='11' height='11' fill='{}'/><text x='{}' y='{}' font-size='12'>operations</text>", L,
-                   bottom + 44, svg::kPalette[0], L + 15, bottom + 54);
-  s += fmt::format("<rect x='{}' y='{}' width='11' height='11' fill='{}'/><text x='{}' y='{}' font-size='12'>time</text>", L + 140,
-                   bottom + 44, svg::kPalette[1], L + 155, bottom + 54);
+  s += fmt::format("<rect x='{}' y='{}' width='11' height='11' fill='{}'/><text x='{}' y='{}' font-size='12'>{}</text>", L,
+                   bottom + 44, svg::kPalette[0], L + 15, bottom + 54, escape(first));
+  s += fmt::format("<rect x='{}' y='{}' width='11' height='11' fill='{}'/><text x='{}' y='{}' font-size='12'>{}</text>", L + 340,
+                   bottom + 44, svg::kPalette[1], L + 355, bottom + 54, escape(second));
   return s + "</svg>";
 }
 
@@ -368,10 +368,33 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
     }
   }
   if (!glabels.empty()) {
-    h += "<h2>Power gating</h2><figure>" + gated_bars(glabels, gops, gtime) +
+    h += "<h2>Power gating</h2><figure>" + percent_bars(glabels, gops, gtime, "gated fraction (% of domain evaluations, % of domain-cycles)", "operations", "time") +
          "<figcaption>Per macro layer: the fraction of domain evaluations that were skipped because the domain could not contribute "
          "(all inputs or all stored bits 0 on its rows, or all its columns discarded), and the fraction of domain-cycles spent gated, "
          "over the macros in use.</figcaption></figure>";
+  }
+  // The noisy hardware per layer: column reads off, and binary outputs flipped.
+  if (f.contains("noise") && f["noise"].is_object()) {
+    std::vector<std::string> nlabels;
+    std::vector<double> off, flipped;
+    for (const auto& l : j["layers"]) {
+      if (!l.contains("read_errors") || !l["read_errors"].is_object()) continue;
+      const double reads = l["read_errors"]["reads"].get<double>();
+      nlabels.push_back(l["name"].get<std::string>());
+      off.push_back(reads > 0 ? l["read_errors"]["reads_wrong"].get<double>() / reads : 0.0);
+      flipped.push_back(l.contains("flipped") && l["flipped"].is_number() ? l["flipped"].get<double>() : 0.0);
+    }
+    if (!nlabels.empty()) {
+      const auto& n = f["noise"];
+      h += "<h2>Noisy hardware by layer</h2><figure>" +
+           percent_bars(nlabels, off, flipped, "% of column reads off, % of binary outputs flipped", "column reads off",
+                        "binary outputs flipped") +
+           fmt::format("<figcaption>Per macro layer of the noisy pass (seed {}): the share of its column read-outs that differ "
+                       "from the exact count, and of its binary outputs (binarized layers; no bar for the others) that differ from "
+                       "the exact chip's, over the first {} samples. Flips compound: a layer's inputs are the noisy outputs of "
+                       "the layers before it.</figcaption></figure>",
+                       n["seed"].get<uint64_t>(), n.contains("flip_samples") ? n["flip_samples"].get<int64_t>() : 0);
+    }
   }
   if (heat) {
     const auto& m = (*heat)["gating_map"];

@@ -202,6 +202,7 @@ std::string report_json(const Report& r) {
                                                                                     {"cols", l.gating_cols},
                                                                                     {"gated_fraction", l.gating_map}}},
                       {"read_errors", l.read_errors ? read_errors_json(*l.read_errors) : Json(nullptr)},
+                      {"flipped", l.flipped ? Json(*l.flipped) : Json(nullptr)},
                       {"actions", groups_json(l.actions)}});
   }
   j["layers"] = layers;
@@ -243,6 +244,8 @@ std::string report_json(const Report& r) {
                               {"mismatched_samples", n.mismatched_samples},
                               {"accuracy", opt(n.accuracy)},
                               {"read_errors", read_errors_json(n.reads)},
+                              {"flip_samples", n.flip_samples},
+                              {"flipped", n.flipped},
                               {"chips", nullptr}};
     if (n.chip_mismatched.size() > 1) {
       Json chips = {{"count", n.chip_mismatched.size()}, {"mismatched_samples", n.chip_mismatched}};

@@ -56,6 +56,9 @@ struct LayerReport {
   int64_t gating_rows = 0, gating_cols = 0;
   std::vector<double> gating_map;
   std::optional<ReadErrors> read_errors;  // in the noisy pass (arch.analog.noise: on)
+  // Binarized layers, noisy pass: the share of its binary outputs that differ from the exact
+  // pass's, over the first FunctionReport::Noise::flip_samples samples.
+  std::optional<double> flipped;
 };
 
 struct ArchSummary {
@@ -104,6 +107,10 @@ struct FunctionReport {
     int64_t mismatched_samples = 0;
     std::optional<double> accuracy;
     ReadErrors reads;
+    // Binary activations of the binarized layers compared with the exact pass: samples compared,
+    // and the share flipped over all those layers' outputs.
+    int64_t flip_samples = 0;
+    double flipped = 0;
     // Monte Carlo over chip instances (arch.analog.chips > 1): per chip, seeds seed, seed + 1, ...
     std::vector<double> chip_accuracy;
     std::vector<int64_t> chip_mismatched;

@@ -437,6 +437,7 @@ struct NoisyOutcome {
   double accuracy = 0;
   ReadCounts total{};
   std::vector<ReadCounts> layers;  // per step of the run (ChipRun::layers)
+  std::vector<std::vector<uint64_t>> out_bits;  // per step: its recorded binary outputs (LayerRun::out_bits)
 };
 
 template <class T>
@@ -460,6 +461,11 @@ std::string encode(const NoisyOutcome& o) {
   put(b, o.total);
   put(b, uint64_t(o.layers.size()));
   for (const auto& l : o.layers) put(b, l);
+  put(b, uint64_t(o.out_bits.size()));
+  for (const auto& v : o.out_bits) {
+    put(b, uint64_t(v.size()));
+    b.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(uint64_t));
+  }
   return b;
 }
 
@@ -472,6 +478,15 @@ bool decode(const std::string& b, NoisyOutcome& o) {
   o.layers.resize(std::size_t(n));
   for (auto& l : o.layers)
     if (!get(b, at, l)) return false;
+  if (!get(b, at, n) || n > (b.size() - at) / sizeof(uint64_t)) return false;
+  o.out_bits.resize(std::size_t(n));
+  for (auto& v : o.out_bits) {
+    uint64_t k = 0;
+    if (!get(b, at, k) || k > (b.size() - at) / sizeof(uint64_t)) return false;
+    v.resize(std::size_t(k));
+    std::memcpy(v.data(), b.data() + at, std::size_t(k) * sizeof(uint64_t));
+    at += std::size_t(k) * sizeof(uint64_t);
+  }
   return at == b.size();
 }
 
@@ -531,6 +546,7 @@ class NoisyPool {
       try {
         ChipParams c = m_chip;
         c.macro.noise.seed = m_chip.macro.noise.seed + uint64_t(i);
+        if (i > 0) c.record_samples = 0;  // only the reported instance's outputs are compared
         const ChipOutcome o = run_chip(c, m_w.net, m_inputs);
         const FunctionReport f = check_function(m_cfg, m_w, o.run.outputs, o.lossless);
         NoisyOutcome r;
@@ -539,7 +555,10 @@ class NoisyPool {
         r.has_accuracy = f.accuracy.has_value();
         r.accuracy = f.accuracy.value_or(0.0);
         r.total = read_counts(o.run.total);
-        for (const auto& l : o.run.layers) r.layers.push_back(read_counts(l.counters));
+        for (const auto& l : o.run.layers) {
+          r.layers.push_back(read_counts(l.counters));
+          r.out_bits.push_back(l.out_bits);
+        }
         msg = encode(r);
       } catch (...) {
         ::_exit(1);
@@ -689,10 +708,19 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   ChipParams exact = chip;
   exact.macro.noise.on = false;
   // The noisy chip instances run in worker processes, the reported one beside the exact pass.
+  // Both keep their binarized layers' outputs of the first samples (up to 32 MiB), to count the
+  // activations the noise flips.
   const int jobs = std::max(1, int(std::thread::hardware_concurrency()));
   std::optional<NoisyPool> pool;
+  ChipParams noisy = chip;
   if (chip.macro.noise.on) {
-    pool.emplace(cfg, w, chip, inputs);
+    uint64_t bits = 0;
+    for (const auto& L : w.net.layers)
+      if (L.binarized) bits += uint64_t(w.net.values[std::size_t(L.output)].numel());
+    const uint64_t cap = uint64_t{32} << 23;  // 32 MiB of bits
+    exact.record_samples = bits > 0 ? std::min<int64_t>(w.samples, int64_t(std::max<uint64_t>(1, cap / bits))) : 0;
+    noisy.record_samples = exact.record_samples;
+    pool.emplace(cfg, w, noisy, inputs);
     pool->start(std::max(1, jobs - 1));
   }
   const ChipOutcome chip_run = run_chip(exact, w.net, inputs, trace, progress);
@@ -796,15 +824,32 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
         n.chip_mismatched.push_back(c.mismatched);
         if (c.has_accuracy) n.chip_accuracy.push_back(c.accuracy);
       }
-    r.function.noise = n;
     for (std::size_t i = 0; i < r.layers.size() && i < first.layers.size(); ++i)
       if (const MacroKind* k = find_macro_kind(r.layers[i].macro); k && k->adc_readout)
         r.layers[i].read_errors = read_errors_of(first.layers[i]);
+    // Activations flipped: the noisy pass's binary outputs against the exact pass's.
+    uint64_t flipped = 0, compared = 0;
+    for (std::size_t i = 0; i < r.layers.size() && i < first.out_bits.size(); ++i) {
+      const LayerRun& e = chip_run.run.layers[i];
+      const std::vector<uint64_t>& a = e.out_bits;
+      const std::vector<uint64_t>& b = first.out_bits[i];
+      if (a.empty() || a.size() != b.size()) continue;
+      uint64_t f = 0;
+      for (std::size_t k = 0; k < a.size(); ++k) f += uint64_t(__builtin_popcountll(a[k] ^ b[k]));
+      const uint64_t outputs = uint64_t(e.out_numel) * uint64_t(exact.record_samples);
+      r.layers[i].flipped = outputs ? double(f) / double(outputs) : 0.0;
+      flipped += f;
+      compared += outputs;
+    }
+    n.flip_samples = compared ? exact.record_samples : 0;
+    n.flipped = compared ? double(flipped) / double(compared) : 0.0;
+    r.function.noise = n;
   }
   if (chip.reorder_channels) {
     // The same chip without reordering, for the gated fractions it would have had.
     ChipParams plain = exact;
     plain.reorder_channels = false;
+    plain.record_samples = 0;
     const ChipOutcome base = run_chip(plain, w.net, inputs);
     const MacroCounters& b = base.run.total;
     r.gated_fraction_ops_without_reorder = ratio(b[Stat::DomainSkips], b[Stat::DomainEvals]);

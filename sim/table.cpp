@@ -115,6 +115,9 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
                      pct(n.reads.reads ? double(n.reads.reads_wrong) / double(n.reads.reads) : 0.0), n.reads.mean_lsb,
                      n.reads.sigma_lsb, n.chip.seed, n.chip.thermal_lsb, n.chip.comparator_lsb, n.chip.offset_lsb,
                      n.chip.cell_sigma, n.chip.droop_max_lsb);
+    if (n.flip_samples > 0)
+      s += fmt::format("  {:<22}{} of the binarized layers' binary outputs flipped against the exact chip (first {} samples)\n",
+                       "", pct(n.flipped), n.flip_samples);
     if (n.chip_accuracy.size() > 1) {
       const AccuracyStats a = accuracy_stats(n.chip_accuracy);
       s += fmt::format("  {:<22}{} chips (seeds {} to {}): accuracy mean {}, sigma {}, min {}\n", "", n.chip_accuracy.size(),

@@ -304,3 +304,51 @@ TEST_CASE("a range derived from the data: the 100th percentile is the largest co
   CHECK_THROWS_WITH(with({"arch.readout.range_percentile=50", "arch.readout.range=100"}),
                     Catch::Contains("not both"));
 }
+
+TEST_CASE("binary activations flipped by the noise: none without error, counted against the exact chip", "[analog][flips]") {
+  const std::vector<std::string> quiet = {"run.samples=30", "arch.analog.noise=on", "arch.tech.comparator_noise=0",
+                                          "arch.tech.comparator_offset=0", "arch.tech.cell_sigma=0", "arch.tech.off_current_n=0",
+                                          "arch.readout.level=0"};  // kT/C of a leaf: 0.015 LSB
+  const RunConfig q = load_config(default_config_path(), {"", "", quiet});
+  const Workload w = load_workload(q.workload_dir, 30);
+  // Without any error but kT/C (33 sigma from a wrong read) the noisy chip is the exact one: no read off, no activation flipped.
+  const RunResult a = simulate(q, w);
+  const auto& na = *a.report.function.noise;
+  CHECK(na.reads.reads > 0);
+  CHECK(na.reads.reads_wrong == 0);
+  CHECK(na.flip_samples == 30);
+  CHECK(na.flipped == 0.0);
+  int binarized = 0;
+  for (const auto& l : a.report.layers) {
+    const bool bin = std::any_of(w.net.layers.begin(), w.net.layers.end(),
+                                 [&](const LayerSpec& L) { return L.name == l.name && L.binarized; });
+    CHECK(l.flipped.has_value() == bin);
+    binarized += bin;
+    if (l.flipped) CHECK(*l.flipped == 0.0);
+  }
+  CHECK(binarized == 2);
+  // With the default errors: the share is the XOR of the two chips' binary outputs.
+  const RunConfig on = load_config(default_config_path(), {"", "", {"run.samples=30", "arch.analog.noise=on"}});
+  const RunResult b = simulate(on, w);
+  std::vector<std::vector<double>> inputs;
+  for (int64_t s = 0; s < 30; ++s)
+    inputs.emplace_back(w.inputs.begin() + s * w.net.input_numel(), w.inputs.begin() + (s + 1) * w.net.input_numel());
+  ChipParams exact = on.chip, noisy = on.chip;
+  exact.macro.noise.on = false;
+  exact.record_samples = noisy.record_samples = 30;
+  const ChipOutcome e = run_chip(exact, w.net, inputs), n = run_chip(noisy, w.net, inputs);
+  uint64_t flips = 0, outputs = 0;
+  for (std::size_t i = 0; i < e.run.layers.size(); ++i) {
+    const auto& x = e.run.layers[i].out_bits;
+    const auto& y = n.run.layers[i].out_bits;
+    REQUIRE(x.size() == y.size());
+    uint64_t f = 0;
+    for (std::size_t k = 0; k < x.size(); ++k) f += uint64_t(__builtin_popcountll(x[k] ^ y[k]));
+    if (x.empty()) continue;
+    CHECK(*b.report.layers[i].flipped == Approx(double(f) / double(30 * e.run.layers[i].out_numel)));
+    flips += f;
+    outputs += 30 * e.run.layers[i].out_numel;
+  }
+  CHECK(flips > 0);
+  CHECK(b.report.function.noise->flipped == Approx(double(flips) / double(outputs)));
+}
