@@ -235,22 +235,42 @@ void CimMacro::quantise_combined(int64_t c, const uint64_t* const* planes, std::
   // 2^b pulses and slice j's binary weight 2^j add up to M = sum 2^(b+j) count[b][c+j], of full
   // scale (the read-out's range for one plane) x (2^B - 1) x (2^combine - 1). The converter's quantisation error of M is carried
   // by the group's least significant count (plane 0, slice 0), whose weight in the output is 1.
-  const int64_t G = m_h.col_groups();
+  //
+  // Noise (arch.analog.noise): the combined full scale spans the same voltage as one plane's
+  // count range, so one count of signal is `scale` = full / (one plane's full scale) units of M
+  // smaller: the conversion's noise and offset, in counts, weigh `scale` units; each product's
+  // cell deviation weighs its pulses and slice, 2^(b+j). (Droop is not applied here.)
+  const int64_t G = m_h.col_groups(), share = m_readout.columns_per_converter();
   const int64_t last = std::min<int64_t>(c + combine, m_p.cols);
   const int64_t full = m_readout.full_scale() * ((int64_t{1} << B) - 1) * ((int64_t{1} << (last - c)) - 1);
+  const double scale = double(full) / double(std::max<int64_t>(1, m_readout.full_scale()));
   int64_t err = 0;
   for (int64_t n = 0; n < m_ro_nodes; ++n) {
     if (m_node_rows[std::size_t(n * G + g)] == 0) continue;
+    const int64_t r0 = n * m_ro_span, r1 = r0 + m_ro_span;
     int64_t m = 0;
+    double dev = 0;
     for (int64_t j = c; j < last; ++j) {
       if (!m_cells.needed(j)) continue;
       for (std::size_t b = 0; b < B; ++b) {
-        const int64_t p = m_ro_nodes == 1 ? column_out[b][j]
-                                          : m_cells.and_popcount_rows(j, planes[b], n * m_ro_span, (n + 1) * m_ro_span);
+        const int64_t p = m_ro_nodes == 1 ? column_out[b][j] : m_cells.and_popcount_rows(j, planes[b], r0, r1);
         m += p << (int64_t(b) + (j - c));
+        if (m_noisy)
+          dev += double(int64_t{1} << (int64_t(b) + (j - c))) *
+                 m_cells.and_sum(j, planes[b], r0, r1, m_noise.cell_deltas() + std::size_t(j * m_p.rows));
       }
     }
-    err += m_readout.quantise(double(m), full) - m;
+    double x = double(m);
+    if (m_noisy) x += dev + scale * (m_noise.dynamic() + m_noise.offset(std::size_t(n * m_ro_converters + c / share)));
+    const int64_t q = m_readout.quantise(x, full);
+    err += q - m;
+    if (m_noisy) {  // the read error in counts of one plane's signal
+      const int64_t e = std::llround(double(q - m) / scale);
+      ++m_count[Stat::ReadChecks];
+      m_count[e > 0 ? Stat::ReadErrPos : Stat::ReadErrNeg] += uint64_t(e > 0 ? e : -e);
+      m_count[Stat::ReadErrSq] += uint64_t(e * e);
+      m_count[Stat::ReadErrNonzero] += q != m;
+    }
   }
   column_out[0][c] += err;
 }

@@ -123,8 +123,6 @@ void ChipParams::declare_arch(ParamVisitor& v) {
                   "(technology keys comparator_noise, comparator_offset, cell_sigma, cap_mismatch, off_current_n), applied before "
                   "quantisation; the report keeps the exact path's check and adds the noisy hardware's outputs"});
     macro.noise.on = noise == "on";
-    v.check(!(macro.noise.on && readout.analog_accumulate), "noise",
-            "noise is not modelled with arch.readout.accumulate: analog yet (use digital accumulation)");
     int64_t seed = 1;
     v.integer("seed", seed, 1, 0, int64_t{1} << 62, {"", "draws the chip instance (offsets, mismatch) and the noise"});
     macro.noise.seed = uint64_t(seed);

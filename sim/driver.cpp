@@ -98,16 +98,36 @@ uint64_t available_memory() {
   return 0;
 }
 
+// Samples whose binarized layers' outputs a noisy run keeps in each pass (up to 32 MiB of bits).
+int64_t flip_record_samples(const Workload& w) {
+  uint64_t bits = 0;
+  for (const auto& L : w.net.layers)
+    if (L.binarized) bits += uint64_t(w.net.values[std::size_t(L.output)].numel());
+  const uint64_t cap = uint64_t{32} << 23;
+  return bits > 0 ? std::min<int64_t>(w.samples, int64_t(std::max<uint64_t>(1, cap / bits))) : 0;
+}
+
 // Refuses, before allocating, a run that needs more memory than the machine has free: the
-// controller's values and temporaries, and every macro's cells and domains.
-void check_memory(const Workload& w, const ChipParams& chip) {
+// controller's values and temporaries, and every macro's cells and domains; with noise, each
+// macro's mismatch table (4 bytes a cell), the recorded activations, and the worker processes
+// that run chip instances at the same time (`workers`), each a run of its own.
+void check_memory(const Workload& w, const ChipParams& chip, int workers = 0) {
   uint64_t macro_bytes = 0;
   for (const auto& k : macro_kinds()) {
     const MacroParams g = k.geometry(chip);
     macro_bytes += uint64_t(chip.count(k.name)) *
-                   (uint64_t(g.rows) * uint64_t(g.cols) / 8 + uint64_t(Hierarchy(g).domains()) * 48);
+                   (uint64_t(g.rows) * uint64_t(g.cols) / 8 + uint64_t(Hierarchy(g).domains()) * 48 +
+                    (chip.macro.noise.on ? uint64_t(g.rows) * uint64_t(g.cols) * 4 : 0));
   }
-  const uint64_t need = Controller::estimate_peak_bytes(w.net, uint64_t(w.samples), chip.overlap) + macro_bytes;
+  uint64_t record = 0;
+  if (chip.macro.noise.on) {
+    uint64_t bits = 0;
+    for (const auto& L : w.net.layers)
+      if (L.binarized) bits += uint64_t(w.net.values[std::size_t(L.output)].numel());
+    record = 3 * uint64_t(flip_record_samples(w)) * (bits / 8 + 8);  // the two passes' and the report's copy
+  }
+  const uint64_t one = Controller::estimate_peak_bytes(w.net, uint64_t(w.samples), chip.overlap) + macro_bytes;
+  const uint64_t need = one * uint64_t(1 + workers) + record;
   const uint64_t have = available_memory();
   if (have > 0 && need > have) {
     throw InputError(fmt::format("{}: simulating {} samples needs about {:.1f} GiB of memory, but {:.1f} GiB are "
@@ -646,6 +666,12 @@ ReadErrors read_errors_of(const ReadCounts& c) {
 }  // namespace
 
 
+namespace {
+int g_chip_workers = 0;  // 0: one per core
+}  // namespace
+
+void set_chip_workers(int n) { g_chip_workers = n; }
+
 int64_t percentile_count(const std::vector<uint64_t>& hist, double percentile) {
   uint64_t total = 0;
   for (uint64_t h : hist) total += h;
@@ -676,7 +702,8 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     for (std::size_t s = 0; s < inputs.size(); ++s)
       inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(s * n_in), w.inputs.begin() + std::ptrdiff_t((s + 1) * n_in));
     if (cal.chip.readout.kind == "adc") check_memory(w, cal.chip);
-    const ChipOutcome o = cal.chip.readout.kind == "adc" ? run_chip(cal.chip, w.net, inputs) : ChipOutcome{};
+    ChipOutcome o;
+    if (cal.chip.readout.kind == "adc") o = run_chip(cal.chip, w.net, inputs);
     RunConfig run = cfg;
     run.chip.readout.range_percentile = 0;
     run.chip.readout.range = std::max<int64_t>(1, percentile_count(o.count_histogram, cfg.chip.readout.range_percentile));
@@ -697,7 +724,8 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
                                    cfg.config_file.string(), name, w.dir.string(), names));
     }
   }
-  check_memory(w, chip);
+  const int jobs = g_chip_workers > 0 ? g_chip_workers : std::max(1, int(std::thread::hardware_concurrency()));
+  check_memory(w, chip, chip.macro.noise.on ? int(std::min<int64_t>(chip.macro.noise.chips, jobs)) : 0);
   std::vector<std::vector<double>> inputs(std::size_t(w.samples));
   const std::size_t n_in = std::size_t(w.net.input_numel());
   for (std::size_t s = 0; s < inputs.size(); ++s)
@@ -710,15 +738,10 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   // The noisy chip instances run in worker processes, the reported one beside the exact pass.
   // Both keep their binarized layers' outputs of the first samples (up to 32 MiB), to count the
   // activations the noise flips.
-  const int jobs = std::max(1, int(std::thread::hardware_concurrency()));
   std::optional<NoisyPool> pool;
   ChipParams noisy = chip;
   if (chip.macro.noise.on) {
-    uint64_t bits = 0;
-    for (const auto& L : w.net.layers)
-      if (L.binarized) bits += uint64_t(w.net.values[std::size_t(L.output)].numel());
-    const uint64_t cap = uint64_t{32} << 23;  // 32 MiB of bits
-    exact.record_samples = bits > 0 ? std::min<int64_t>(w.samples, int64_t(std::max<uint64_t>(1, cap / bits))) : 0;
+    exact.record_samples = flip_record_samples(w);
     noisy.record_samples = exact.record_samples;
     pool.emplace(cfg, w, noisy, inputs);
     pool->start(std::max(1, jobs - 1));

@@ -33,6 +33,10 @@ struct ChipOutcome {
   std::vector<uint64_t> count_histogram;
 };
 
+// The most worker processes a run starts for its noisy chip instances (default: one per core).
+// A sweep's workers set 1, so that `--jobs` points do not each start one per core.
+void set_chip_workers(int n);
+
 // The smallest count at or below which `percentile` % of the conversions of a histogram (index =
 // count) lie; 0 for an empty one.
 int64_t percentile_count(const std::vector<uint64_t>& hist, double percentile);

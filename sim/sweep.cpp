@@ -385,6 +385,7 @@ int run_sweep(const SweepSpec& spec, const fs::path& out, const SweepOptions& o)
     if (pid < 0) throw SimulationError("cannot start a worker process (fork failed)");
     if (pid == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed sweep takes its workers along
+      set_chip_workers(1);                 // a point's noisy chip instances one at a time beside it
       ::_exit(run_point(spec, p, points, base_cfg, base_w));
     }
     running[pid] = p.id;

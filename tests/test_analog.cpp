@@ -212,15 +212,6 @@ TEST_CASE("noise on: the exact path is unchanged and the noisy pass is reported 
   CHECK(e.report.function.noise->outputs_match_reference);
 }
 
-TEST_CASE("noise is refused with analog accumulation, which does not model it", "[analog][config]") {
-  try {
-    load_config(default_config_path(), {"", "", {"arch.analog.noise=on", "arch.readout.accumulate=analog"}});
-    FAIL("expected a config error");
-  } catch (const std::exception& e) {
-    CHECK_THAT(std::string(e.what()), Catch::Contains("arch.analog.noise") && Catch::Contains("accumulate: analog"));
-  }
-}
-
 TEST_CASE("Monte Carlo over chip instances: instance i is the chip of seed + i", "[analog][determinism]") {
   const RunConfig mc = load_config(default_config_path(), {"", "", {"run.samples=40", "arch.analog.noise=on", "arch.analog.chips=3",
                                                                     "arch.analog.seed=5"}});

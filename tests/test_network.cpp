@@ -382,3 +382,42 @@ TEST_CASE("analog accumulation: input planes as pulse trains, weight slices char
   }
   CHECK(differ > 0);
 }
+
+TEST_CASE("analog accumulation with noise: the offset weighs one plane's count, scaled to the combined range", "[chip][analog][noise]") {
+  std::mt19937 rng(5);
+  test::NetBuilder b({8}, ValueKind::UInt, BitCode::Unsigned01, 2, 1.0);
+  b.layer(LayerKind::Dense, 2, BitCode::Unsigned01, 2, false, rng);  // 2-bit weights: 2 column slices
+  const LayerSpec& L = b.net.layers[0];
+  const std::vector<std::vector<double>> x = {{3, 1, 2, 0, 3, 0, 1, 2}};
+  ChipParams chip;
+  chip.macro.rows = 8;
+  chip.macro.cols = 4;
+  chip.macro.hierarchy = {8};
+  chip.macro.gate_cols = 4;
+  chip.readout.share = 1;
+  chip.readout.bits = 7;  // lossless for the combined 8 x 3 x 3 = 72 counts
+  chip.readout.analog_accumulate = true;
+  chip.macro.noise.on = true;
+  chip.macro.noise.offset_lsb = 0.4;  // sigma, in counts of one plane's signal; no other error
+  chip.macro.noise.seed = 3;
+  const ChipOutcome o = run_chip(chip, b.net, x);
+  // The chip instance the macro drew: 4 converters (one per column), 8 x 4 cells.
+  const ReadNoise drawn(chip.macro.noise, "cim1x1_0", 4, 32);
+  const auto ref = reference_forward(b.net, x[0]);
+  int differ = 0;
+  for (int64_t n = 0; n < 2; ++n) {
+    int64_t m = 0;
+    for (int b_ = 0; b_ < 2; ++b_)
+      for (int64_t j = 0; j < 2; ++j)
+        for (int64_t r = 0; r < 8; ++r)
+          m += int64_t(((int64_t(x[0][std::size_t(r)]) >> b_) & 1) && L.weight_bit(n, r, j)) << (b_ + j);
+    // One plane's count is 72 / 8 = 9 units of the combined value M: the converter of the
+    // output's first slice column (2n) adds 9 x its offset before M is rounded.
+    const int64_t q = std::llround(std::clamp(double(m) + 9.0 * drawn.offset(std::size_t(2 * n)), 0.0, 72.0));
+    CHECK(o.run.outputs[std::size_t(n)] == Approx(ref[std::size_t(n)] + L.scale[std::size_t(n)] * double(q - m)));
+    differ += q != m;
+  }
+  CHECK(differ > 0);
+  const MacroCounters& c = layer_run(o.run, "layer0").counters;
+  CHECK(c[Stat::ReadChecks] == 2);
+}
