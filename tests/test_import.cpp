@@ -193,3 +193,56 @@ TEST_CASE("unsupported graphs are rejected with the node, its op type and the re
     CHECK_THAT(import_error(dir / "model.onnx"), Catch::Contains("model.onnx") && Catch::Contains("not a valid ONNX model"));
   }
 }
+
+TEST_CASE("broadcasting two computed tensors follows ONNX: a spatial map is not taken per channel", "[import][broadcast]") {
+  // [C=4, 2, 2] x [1, 2, 2]: H x W == C, which once was broadcast per channel (silently wrong).
+  Network net;
+  net.values.push_back(ValueInfo::make("x", {4, 2, 2}, ValueKind::Real));
+  net.values.push_back(ValueInfo::make("m", {1, 2, 2}, ValueKind::Real));
+  net.values.push_back(ValueInfo::make("y", {4, 2, 2}, ValueKind::Real));
+  net.values.push_back(ValueInfo::make("g", {4, 1, 1}, ValueKind::Real));
+  net.values.push_back(ValueInfo::make("r", {1, 2, 1}, ValueKind::Real));
+  net.values.push_back(ValueInfo::make("c", {1, 1, 3}, ValueKind::Real));
+  net.values.push_back(ValueInfo::make("rc", {1, 2, 3}, ValueKind::Real));
+  std::vector<double> x(16), m = {10, 20, 30, 40}, g = {1, 2, 3, 4};
+  for (int i = 0; i < 16; ++i) x[std::size_t(i)] = i;
+  DigitalStep s;
+  s.op = DigitalOp::Mul;
+  s.inputs = {0, 1};
+  s.output = 2;
+  const auto y = run_digital(net, s, {&x, &m});
+  for (int c = 0; c < 4; ++c)
+    for (int p = 0; p < 4; ++p) CHECK(y[std::size_t(c * 4 + p)] == double(c * 4 + p) * m[std::size_t(p)]);
+  s.op = DigitalOp::Add;
+  s.inputs = {0, 3};  // per channel [4, 1, 1]
+  const auto z = run_digital(net, s, {&x, &g});
+  for (int c = 0; c < 4; ++c)
+    for (int p = 0; p < 4; ++p) CHECK(z[std::size_t(c * 4 + p)] == double(c * 4 + p) + g[std::size_t(c)]);
+  // Both operands broadcast: [1, 2, 1] + [1, 1, 3] = [1, 2, 3].
+  const std::vector<double> r = {100, 200}, c3 = {1, 2, 3};
+  s.inputs = {4, 5};
+  s.output = 6;
+  CHECK(run_digital(net, s, {&r, &c3}) == std::vector<double>{101, 102, 103, 201, 202, 203});
+
+  // The importer gives the ONNX shape, and refuses what ONNX would align differently.
+  auto graph = [](bool flatten, const std::string& tag) {
+    GraphBuilder b({2, 2, 2});
+    b.init("W", {4, 2, 1, 1}, {1, -1, -1, 1, 1, 1, -1, -1});
+    b.node("Conv", {"x", "W"}, "y", "/body/conv");
+    b.init("Wg", {1, 2, 1, 1}, {1.f, 1.f});
+    b.node("Conv", {"x", "Wg"}, "gate", "/gate/conv");
+    if (flatten) b.node("Flatten", {"gate"}, "gf", "/gate/flatten");
+    b.node("Mul", {"y", flatten ? "gf" : "gate"}, "z", "/gate/mul");
+    b.output("z");
+    return b.save(tag);
+  };
+  CHECK_THAT(import_error(graph(true, "bcast_rank")), Catch::Contains("/gate/mul") && Catch::Contains("different ranks"));
+  const Network ok = load(graph(false, "bcast_ok"));  // [1, 2, 2] against [4, 2, 2]
+  CHECK(ok.output_shape() == std::vector<int64_t>{4, 2, 2});
+  std::vector<double> in(8, 1.0);
+  const auto out = reference_forward(ok, in);
+  // y: channel c = sum of its two weights x 1 (2, 0, 0, 0 ... per the weights); gate = 2 everywhere.
+  const std::vector<double> yc = {0, 0, 2, -2};
+  for (int c = 0; c < 4; ++c)
+    for (int p = 0; p < 4; ++p) CHECK(out[std::size_t(c * 4 + p)] == yc[std::size_t(c)] * 2.0);
+}

@@ -1,6 +1,7 @@
 // TTFS physics: the exact event-driven solution against an independent adaptive ODE integrator,
 // the ideal limit, the nonideal ramp, and DSTD's error as it depends on M and E.
 #include <catch2/catch.hpp>
+#include <onnx/onnx_pb.h>
 
 #include <cstdio>
 #include <map>
@@ -316,4 +317,50 @@ TEST_CASE("TTFS pipeline timing and energy terms, worked by hand", "[ttfs][chip]
     CHECK(r.layers[1].start == 50);
     CHECK(r.cycles == 2 * 100 + 50 + 50);
   }
+}
+
+TEST_CASE("a TTFS chain through Flatten: conv, flatten, dense import as two layers", "[ttfs][import]") {
+  auto model = [](bool broken) {
+    onnx::ModelProto m;
+    m.set_ir_version(8);
+    m.add_opset_import()->set_version(13);
+    auto* g = m.mutable_graph();
+    auto* in = g->add_input();
+    in->set_name("x");
+    auto* tt = in->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    tt->mutable_shape()->add_dim()->set_dim_param("batch");
+    for (int64_t d : {1, 3, 3}) tt->mutable_shape()->add_dim()->set_dim_value(d);
+    auto init = [&](const std::string& name, const std::vector<int64_t>& shape) {
+      auto* t = g->add_initializer();
+      t->set_name(name);
+      t->set_data_type(onnx::TensorProto::FLOAT);
+      int64_t n = 1;
+      for (auto d : shape) {
+        t->add_dims(d);
+        n *= d;
+      }
+      for (int64_t i = 0; i < n; ++i) t->add_float_data(0.1f * float(i % 5));
+    };
+    auto node = [&](const std::string& op, const std::string& domain, std::vector<std::string> ins, const std::string& out) {
+      auto* n = g->add_node();
+      n->set_op_type(op);
+      n->set_domain(domain);
+      n->set_name("/" + out);
+      for (const auto& i : ins) n->add_input(i);
+      n->add_output(out);
+    };
+    init("Wc", {2, 1, 2, 2});  // 2 x 2 x 2 outputs
+    node("TTFSConv", "cimsim", {"x", "Wc"}, "c");
+    node("Flatten", "", {"c"}, "f");
+    init("Wd", {3, broken ? 9 : 8});
+    node("TTFSDense", "cimsim", {broken ? "x" : "f", "Wd"}, "y");
+    g->add_output()->set_name("y");
+    return m;
+  };
+  const TtfsNetwork net = import_ttfs(model(false), "chain");
+  REQUIRE(net.layers.size() == 2);
+  CHECK(net.layers[1].in == 8);
+  CHECK(net.output_shape == std::vector<int64_t>{3});
+  CHECK_THROWS_WITH(import_ttfs(model(true), "chain"), Catch::Contains("must form a chain") && Catch::Contains("'f'"));
 }

@@ -19,14 +19,38 @@ inline std::size_t channel_of(const std::vector<int64_t>& shape, std::size_t i) 
   return std::size_t(int64_t(i) / inner);
 }
 
-// Elementwise binary op with a [C] / [C,1,1] operand broadcast per channel.
+// Elementwise binary op with ONNX broadcasting of two per-sample tensors of the same rank:
+// along each axis a dimension is the output's or 1 (repeated); the importer refuses the rest.
 template <class F>
-std::vector<double> broadcast(const ValueInfo& out, const std::vector<double>& x, const std::vector<double>& y, F f) {
+std::vector<double> broadcast(const ValueInfo& out, const ValueInfo& xs, const std::vector<double>& x,
+                              const ValueInfo& ys, const std::vector<double>& y, F f) {
   std::vector<double> r(std::size_t(out.numel()));
+  if (xs.shape == out.shape && ys.shape == out.shape) {
+    for (std::size_t i = 0; i < r.size(); ++i) r[i] = f(x[i], y[i]);
+    return r;
+  }
+  // Strides of x and y along the output's axes (0 where broadcast).
+  const std::size_t rank = out.shape.size();
+  std::vector<int64_t> sx(rank, 0), sy(rank, 0);
+  int64_t kx = 1, ky = 1;
+  for (std::size_t d = rank; d-- > 0;) {
+    if (xs.shape[d] != 1) sx[d] = kx;
+    if (ys.shape[d] != 1) sy[d] = ky;
+    kx *= xs.shape[d];
+    ky *= ys.shape[d];
+  }
+  std::vector<int64_t> idx(rank, 0);
+  int64_t ix = 0, iy = 0;
   for (std::size_t i = 0; i < r.size(); ++i) {
-    const double a = x.size() == r.size() ? x[i] : x[channel_of(out.shape, i)];
-    const double b = y.size() == r.size() ? y[i] : y[channel_of(out.shape, i)];
-    r[i] = f(a, b);
+    r[i] = f(x[std::size_t(ix)], y[std::size_t(iy)]);
+    for (std::size_t d = rank; d-- > 0;) {  // next output index, last axis fastest
+      ix += sx[d];
+      iy += sy[d];
+      if (++idx[d] < out.shape[d]) break;
+      ix -= sx[d] * out.shape[d];
+      iy -= sy[d] * out.shape[d];
+      idx[d] = 0;
+    }
   }
   return r;
 }
@@ -75,9 +99,11 @@ std::vector<double> run_digital(const Network& net, const DigitalStep& s,
       }
       return r;
     case DigitalOp::Add:
-      return broadcast(out, x, *in[1], [](double a, double b) { return a + b; });
+      return broadcast(out, net.values[std::size_t(s.inputs[0])], x, net.values[std::size_t(s.inputs[1])], *in[1],
+                       [](double a, double b) { return a + b; });
     case DigitalOp::Mul:
-      return broadcast(out, x, *in[1], [](double a, double b) { return a * b; });
+      return broadcast(out, net.values[std::size_t(s.inputs[0])], x, net.values[std::size_t(s.inputs[1])], *in[1],
+                       [](double a, double b) { return a * b; });
     case DigitalOp::Affine:
       r.resize(x.size());
       for (std::size_t i = 0; i < x.size(); ++i) {

@@ -477,13 +477,23 @@ class Importer {
     add_affine(n, in, a, b);
   }
 
-  // Shape of broadcasting two per-sample tensors where one may be per channel ([C] or [C,1,1]).
+  // Shape of broadcasting two per-sample tensors (ONNX multidirectional broadcasting, the batch
+  // axis first in both): the same rank, and along each axis equal dimensions or a 1. Of
+  // different ranks, ONNX aligns one's batch axis with a feature axis of the other: refused.
   std::vector<int64_t> broadcast_shape(const onnx::NodeProto& n, const ValueInfo& a, const ValueInfo& b) {
     if (a.shape == b.shape) return a.shape;
-    const ValueInfo& big = a.numel() >= b.numel() ? a : b;
-    const ValueInfo& small = a.numel() >= b.numel() ? b : a;
-    if (!big.shape.empty() && small.numel() == big.shape[0]) return big.shape;
-    fail(n, fmt::format("shapes {} and {} do not broadcast per channel", shape_str(a.shape), shape_str(b.shape)));
+    if (a.shape.size() != b.shape.size())
+      fail(n, fmt::format("shapes {} and {} (per sample) have different ranks: ONNX would align the batch axis of one "
+                          "with a feature axis of the other; reshape the smaller one to {} axes (e.g. [C, 1, 1])",
+                          shape_str(a.shape), shape_str(b.shape), std::max(a.shape.size(), b.shape.size())));
+    std::vector<int64_t> out(a.shape.size());
+    for (std::size_t d = 0; d < out.size(); ++d) {
+      if (a.shape[d] != b.shape[d] && a.shape[d] != 1 && b.shape[d] != 1)
+        fail(n, fmt::format("shapes {} and {} do not broadcast (axis {}: {} against {})", shape_str(a.shape),
+                            shape_str(b.shape), d + 1, a.shape[d], b.shape[d]));
+      out[d] = std::max(a.shape[d], b.shape[d]);
+    }
+    return out;
   }
 
   void visit_arith(const onnx::NodeProto& n) {

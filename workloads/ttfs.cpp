@@ -237,6 +237,8 @@ TtfsNetwork import_ttfs(const onnx::ModelProto& m, const std::string& where) {
   if (net.input_name.empty() || net.input_shape.empty()) throw InputError(fmt::format("{}: the graph has no input", where));
   std::map<std::string, std::vector<int64_t>> shape = {{net.input_name, net.input_shape}};
   int idx = 0;
+  // The chain's head: the graph input, then each layer's output, through Flatten/Reshape/Identity.
+  std::string head = net.input_name;
   for (const auto& n : g.node()) {
     const std::string name = n.name().empty() ? fmt::format("{}_{}", n.op_type(), idx) : n.name();
     ++idx;
@@ -249,12 +251,15 @@ TtfsNetwork import_ttfs(const onnx::ModelProto& m, const std::string& where) {
     for (auto d : in_shape) numel *= d;
     if (n.domain().empty() && (n.op_type() == "Flatten" || n.op_type() == "Reshape" || n.op_type() == "Identity")) {
       shape[n.output(0)] = n.op_type() == "Identity" ? in_shape : std::vector<int64_t>{numel};
+      if (n.input(0) == head) head = n.output(0);
       continue;
     }
     if (n.domain() != "cimsim" || (n.op_type() != "TTFSDense" && n.op_type() != "TTFSConv")) {
       fail("a TTFS network holds cimsim.TTFSDense / cimsim.TTFSConv layers (with Flatten/Reshape between them) only");
     }
-    if (!net.layers.empty() && n.input(0) != net.output_name) fail("TTFS layers must form a chain");
+    if (n.input(0) != head)
+      fail(fmt::format("TTFS layers must form a chain: its input '{}' is not the previous layer's output '{}' (or a "
+                       "Flatten/Reshape of it)", n.input(0), head));
     TtfsLayer L;
     L.name = name;
     L.op_type = n.op_type();
@@ -309,6 +314,7 @@ TtfsNetwork import_ttfs(const onnx::ModelProto& m, const std::string& where) {
     if (!(L.threshold > 0) || !std::isfinite(L.threshold)) fail("threshold must be a positive number");
     if (!(L.ramp.slope > 0) || !std::isfinite(L.ramp.slope)) fail("ramp must be a positive number");
     net.output_name = n.output(0);
+    head = net.output_name;
     net.layers.push_back(std::move(L));
   }
   if (net.layers.empty()) throw InputError(fmt::format("{}: no TTFS layer", where));
