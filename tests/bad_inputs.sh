@@ -81,8 +81,8 @@ mkdir -p "$work/empty"
 case_ "model.onnx missing" "model.onnx not found" --workload "$work/empty"
 d=$(bundle garbage "open('model.onnx','wb').write(b'not a model')")
 case_ "model.onnx is not ONNX" "not a valid ONNX model" --workload "$d"
-d=$(bundle softmax "m = onnx.load('model.onnx'); m.graph.node.append(oh.make_node('Softmax', [m.graph.output[0].name], ['probs'], name='probs')); m.graph.output[0].name = 'probs'; onnx.save(m, 'model.onnx')")
-case_ "unsupported operator" "(Softmax): op type not supported" --workload "$d"
+d=$(bundle lrn "m = onnx.load('model.onnx'); m.graph.node.append(oh.make_node('LRN', [m.graph.output[0].name], ['norm'], name='norm', size=3)); m.graph.output[0].name = 'norm'; onnx.save(m, 'model.onnx')")
+case_ "unsupported operator" "(LRN): op type not supported" --workload "$d"
 d=$(bundle weights "m = onnx.load('model.onnx'); name = [n for n in m.graph.node if n.op_type == 'MatMul'][0].input[1]; w = [t for t in m.graph.initializer if t.name == name][0]; a = nh.to_array(w).copy(); a.flat[0] = 0.37; w.CopyFrom(nh.from_array(a, w.name)); onnx.save(m, 'model.onnx')")
 case_ "weights a macro cannot store" "integer multiples" --workload "$d"
 d=$(bundle custom "m = onnx.load('model.onnx'); m.graph.node[0].domain = 'com.example'; onnx.save(m, 'model.onnx')")

@@ -144,9 +144,9 @@ TEST_CASE("unsupported graphs are rejected with the node, its op type and the re
     GraphBuilder b({4});
     b.init("W", {4, 2}, {1, 1, 1, 1, 1, 1, 1, 1});
     b.node("MatMul", {"x", "W"}, "y", "mm");
-    b.node("Softmax", {"y"}, "z", "probs");
+    b.node("LRN", {"y"}, "z", "norm");
     b.output("z");
-    CHECK_THAT(import_error(b.save("softmax")), Catch::Contains("node 'probs' (Softmax)") && Catch::Contains("not supported"));
+    CHECK_THAT(import_error(b.save("lrn")), Catch::Contains("node 'norm' (LRN)") && Catch::Contains("not supported"));
   }
   SECTION("multi-valued weights") {
     GraphBuilder b({3});
@@ -245,4 +245,66 @@ TEST_CASE("broadcasting two computed tensors follows ONNX: a spatial map is not 
   const std::vector<double> yc = {0, 0, 2, -2};
   for (int c = 0; c < 4; ++c)
     for (int p = 0; p < 4; ++p) CHECK(out[std::size_t(c * 4 + p)] == yc[std::size_t(c)] * 2.0);
+}
+
+TEST_CASE("real-valued activations in the periphery, by hand", "[import][activations]") {
+  Network net;
+  net.values.push_back(ValueInfo::make("x", {2, 3}, ValueKind::Real));
+  const std::vector<double> x = {-2, 0.5, 7, -0.1, 1, 3};
+  DigitalStep s;
+  s.inputs = {0};
+  s.output = 0;
+  s.op = DigitalOp::Clip;  // ReLU6
+  s.alpha = 0;
+  s.beta = 6;
+  CHECK(run_digital(net, s, {&x}) == std::vector<double>{0, 0.5, 6, 0, 1, 3});
+  s.op = DigitalOp::LeakyRelu;
+  s.alpha = 0.1;
+  CHECK(run_digital(net, s, {&x}) == std::vector<double>{-2 * 0.1, 0.5, 7, -0.1 * 0.1, 1, 3});
+  s.op = DigitalOp::PRelu;  // slope per channel (the first axis)
+  s.a = {0.5, 0.25};
+  CHECK(run_digital(net, s, {&x}) == std::vector<double>{-1, 0.5, 7, -0.025, 1, 3});
+  s.op = DigitalOp::HardSigmoid;
+  s.alpha = 0.2;
+  s.beta = 0.5;
+  const auto h = run_digital(net, s, {&x});
+  CHECK(h[0] == Approx(0.1));
+  CHECK(h[2] == 1.0);
+  CHECK(h[4] == Approx(0.7));
+  s.op = DigitalOp::Softmax;  // over the last axis: each row of 3 sums to 1
+  const auto p = run_digital(net, s, {&x});
+  const double z0 = std::exp(-2.0) + std::exp(0.5) + std::exp(7.0);
+  CHECK(p[1] == Approx(std::exp(0.5) / z0));
+  CHECK(p[3] + p[4] + p[5] == Approx(1.0));
+  s.log = true;
+  CHECK(run_digital(net, s, {&x})[1] == Approx(0.5 - std::log(z0)));
+}
+
+TEST_CASE("Squeeze, Unsqueeze, Clip and Softmax as PyTorch exports them import and compute", "[import][activations]") {
+  GraphBuilder b({4});
+  b.init("W", {3, 4}, {1, -1, 1, 1, -1, -1, 1, -1, 1, 1, 1, 1});
+  attr_i(b.node("Gemm", {"x", "W"}, "y", "/fc/Gemm"), "transB", 1);
+  b.init("ax", {1}, {2.f});
+  b.node("Unsqueeze", {"y", "ax"}, "u", "/Unsqueeze");  // [3] -> [3, 1]
+  b.node("Squeeze", {"u", "ax"}, "q", "/Squeeze");      // back to [3]
+  b.init("lo", {}, {0.f});
+  b.init("hi", {}, {2.f});
+  b.node("Clip", {"q", "lo", "hi"}, "c", "/act/Clip");
+  b.node("Softmax", {"c"}, "p", "/head/Softmax");
+  b.output("p");
+  const Network net = load(b.save("acts"));
+  CHECK(net.output_shape() == std::vector<int64_t>{3});
+  // All-ones input: dot products 2, -2, 4, clipped to 2, 0, 2.
+  const auto out = reference_forward(net, std::vector<double>(4, 1.0));
+  const double z = 2 * std::exp(2.0) + 1.0;
+  CHECK(out[0] == Approx(std::exp(2.0) / z));
+  CHECK(out[1] == Approx(1.0 / z));
+  CHECK(out[2] == Approx(std::exp(2.0) / z));
+  // The batch axis stays; a softmax over another axis than the last is refused with the node.
+  GraphBuilder c({4});
+  c.init("W", {3, 4}, std::vector<float>(12, 1.f));
+  attr_i(c.node("Gemm", {"x", "W"}, "y", "/fc/Gemm"), "transB", 1);
+  attr_i(c.node("Softmax", {"y"}, "p", "/head/Softmax"), "axis", 0);
+  c.output("p");
+  CHECK_THAT(import_error(c.save("softmax0")), Catch::Contains("/head/Softmax") && Catch::Contains("last axis"));
 }

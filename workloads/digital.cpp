@@ -125,6 +125,34 @@ std::vector<double> run_digital(const Network& net, const DigitalStep& s,
       return r;
     case DigitalOp::Reshape:
       return x;
+    case DigitalOp::Clip:
+      r = x;
+      for (auto& v : r) v = std::min(std::max(v, s.alpha), s.beta);
+      return r;
+    case DigitalOp::LeakyRelu:
+      r = x;
+      for (auto& v : r) v = v < 0 ? s.alpha * v : v;
+      return r;
+    case DigitalOp::PRelu:
+      r.resize(x.size());
+      for (std::size_t i = 0; i < x.size(); ++i) r[i] = x[i] < 0 ? s.a[s.a.size() == 1 ? 0 : channel_of(out.shape, i)] * x[i] : x[i];
+      return r;
+    case DigitalOp::HardSigmoid:
+      r = x;
+      for (auto& v : r) v = std::max(0.0, std::min(1.0, s.alpha * v + s.beta));
+      return r;
+    case DigitalOp::Softmax: {
+      // Over the last axis, with the maximum subtracted first (the usual stable form).
+      r.resize(x.size());
+      const std::size_t k = std::size_t(out.shape.empty() ? 1 : out.shape.back());
+      for (std::size_t o = 0; o + k <= x.size(); o += k) {
+        const double mx = *std::max_element(x.begin() + std::ptrdiff_t(o), x.begin() + std::ptrdiff_t(o + k));
+        double sum = 0;
+        for (std::size_t i = o; i < o + k; ++i) sum += std::exp(x[i] - mx);
+        for (std::size_t i = o; i < o + k; ++i) r[i] = s.log ? x[i] - mx - std::log(sum) : std::exp(x[i] - mx) / sum;
+      }
+      return r;
+    }
   }
   return r;
 }

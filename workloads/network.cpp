@@ -32,6 +32,11 @@ const char* to_string(DigitalOp op) {
     case DigitalOp::Relu: return "relu";
     case DigitalOp::Sigmoid: return "sigmoid";
     case DigitalOp::Reshape: return "reshape";
+    case DigitalOp::Clip: return "clip";
+    case DigitalOp::LeakyRelu: return "leaky_relu";
+    case DigitalOp::PRelu: return "prelu";
+    case DigitalOp::HardSigmoid: return "hard_sigmoid";
+    case DigitalOp::Softmax: return "softmax";
   }
   return "?";
 }

@@ -111,7 +111,12 @@ enum class DigitalOp {
   AvgPool,        // kernel/stride window mean (global: kernel = whole image)
   Relu,
   Sigmoid,
-  Reshape,        // flatten: same data, new shape
+  Reshape,        // flatten, squeeze, unsqueeze: same data, new shape
+  Clip,           // min(max(x, alpha), beta) (Hardtanh, ReLU6)
+  LeakyRelu,      // x < 0: alpha x
+  PRelu,          // x < 0: a[c] x (slope per channel)
+  HardSigmoid,    // max(0, min(1, alpha x + beta))
+  Softmax,        // over the last axis; `log`: LogSoftmax
 };
 const char* to_string(DigitalOp op);
 
@@ -122,6 +127,8 @@ struct DigitalStep {
   int output = -1;
   std::vector<double> a, b;    // Affine per channel; Add/Mul per-channel constant in `a` when one input
   double threshold = 0;        // Binarize
+  double alpha = 0, beta = 0;  // Clip (min, max), LeakyRelu (alpha), HardSigmoid (alpha, beta)
+  bool log = false;            // Softmax: LogSoftmax
   bool strict = false, sign = false;
   int64_t kernel = 1, stride = 1;  // pools (square)
 };

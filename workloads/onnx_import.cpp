@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -31,6 +32,8 @@ class Importer {
       }
     }
     const onnx::GraphProto& g = model.graph();
+    for (const auto& o : model.opset_import())
+      if (o.domain().empty() || o.domain() == "ai.onnx") m_opset = o.version();
     m_net.source = m_path.string();
     for (const auto& init : g.initializer())
       m_const[init.name()] = tensor_from_proto(init, fmt::format("{}: initializer", m_path.string()));
@@ -172,6 +175,9 @@ class Importer {
     if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") return visit_arith(n);
     if (op == "GreaterOrEqual" || op == "Greater" || op == "Sign") return visit_binarize(n);
     if (op == "Relu" || op == "Sigmoid") return visit_activation(n);
+    if (op == "Clip" || op == "LeakyRelu" || op == "PRelu" || op == "HardSigmoid" || op == "Softmax" || op == "LogSoftmax")
+      return visit_real_activation(n);
+    if (op == "Squeeze" || op == "Unsqueeze") return visit_squeeze(n);
     if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool") return visit_pool(n);
     fail(n, "op type not supported by cimsim's mapping (docs/model.md lists the supported ops)");
   }
@@ -223,12 +229,87 @@ class Importer {
       for (auto d : shape) prod *= d;
       if (prod != numel) fail(n, fmt::format("reshape of {} elements to {} per sample", numel, shape_str(shape)));
     }
+    add_view(n, in, shape);
+  }
+
+  // The same data under a new per-sample shape.
+  void add_view(const onnx::NodeProto& n, int in, const std::vector<int64_t>& shape) {
     DigitalStep s;
     s.op = DigitalOp::Reshape;
     s.inputs = {in};
     const ValueInfo& v = val(in);
     const int out = add_step(n, s, shape, v.kind, v.code, v.bits, v.scale);
     if (is_input(in)) m_input_views.push_back(out);  // still the raw input, reshaped
+  }
+
+  // Squeeze / Unsqueeze: axes (of the full shape, batch first) from the attribute (opset < 13)
+  // or the constant input 1; the batch axis stays.
+  void visit_squeeze(const onnx::NodeProto& n) {
+    const int in = value_in(n, 0);
+    const std::vector<int64_t> shape = val(in).shape;
+    std::vector<int64_t> axes = attr_ints(n, "axes");
+    if (axes.empty() && n.input_size() > 1 && !n.input(1).empty())
+      for (double a : const_in(n, 1, "axes").data) axes.push_back(int64_t(a));
+    const bool squeeze = n.op_type() == "Squeeze";
+    const int64_t rank = int64_t(shape.size()) + 1 + (squeeze ? 0 : int64_t(axes.size()));
+    for (auto& a : axes) {
+      if (a < -rank || a >= rank) fail(n, fmt::format("axis {} is out of range for rank {}", a, rank));
+      if (a < 0) a += rank;
+      if (a == 0) fail(n, "the batch axis (0) cannot be squeezed or inserted");
+    }
+    std::sort(axes.begin(), axes.end());
+    std::vector<int64_t> out;
+    if (squeeze) {
+      for (std::size_t d = 0; d < shape.size(); ++d) {
+        const bool listed = std::binary_search(axes.begin(), axes.end(), int64_t(d) + 1);
+        if (listed && shape[d] != 1) fail(n, fmt::format("axis {} has size {}, not 1", d + 1, shape[d]));
+        if (!(listed || (axes.empty() && shape[d] == 1))) out.push_back(shape[d]);
+      }
+    } else {
+      std::size_t next = 0;
+      for (int64_t d = 1; d < rank; ++d) {
+        if (std::binary_search(axes.begin(), axes.end(), d)) out.push_back(1);
+        else out.push_back(shape[next++]);
+      }
+    }
+    add_view(n, in, out);
+  }
+
+  // Real-valued activations in the digital periphery.
+  void visit_real_activation(const onnx::NodeProto& n) {
+    const std::string& op = n.op_type();
+    const int in = value_in(n, 0);
+    const ValueInfo v = val(in);
+    DigitalStep s;
+    s.inputs = {in};
+    if (op == "Clip") {
+      s.op = DigitalOp::Clip;
+      s.alpha = attr_f(n, "min", -INFINITY);
+      s.beta = attr_f(n, "max", INFINITY);
+      if (n.input_size() > 1 && !n.input(1).empty()) s.alpha = const_in(n, 1, "min").data.at(0);
+      if (n.input_size() > 2 && !n.input(2).empty()) s.beta = const_in(n, 2, "max").data.at(0);
+      if (!(s.alpha <= s.beta)) fail(n, fmt::format("min {} is above max {}", s.alpha, s.beta));
+    } else if (op == "LeakyRelu") {
+      s.op = DigitalOp::LeakyRelu;
+      s.alpha = attr_f(n, "alpha", 0.01);
+    } else if (op == "PRelu") {
+      s.op = DigitalOp::PRelu;
+      s.a = per_channel(n, const_in(n, 1, "slope"), v.shape);
+      if (const_in(n, 1, "slope").numel() == 1) s.a.resize(1);
+    } else if (op == "HardSigmoid") {
+      s.op = DigitalOp::HardSigmoid;
+      s.alpha = attr_f(n, "alpha", 0.2);
+      s.beta = attr_f(n, "beta", 0.5);
+    } else {  // Softmax, LogSoftmax: over the last axis only
+      s.op = DigitalOp::Softmax;
+      s.log = op == "LogSoftmax";
+      const int64_t rank = int64_t(v.shape.size()) + 1;
+      int64_t axis = attr_i(n, "axis", m_opset >= 13 ? -1 : 1);
+      if (axis < 0) axis += rank;
+      if (axis != rank - 1)
+        fail(n, fmt::format("{} over axis {} of a rank-{} tensor: only the last axis is supported", op, axis, rank));
+    }
+    add_step(n, s, v.shape, ValueKind::Real);
   }
 
   // The network input, or a reshape of it: its encoding is decided from the samples later.
@@ -615,6 +696,7 @@ class Importer {
   }
 
   std::filesystem::path m_path;
+  int64_t m_opset = 13;  // the default domain's opset (some ops' defaults depend on it)
   Network m_net;
   std::map<std::string, Tensor> m_const;
   std::map<std::string, int> m_value;
