@@ -484,7 +484,7 @@ std::string encode(const NoisyOutcome& o) {
   put(b, uint64_t(o.out_bits.size()));
   for (const auto& v : o.out_bits) {
     put(b, uint64_t(v.size()));
-    b.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(uint64_t));
+    if (!v.empty()) b.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(uint64_t));
   }
   return b;
 }
@@ -504,7 +504,7 @@ bool decode(const std::string& b, NoisyOutcome& o) {
     uint64_t k = 0;
     if (!get(b, at, k) || k > (b.size() - at) / sizeof(uint64_t)) return false;
     v.resize(std::size_t(k));
-    std::memcpy(v.data(), b.data() + at, std::size_t(k) * sizeof(uint64_t));
+    if (k > 0) std::memcpy(v.data(), b.data() + at, std::size_t(k) * sizeof(uint64_t));
     at += std::size_t(k) * sizeof(uint64_t);
   }
   return at == b.size();
