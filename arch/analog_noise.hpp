@@ -26,7 +26,6 @@ struct NoiseParams {
   double cell_sigma = 0;      // sigma of one cell's charge, relative to its nominal (one count)
   double droop_lsb_ns = 0;    // charge a cell holding 1 leaks from its node per ns, in counts
   double droop_max_lsb = 0;   // the droop of a full column (every cell 1) at the longest wait
-  double period_ns = 0;
   double dynamic_lsb() const { return std::sqrt(thermal_lsb * thermal_lsb + comparator_lsb * comparator_lsb); }
 };
 

@@ -182,7 +182,7 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
         int64_t v = 0;
         for (int64_t n = 0; n < m_ro_nodes; ++n)
           if (m_node_rows[std::size_t(n * G + g)] > 0)
-            v += m_readout.read(m_cells.and_popcount_rows(c, planes[b], n * m_ro_span, (n + 1) * m_ro_span));
+            v += m_readout.read(node_count(c, planes[b], n, p));
         column_out[b][c] = v;
       }
     }
@@ -253,7 +253,7 @@ void CimMacro::quantise_combined(int64_t c, const uint64_t* const* planes, std::
     for (int64_t j = c; j < last; ++j) {
       if (!m_cells.needed(j)) continue;
       for (std::size_t b = 0; b < B; ++b) {
-        const int64_t p = m_ro_nodes == 1 ? column_out[b][j] : m_cells.and_popcount_rows(j, planes[b], r0, r1);
+        const int64_t p = node_count(j, planes[b], n, column_out[b][j]);
         m += p << (int64_t(b) + (j - c));
         if (m_noisy)
           dev += double(int64_t{1} << (int64_t(b) + (j - c))) *
@@ -264,13 +264,7 @@ void CimMacro::quantise_combined(int64_t c, const uint64_t* const* planes, std::
     if (m_noisy) x += dev + scale * (m_noise.dynamic() + m_noise.offset(std::size_t(n * m_ro_converters + c / share)));
     const int64_t q = m_readout.quantise(x, full);
     err += q - m;
-    if (m_noisy) {  // the read error in counts of one plane's signal
-      const int64_t e = std::llround(double(q - m) / scale);
-      ++m_count[Stat::ReadChecks];
-      m_count[e > 0 ? Stat::ReadErrPos : Stat::ReadErrNeg] += uint64_t(e > 0 ? e : -e);
-      m_count[Stat::ReadErrSq] += uint64_t(e * e);
-      m_count[Stat::ReadErrNonzero] += q != m;
-    }
+    if (m_noisy) count_read_error(std::llround(double(q - m) / scale), q != m);  // in counts of one plane's signal
   }
   column_out[0][c] += err;
 }
@@ -279,8 +273,7 @@ void CimMacro::record_counts(int64_t c, const uint64_t* input, int64_t g, int64_
   const int64_t G = m_h.col_groups();
   for (int64_t n = 0; n < m_ro_nodes; ++n)
     if (m_node_rows[std::size_t(n * G + g)] > 0)
-      ++m_hist[std::size_t(m_ro_nodes == 1 ? exact
-                                           : m_cells.and_popcount_rows(c, input, n * m_ro_span, (n + 1) * m_ro_span))];
+      ++m_hist[std::size_t(node_count(c, input, n, exact))];
 }
 
 int64_t CimMacro::read_noisy(int64_t c, const uint64_t* input, int64_t g, int64_t exact) {
@@ -292,19 +285,22 @@ int64_t CimMacro::read_noisy(int64_t c, const uint64_t* input, int64_t g, int64_
   for (int64_t n = 0; n < m_ro_nodes; ++n) {
     if (m_node_rows[std::size_t(n * G + g)] == 0) continue;
     const int64_t r0 = n * m_ro_span, r1 = r0 + m_ro_span;
-    const int64_t count = m_ro_nodes == 1 ? exact : m_cells.and_popcount_rows(c, input, r0, r1);  // one node: the column's
+    const int64_t count = node_count(c, input, n, exact);
     const double droop = m_droop_per_one[std::size_t(c % share)];
     const double x = double(count) + m_cells.and_sum(c, input, r0, r1, delta) +
                      (droop > 0 ? droop * double(m_cells.ones_rows(c, r0, r1)) : 0.0) + m_noise.dynamic() +
                      m_noise.offset(std::size_t(n * m_ro_converters + c / share));
     v += m_readout.read_analog(x);
   }
-  const int64_t e = v - exact;
+  count_read_error(v - exact, v != exact);
+  return v;
+}
+
+void CimMacro::count_read_error(int64_t e, bool wrong) {
   ++m_count[Stat::ReadChecks];
   m_count[e > 0 ? Stat::ReadErrPos : Stat::ReadErrNeg] += uint64_t(e > 0 ? e : -e);
   m_count[Stat::ReadErrSq] += uint64_t(e * e);
-  m_count[Stat::ReadErrNonzero] += e != 0;
-  return v;
+  m_count[Stat::ReadErrNonzero] += wrong;
 }
 
 const MacroCounters& CimMacro::stats() {

@@ -46,6 +46,13 @@ class CimMacro : public MacroModule {
   // carries the error in column_out[0][c].
   void quantise_combined(int64_t c, const uint64_t* const* planes, std::vector<int64_t>* column_out, std::size_t B,
                          int64_t combine, int64_t g);
+  // The count of read-out node n of column c under `input`: the column's `exact` count when the
+  // column has one node.
+  int64_t node_count(int64_t c, const uint64_t* input, int64_t n, int64_t exact) const {
+    return m_ro_nodes == 1 ? exact : m_cells.and_popcount_rows(c, input, n * m_ro_span, (n + 1) * m_ro_span);
+  }
+  // One noisy read's error `e` (counts) in the read-error statistics; `wrong`: it differs at all.
+  void count_read_error(int64_t e, bool wrong);
   // Counts the conversions of column c's read-out nodes by the count each reads.
   void record_counts(int64_t c, const uint64_t* input, int64_t g, int64_t exact);
   // Column c's value read through the noisy read-out (its exact count `exact`, column group g).

@@ -83,25 +83,15 @@ class CellArray {
     return s;
   }
   // Stored ones of column c on rows [r0, r1).
-  int64_t ones_rows(int64_t c, int64_t r0, int64_t r1) const {
-    const uint64_t* col = &m_cells[std::size_t(c) * m_words];
-    int64_t p = 0;
-    for (int64_t r = r0; r < r1;) {
-      const int64_t w = r / 64, lo = r % 64, hi = std::min<int64_t>(64, lo + (r1 - r));
-      const uint64_t mask = (hi - lo == 64 ? ~uint64_t{0} : ((uint64_t{1} << (hi - lo)) - 1)) << lo;
-      p += __builtin_popcountll(col[w] & mask);
-      r += hi - lo;
-    }
-    return p;
-  }
-  // Ones of (stored column c) AND `input` on rows [r0, r1).
+  int64_t ones_rows(int64_t c, int64_t r0, int64_t r1) const { return and_popcount_rows(c, nullptr, r0, r1); }
+  // Ones of (stored column c) AND `input` on rows [r0, r1) (`input` null: every row driven).
   int64_t and_popcount_rows(int64_t c, const uint64_t* input, int64_t r0, int64_t r1) const {
     const uint64_t* col = &m_cells[std::size_t(c) * m_words];
     int64_t p = 0;
     for (int64_t r = r0; r < r1;) {
       const int64_t w = r / 64, lo = r % 64, hi = std::min<int64_t>(64, lo + (r1 - r));
       const uint64_t mask = (hi - lo == 64 ? ~uint64_t{0} : ((uint64_t{1} << (hi - lo)) - 1)) << lo;
-      p += __builtin_popcountll(col[w] & input[w] & mask);
+      p += __builtin_popcountll(col[w] & (input ? input[w] : ~uint64_t{0}) & mask);
       r += hi - lo;
     }
     return p;

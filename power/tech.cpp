@@ -173,7 +173,6 @@ void apply_noise(const TechTable& t, const ReadoutParams& ro, MacroParams& m, do
   // node is converted. fC per count = LSB x C_node; uA x ns = fC.
   const double fc_per_count = lsb * 1e-3 * readout_node_cap_ff(t, m);
   m.noise.droop_lsb_ns = t[Tech::OffCurrentN] * t[Tech::AndWidth] / fc_per_count;
-  m.noise.period_ns = period_ns;
   const auto r = make_readout(ro, m);
   m.noise.droop_max_lsb = m.noise.droop_lsb_ns * double(Hierarchy(m).span(m.readout_at())) *
                           readout_hold_ns(m, *r, r->columns_per_converter() - 1, period_ns);

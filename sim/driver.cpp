@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -49,6 +48,14 @@ int64_t argmax(const double* v, int64_t n) {
   for (int64_t i = 1; i < n; ++i)
     if (v[i] > v[best]) best = i;
   return best;
+}
+
+// The first `count` samples' input vectors (`numel` elements each) of a workload.
+std::vector<std::vector<double>> sample_inputs(const Workload& w, int64_t numel, int64_t count) {
+  std::vector<std::vector<double>> inputs(static_cast<std::size_t>(count));
+  for (std::size_t s = 0; s < inputs.size(); ++s)
+    inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(int64_t(s) * numel), w.inputs.begin() + std::ptrdiff_t(int64_t(s + 1) * numel));
+  return inputs;
 }
 
 FunctionReport check_function(const RunConfig& cfg, const Workload& w, const std::vector<double>& hw,
@@ -98,12 +105,17 @@ uint64_t available_memory() {
   return 0;
 }
 
+// Binary outputs of one sample over the binarized macro layers.
+uint64_t binary_output_bits(const Network& net) {
+  uint64_t bits = 0;
+  for (const auto& L : net.layers)
+    if (L.binarized) bits += uint64_t(net.values[std::size_t(L.output)].numel());
+  return bits;
+}
+
 // Samples whose binarized layers' outputs a noisy run keeps in each pass (up to 32 MiB of bits).
 int64_t flip_record_samples(const Workload& w) {
-  uint64_t bits = 0;
-  for (const auto& L : w.net.layers)
-    if (L.binarized) bits += uint64_t(w.net.values[std::size_t(L.output)].numel());
-  const uint64_t cap = uint64_t{32} << 23;
+  const uint64_t bits = binary_output_bits(w.net), cap = uint64_t{32} << 23;
   return bits > 0 ? std::min<int64_t>(w.samples, int64_t(std::max<uint64_t>(1, cap / bits))) : 0;
 }
 
@@ -119,13 +131,9 @@ void check_memory(const Workload& w, const ChipParams& chip, int workers = 0) {
                    (uint64_t(g.rows) * uint64_t(g.cols) / 8 + uint64_t(Hierarchy(g).domains()) * 48 +
                     (chip.macro.noise.on ? uint64_t(g.rows) * uint64_t(g.cols) * 4 : 0));
   }
-  uint64_t record = 0;
-  if (chip.macro.noise.on) {
-    uint64_t bits = 0;
-    for (const auto& L : w.net.layers)
-      if (L.binarized) bits += uint64_t(w.net.values[std::size_t(L.output)].numel());
-    record = 3 * uint64_t(flip_record_samples(w)) * (bits / 8 + 8);  // the two passes' and the report's copy
-  }
+  // The recorded activations: the exact pass's and the noisy worker's, as received.
+  const uint64_t record =
+      chip.macro.noise.on ? 2 * uint64_t(flip_record_samples(w)) * (binary_output_bits(w.net) / 8 + 8) : 0;
   const uint64_t one = Controller::estimate_peak_bytes(w.net, uint64_t(w.samples), chip.overlap) + macro_bytes;
   const uint64_t need = one * uint64_t(1 + workers) + record;
   const uint64_t have = available_memory();
@@ -294,10 +302,7 @@ namespace {
 // exported spike times (first spike wins; ties go to the larger v(1)).
 RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w, const TraceOptions& trace) {
   const TtfsNetwork& net = w.ttfs;
-  const std::size_t n_in = std::size_t(net.input_numel());
-  std::vector<std::vector<double>> inputs(std::size_t(w.samples));
-  for (std::size_t s = 0; s < inputs.size(); ++s)
-    inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(s * n_in), w.inputs.begin() + std::ptrdiff_t((s + 1) * n_in));
+  const std::vector<std::vector<double>> inputs = sample_inputs(w, net.input_numel(), w.samples);
   TtfsRun run;
   {
     const ScContext context;
@@ -440,14 +445,13 @@ std::vector<std::pair<std::string, PriceTable>> run_prices(const RunConfig& cfg,
 }
 
 namespace {
-// The read-error counters of a macro's counters, in the order a worker sends them.
-constexpr Stat kReadStats[] = {Stat::ReadChecks, Stat::ReadErrPos, Stat::ReadErrNeg, Stat::ReadErrSq, Stat::ReadErrNonzero};
-using ReadCounts = std::array<uint64_t, std::size(kReadStats)>;
+// The read-error counters of a macro's counters, as a worker sends them.
+struct ReadCounts {
+  uint64_t reads = 0, pos = 0, neg = 0, sq = 0, wrong = 0;
+};
 
 ReadCounts read_counts(const MacroCounters& c) {
-  ReadCounts r{};
-  for (std::size_t i = 0; i < r.size(); ++i) r[i] = c[kReadStats[i]];
-  return r;
+  return {c[Stat::ReadChecks], c[Stat::ReadErrPos], c[Stat::ReadErrNeg], c[Stat::ReadErrSq], c[Stat::ReadErrNonzero]};
 }
 
 // One chip instance's noisy pass, as its worker process sends it back.
@@ -655,12 +659,12 @@ class NoisyPool {
 
 ReadErrors read_errors_of(const ReadCounts& c) {
   ReadErrors e;
-  e.reads = c[0];
-  e.reads_wrong = c[4];
+  e.reads = c.reads;
+  e.reads_wrong = c.wrong;
   if (e.reads == 0) return e;
   const double n = double(e.reads);
-  e.mean_lsb = (double(c[1]) - double(c[2])) / n;
-  e.sigma_lsb = std::sqrt(std::max(0.0, double(c[3]) / n - e.mean_lsb * e.mean_lsb));
+  e.mean_lsb = (double(c.pos) - double(c.neg)) / n;
+  e.sigma_lsb = std::sqrt(std::max(0.0, double(c.sq) / n - e.mean_lsb * e.mean_lsb));
   return e;
 }
 }  // namespace
@@ -697,18 +701,17 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     cal.chip.macro.noise.on = false;
     cal.chip.reorder_channels = false;
     const int64_t k = std::min(w.samples, cfg.chip.readout.range_samples);
-    const std::size_t n_in = std::size_t(w.net.input_numel());
-    std::vector<std::vector<double>> inputs(static_cast<std::size_t>(k));
-    for (std::size_t s = 0; s < inputs.size(); ++s)
-      inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(s * n_in), w.inputs.begin() + std::ptrdiff_t((s + 1) * n_in));
-    if (cal.chip.readout.kind == "adc") check_memory(w, cal.chip);
     ChipOutcome o;
-    if (cal.chip.readout.kind == "adc") o = run_chip(cal.chip, w.net, inputs);
+    if (cal.chip.readout.kind == "adc") {
+      check_memory(w, cal.chip);
+      o = run_chip(cal.chip, w.net, sample_inputs(w, w.net.input_numel(), k));
+    }
+    // The range changes no noise parameter (those follow the signal per count and the timing).
     RunConfig run = cfg;
     run.chip.readout.range_percentile = 0;
-    run.chip.readout.range = std::max<int64_t>(1, percentile_count(o.count_histogram, cfg.chip.readout.range_percentile));
-    if (o.count_histogram.empty()) run.chip.readout.range = 0;  // no analog read-out to calibrate
-    if (run.chip.macro.noise.on) apply_noise(run.tech, run.chip.readout, run.chip.macro, double(run.chip.period_ps()) * 1e-3);
+    run.chip.readout.range = o.count_histogram.empty()  // no analog read-out to calibrate
+                                 ? 0
+                                 : std::max<int64_t>(1, percentile_count(o.count_histogram, cfg.chip.readout.range_percentile));
     RunResult r = simulate(run, w, trace, progress);
     r.report.arch.range_percentile = cfg.chip.readout.range_percentile;
     r.report.arch.range_samples = k;
@@ -726,10 +729,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   }
   const int jobs = g_chip_workers > 0 ? g_chip_workers : std::max(1, int(std::thread::hardware_concurrency()));
   check_memory(w, chip, chip.macro.noise.on ? int(std::min<int64_t>(chip.macro.noise.chips, jobs)) : 0);
-  std::vector<std::vector<double>> inputs(std::size_t(w.samples));
-  const std::size_t n_in = std::size_t(w.net.input_numel());
-  for (std::size_t s = 0; s < inputs.size(); ++s)
-    inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(s * n_in), w.inputs.begin() + std::ptrdiff_t((s + 1) * n_in));
+  const std::vector<std::vector<double>> inputs = sample_inputs(w, w.net.input_numel(), w.samples);
 
   // The exact path (the report's timing, energy and function check) runs without the read-out's
   // noise; with arch.analog.noise on, a second pass of the same chip gives the noisy hardware.
@@ -746,9 +746,9 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     pool.emplace(cfg, w, noisy, inputs);
     pool->start(std::max(1, jobs - 1));
   }
-  const ChipOutcome chip_run = run_chip(exact, w.net, inputs, trace, progress);
+  ChipOutcome chip_run = run_chip(exact, w.net, inputs, trace, progress);
   RunResult res;
-  res.chip = chip_run.run;
+  res.chip = std::move(chip_run.run);
   const double period_ns = double(chip.period_ps()) * 1e-3;
 
   Report& r = res.report;
@@ -853,8 +853,8 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     // Activations flipped: the noisy pass's binary outputs against the exact pass's.
     uint64_t flipped = 0, compared = 0;
     for (std::size_t i = 0; i < r.layers.size() && i < first.out_bits.size(); ++i) {
-      const LayerRun& e = chip_run.run.layers[i];
-      const std::vector<uint64_t>& a = e.out_bits;
+      LayerRun& e = res.chip.layers[i];
+      std::vector<uint64_t>& a = e.out_bits;
       const std::vector<uint64_t>& b = first.out_bits[i];
       if (a.empty() || a.size() != b.size()) continue;
       uint64_t f = 0;
@@ -863,6 +863,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
       r.layers[i].flipped = outputs ? double(f) / double(outputs) : 0.0;
       flipped += f;
       compared += outputs;
+      std::vector<uint64_t>().swap(a);  // compared: not kept in the result
     }
     n.flip_samples = compared ? exact.record_samples : 0;
     n.flipped = compared ? double(flipped) / double(compared) : 0.0;

@@ -108,10 +108,8 @@ struct OneOp : sc_core::sc_module {
     macro->operate(x.data(), out);
   }
 };
-}  // namespace
-
-TEST_CASE("a converter's offset shifts every column it reads by the same rounded amount", "[analog][macro]") {
-  const test::Context context;
+// One 16-row, 8-column macro of a single segment and gating domain per column group, noise on.
+MacroParams one_segment_macro() {
   MacroParams p;
   p.rows = 16;
   p.cols = 8;
@@ -119,6 +117,13 @@ TEST_CASE("a converter's offset shifts every column it reads by the same rounded
   p.gating_level = 0;
   p.gate_cols = 8;
   p.noise.on = true;
+  return p;
+}
+}  // namespace
+
+TEST_CASE("a converter's offset shifts every column it reads by the same rounded amount", "[analog][macro]") {
+  const test::Context context;
+  MacroParams p = one_segment_macro();
   p.noise.offset_lsb = 1.3;  // sigma; the drawn offset is what the test reads back
   ReadoutParams rp;
   rp.share = 4;  // two converters: columns 0-3 and 4-7
@@ -143,14 +148,8 @@ TEST_CASE("a converter's offset shifts every column it reads by the same rounded
 
 TEST_CASE("droop: a node leaks by its stored ones for as long as it waits for its shared converter", "[analog][macro]") {
   const test::Context context;
-  MacroParams p;
-  p.rows = 16;
-  p.cols = 8;
-  p.hierarchy = {16};
-  p.gating_level = 0;
-  p.gate_cols = 8;
+  MacroParams p = one_segment_macro();
   p.cycles.evaluate = 1;
-  p.noise.on = true;
   p.noise.droop_lsb_ns = 0.05;  // counts per stored 1 per ns; no other error
   ReadoutParams rp;
   rp.share = 4;  // columns 0-3 and 4-7, converted in turn, 1 cycle each

@@ -316,20 +316,40 @@ TEST_CASE("pruned output channels are discarded columns and are gated", "[chip][
   check_against_reference(b.net, x, run);
 }
 
-TEST_CASE("analog accumulation: input planes as pulse trains, weight slices charge-shared, one conversion", "[chip][analog]") {
-  std::mt19937 rng(5);
-  test::NetBuilder b({8}, ValueKind::UInt, BitCode::Unsigned01, 2, 1.0);
-  b.layer(LayerKind::Dense, 2, BitCode::Unsigned01, 2, false, rng);  // 2-bit weights: 2 column slices
-  const LayerSpec& L = b.net.layers[0];
-  const std::vector<std::vector<double>> x = {{3, 1, 2, 0, 3, 0, 1, 2}};
+namespace {
+// The 8-row, 4-column macro the analog-accumulation cases fill (one converter per column), with
+// a lossless 7-bit read-out for one conversion of 2 planes x 2 slices: 8 rows x 3 x 3 = 72 counts.
+ChipParams analog_case_chip() {
   ChipParams chip;
   chip.macro.rows = 8;
   chip.macro.cols = 4;
   chip.macro.hierarchy = {8};
   chip.macro.gate_cols = 4;
   chip.readout.share = 1;
-  // One conversion of 2 planes x 2 slices spans 8 rows x 3 x 3 = 72 counts: 7 bits are lossless.
   chip.readout.bits = 7;
+  return chip;
+}
+
+// The value M one conversion of output n quantises: the sum over input planes b and weight
+// slices j of 2^(b+j) x the AND count of plane b of `x` with slice j.
+int64_t combined_count(const LayerSpec& L, const std::vector<double>& x, int64_t n) {
+  int64_t m = 0;
+  for (int b = 0; b < 2; ++b)
+    for (int64_t j = 0; j < 2; ++j)
+      for (int64_t r = 0; r < 8; ++r)
+        m += int64_t(((int64_t(x[std::size_t(r)]) >> b) & 1) && L.weight_bit(n, r, j)) << (b + j);
+  return m;
+}
+}  // namespace
+
+TEST_CASE("analog accumulation: input planes as pulse trains, weight slices charge-shared, one conversion", "[chip][analog]") {
+  std::mt19937 rng(5);
+  test::NetBuilder b({8}, ValueKind::UInt, BitCode::Unsigned01, 2, 1.0);
+  b.layer(LayerKind::Dense, 2, BitCode::Unsigned01, 2, false, rng);  // 2-bit weights: 2 column slices
+  const LayerSpec& L = b.net.layers[0];
+  const std::vector<std::vector<double>> x = {{3, 1, 2, 0, 3, 0, 1, 2}};
+  // One conversion of 2 planes x 2 slices spans 8 rows x 3 x 3 = 72 counts: 7 bits are lossless.
+  ChipParams chip = analog_case_chip();
   const ChipRun digital = run_chip(chip, b.net, x).run;
   chip.readout.analog_accumulate = true;
   const ChipOutcome analog_outcome = run_chip(chip, b.net, x);
@@ -370,11 +390,7 @@ TEST_CASE("analog accumulation: input planes as pulse trains, weight slices char
   const auto ref = reference_forward(b.net, x[0]);
   int differ = 0;
   for (int64_t n = 0; n < 2; ++n) {
-    int64_t m = 0;  // sum over planes b and slices j of 2^(b+j) x count
-    for (int b_ = 0; b_ < 2; ++b_)
-      for (int64_t j = 0; j < 2; ++j)
-        for (int64_t r = 0; r < 8; ++r)
-          m += int64_t(((int64_t(x[0][std::size_t(r)]) >> b_) & 1) && L.weight_bit(n, r, j)) << (b_ + j);
+    const int64_t m = combined_count(L, x[0], n);
     const int64_t q = std::llround(double(std::llround(double(m) * 7.0 / 72.0)) * 72.0 / 7.0);
     const double want = ref[std::size_t(n)] + L.scale[std::size_t(n)] * double(q - m);
     CHECK(coarse.outputs[std::size_t(n)] == Approx(want));
@@ -389,13 +405,7 @@ TEST_CASE("analog accumulation with noise: the offset weighs one plane's count, 
   b.layer(LayerKind::Dense, 2, BitCode::Unsigned01, 2, false, rng);  // 2-bit weights: 2 column slices
   const LayerSpec& L = b.net.layers[0];
   const std::vector<std::vector<double>> x = {{3, 1, 2, 0, 3, 0, 1, 2}};
-  ChipParams chip;
-  chip.macro.rows = 8;
-  chip.macro.cols = 4;
-  chip.macro.hierarchy = {8};
-  chip.macro.gate_cols = 4;
-  chip.readout.share = 1;
-  chip.readout.bits = 7;  // lossless for the combined 8 x 3 x 3 = 72 counts
+  ChipParams chip = analog_case_chip();  // lossless for the combined 72 counts
   chip.readout.analog_accumulate = true;
   chip.macro.noise.on = true;
   chip.macro.noise.offset_lsb = 0.4;  // sigma, in counts of one plane's signal; no other error
@@ -406,11 +416,7 @@ TEST_CASE("analog accumulation with noise: the offset weighs one plane's count, 
   const auto ref = reference_forward(b.net, x[0]);
   int differ = 0;
   for (int64_t n = 0; n < 2; ++n) {
-    int64_t m = 0;
-    for (int b_ = 0; b_ < 2; ++b_)
-      for (int64_t j = 0; j < 2; ++j)
-        for (int64_t r = 0; r < 8; ++r)
-          m += int64_t(((int64_t(x[0][std::size_t(r)]) >> b_) & 1) && L.weight_bit(n, r, j)) << (b_ + j);
+    const int64_t m = combined_count(L, x[0], n);
     // One plane's count is 72 / 8 = 9 units of the combined value M: the converter of the
     // output's first slice column (2n) adds 9 x its offset before M is rounded.
     const int64_t q = std::llround(std::clamp(double(m) + 9.0 * drawn.offset(std::size_t(2 * n)), 0.0, 72.0));

@@ -135,7 +135,7 @@ std::vector<double> run_digital(const Network& net, const DigitalStep& s,
       return r;
     case DigitalOp::PRelu:
       r.resize(x.size());
-      for (std::size_t i = 0; i < x.size(); ++i) r[i] = x[i] < 0 ? s.a[s.a.size() == 1 ? 0 : channel_of(out.shape, i)] * x[i] : x[i];
+      for (std::size_t i = 0; i < x.size(); ++i) r[i] = x[i] < 0 ? s.a[channel_of(out.shape, i)] * x[i] : x[i];
       return r;
     case DigitalOp::HardSigmoid:
       r = x;

@@ -114,7 +114,7 @@ enum class DigitalOp {
   Reshape,        // flatten, squeeze, unsqueeze: same data, new shape
   Clip,           // min(max(x, alpha), beta) (Hardtanh, ReLU6)
   LeakyRelu,      // x < 0: alpha x
-  PRelu,          // x < 0: a[c] x (slope per channel)
+  PRelu,          // x < 0: a[c] x (slope per channel; a shared slope repeated)
   HardSigmoid,    // max(0, min(1, alpha x + beta))
   Softmax,        // over the last axis; `log`: LogSoftmax
 };

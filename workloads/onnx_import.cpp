@@ -286,8 +286,14 @@ class Importer {
       s.op = DigitalOp::Clip;
       s.alpha = attr_f(n, "min", -INFINITY);
       s.beta = attr_f(n, "max", INFINITY);
-      if (n.input_size() > 1 && !n.input(1).empty()) s.alpha = const_in(n, 1, "min").data.at(0);
-      if (n.input_size() > 2 && !n.input(2).empty()) s.beta = const_in(n, 2, "max").data.at(0);
+      auto scalar = [&](int i, const char* what, double& v) {
+        if (n.input_size() <= i || n.input(i).empty()) return;
+        const Tensor& t = const_in(n, i, what);
+        if (t.numel() != 1) fail(n, fmt::format("{} holds {} values; expected one", what, t.numel()));
+        v = t.data[0];
+      };
+      scalar(1, "min", s.alpha);
+      scalar(2, "max", s.beta);
       if (!(s.alpha <= s.beta)) fail(n, fmt::format("min {} is above max {}", s.alpha, s.beta));
     } else if (op == "LeakyRelu") {
       s.op = DigitalOp::LeakyRelu;
@@ -295,7 +301,6 @@ class Importer {
     } else if (op == "PRelu") {
       s.op = DigitalOp::PRelu;
       s.a = per_channel(n, const_in(n, 1, "slope"), v.shape);
-      if (const_in(n, 1, "slope").numel() == 1) s.a.resize(1);
     } else if (op == "HardSigmoid") {
       s.op = DigitalOp::HardSigmoid;
       s.alpha = attr_f(n, "alpha", 0.2);
