@@ -131,7 +131,7 @@ void Controller::make_plans() {
     // Weight-stationary: every tile is a unit. Input-stationary: the row blocks (tiles of the
     // first column tile; each applies every output channel), or every tile when depthwise.
     for (std::size_t ti = 0; ti < p.map.tiles.size(); ++ti)
-      if (!m_chip.input_stationary || p.map.tiles[ti].col_tile == 0 || L.kind == LayerKind::Depthwise3x3)
+      if (!m_chip.input_stationary || p.map.tiles[ti].col_tile == 0 || L.depthwise())
         p.units.push_back(ti);
   }
   m_run.weights_resident = true;
@@ -352,7 +352,7 @@ void Controller::run_layer(std::size_t i) {
   const MacroParams geo = kind.geometry(m_chip);
   LayerRun& r = m_run.layers[i];
   r.name = L.name;
-  r.kind = to_string(L.kind);
+  r.kind = kind_name(L);
   r.op_type = L.op_type;
   r.macro = kind.name;
   r.row_tiles = p.map.row_tiles;
@@ -473,7 +473,8 @@ void Controller::work_tiles(LayerWork& w, int g, const std::vector<std::size_t>&
   const LayerMapping& map = plan.map;
   MacroIf& mac = *macros[g];
   const MacroParams geo = plan.kind->geometry(m_chip);
-  const int64_t k = L.kernel, slices = map.slices, planes = L.in_bits;
+  const int64_t slices = map.slices, planes = L.in_bits;
+  const int64_t span = (L.kw() - 1) * L.dilation + 1;  // window width in pixels
   const uint64_t acc_bits = uint64_t(w.fn.acc_bits());
   const bool line_buffer = plan.kind->aligned_taps;
   const bool spill = map.row_tiles > 1 && !plan.sums_meet;
@@ -525,7 +526,7 @@ void Controller::work_tiles(LayerWork& w, int g, const std::vector<std::size_t>&
               // A line buffer keeps the window: only the pixel columns shifted in are read again.
               uint64_t new_pixels = 0;
               for (int64_t tap : valid_taps)
-                if (!line_buffer || ox == 0 || L.stride >= k || tap % k >= k - L.stride) ++new_pixels;
+                if (!line_buffer || ox == 0 || L.stride >= span || L.tap_x(tap) >= span - L.stride) ++new_pixels;
               data_ready = std::max(data_ready, input_buffer->read(new_pixels * uint64_t(t.cc * planes), sink));
               // Partial sums of earlier row tiles come back from the output buffer, this one's go there.
               if (spill && t.row_tile > 0) data_ready = std::max(data_ready, output_buffer->read(uint64_t(t.nc) * acc_bits, sink));

@@ -42,9 +42,9 @@ MacroKind analog(const char* name, const char* what, bool aligned, std::function
 std::vector<MacroKind> registered() {
   std::vector<MacroKind> kinds;
   kinds.push_back(analog("cim1x1", "analog macros for 1x1 convolutions and dense layers (rows packed)", false,
-                         [](const LayerSpec& L) { return L.kernel != 3; }));
+                         [](const LayerSpec& L) { return !(L.kernel == 3 && L.kw() == 3 && L.dilation == 1); }));
   kinds.push_back(analog("cim3x3", "analog macros for 3x3 and depthwise 3x3 convolutions, with a line buffer", true,
-                         [](const LayerSpec& L) { return L.kernel == 3; }));
+                         [](const LayerSpec& L) { return L.kernel == 3 && L.kw() == 3 && L.dilation == 1; }));
   MacroKind dcim;
   dcim.name = "dcim";
   dcim.what = "all-digital macros (bit-serial inputs, an adder tree per column, no ADC); take any layer";

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "helpers.hpp"
+#include "onnx_graph.hpp"
 #include "workloads/digital.hpp"
 #include "workloads/errors.hpp"
 #include "workloads/onnx_import.hpp"
@@ -13,73 +14,11 @@
 
 using namespace cimsim;
 namespace fs = std::filesystem;
+using test::GraphBuilder;
+using test::attr_i;
+using test::import_error;
+using test::load;
 
-namespace {
-
-struct GraphBuilder {
-  onnx::ModelProto model;
-  onnx::GraphProto* g;
-  GraphBuilder(const std::vector<int64_t>& input_shape) {
-    model.set_ir_version(8);
-    model.add_opset_import()->set_version(13);
-    g = model.mutable_graph();
-    g->set_name("test");
-    auto* in = g->add_input();
-    in->set_name("x");
-    auto* tt = in->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(onnx::TensorProto::FLOAT);
-    tt->mutable_shape()->add_dim()->set_dim_param("batch");
-    for (auto d : input_shape) tt->mutable_shape()->add_dim()->set_dim_value(d);
-  }
-  void init(const std::string& name, const std::vector<int64_t>& shape, const std::vector<float>& v) {
-    auto* t = g->add_initializer();
-    t->set_name(name);
-    t->set_data_type(onnx::TensorProto::FLOAT);
-    for (auto d : shape) t->add_dims(d);
-    for (auto x : v) t->add_float_data(x);
-  }
-  onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& in, const std::string& out,
-                        const std::string& name = "") {
-    auto* n = g->add_node();
-    n->set_op_type(op);
-    n->set_name(name.empty() ? op + "_" + out : name);
-    for (const auto& i : in) n->add_input(i);
-    n->add_output(out);
-    return n;
-  }
-  void output(const std::string& name) { g->add_output()->set_name(name); }
-  fs::path save(const std::string& tag) {
-    const fs::path dir = test::temp_dir(tag);
-    std::ofstream f(dir / "model.onnx", std::ios::binary);
-    model.SerializeToOstream(&f);
-    return dir / "model.onnx";
-  }
-};
-
-void attr_i(onnx::NodeProto* n, const std::string& name, int64_t v) {
-  auto* a = n->add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INT);
-  a->set_i(v);
-}
-
-// Imports and finalizes with {0,1} sample data.
-Network load(const fs::path& p) {
-  Network net = import_onnx(p);
-  finalize_network(net, std::vector<double>(std::size_t(net.input_numel()), 1.0), "test data");
-  return net;
-}
-
-std::string import_error(const fs::path& p) {
-  try {
-    load(p);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
 
 TEST_CASE("Gemm with scaled +-1 weights, bias and Sign folds into exact thresholds", "[import]") {
   GraphBuilder b({4});
@@ -156,16 +95,16 @@ TEST_CASE("unsupported graphs are rejected with the node, its op type and the re
     CHECK_THAT(import_error(b.save("weights")), Catch::Contains("node 'mm' (MatMul)") && Catch::Contains("output channel 0") &&
                                                      Catch::Contains("integer multiples"));
   }
-  SECTION("a 5x5 convolution") {
+  SECTION("asymmetric convolution padding") {
     GraphBuilder b({2, 6, 6});
-    b.init("W", {1, 2, 5, 5}, std::vector<float>(50, 1.f));
-    b.node("Conv", {"x", "W"}, "y", "conv5");
+    b.init("W", {1, 2, 3, 3}, std::vector<float>(18, 1.f));
+    test::attr_ints(b.node("Conv", {"x", "W"}, "y", "conv_same"), "pads", {0, 0, 1, 1});
     b.output("y");
-    CHECK_THAT(import_error(b.save("conv5")), Catch::Contains("node 'conv5' (Conv)") && Catch::Contains("not a 1x1 or 3x3 kernel"));
+    CHECK_THAT(import_error(b.save("conv_asym")), Catch::Contains("node 'conv_same' (Conv)") && Catch::Contains("symmetric"));
   }
-  SECTION("a grouped (not depthwise) convolution") {
+  SECTION("groups that do not divide the channels") {
     GraphBuilder b({4, 4, 4});
-    b.init("W", {4, 2, 3, 3}, std::vector<float>(72, 1.f));
+    b.init("W", {3, 2, 3, 3}, std::vector<float>(54, 1.f));
     attr_i(b.node("Conv", {"x", "W"}, "y", "grouped"), "group", 2);
     b.output("y");
     CHECK_THAT(import_error(b.save("grouped")), Catch::Contains("node 'grouped' (Conv)") && Catch::Contains("group=2"));

@@ -55,25 +55,58 @@ std::vector<double> broadcast(const ValueInfo& out, const ValueInfo& xs, const s
   return r;
 }
 
+// Pooling windows over the zero-padded image (pads: top, left, bottom, right); cells of the
+// padding are left out of a max and, unless count_pad, of a mean's divisor. A window that ceil
+// mode lets run past the padding counts only the padded image's cells (PyTorch's rule).
 std::vector<double> pool(const ValueInfo& in, const ValueInfo& out, const std::vector<double>& x, const DigitalStep& s,
                          bool max) {
   const int64_t C = in.shape[0], H = in.shape[1], W = in.shape[2];
   const int64_t Ho = out.shape[1], Wo = out.shape[2];
   const int64_t kh = s.kernel > 0 ? s.kernel : H, kw = s.kernel > 0 ? s.kernel : W;
   const int64_t sh = s.kernel > 0 ? s.stride : H, sw = s.kernel > 0 ? s.stride : W;
+  const bool padded = s.pads.size() == 4;
+  const int64_t pt = padded ? s.pads[0] : 0, pl = padded ? s.pads[1] : 0;
+  const int64_t pb = padded ? s.pads[2] : 0, pr = padded ? s.pads[3] : 0;
   std::vector<double> r(std::size_t(C * Ho * Wo));
   for (int64_t c = 0; c < C; ++c)
     for (int64_t oy = 0; oy < Ho; ++oy)
       for (int64_t ox = 0; ox < Wo; ++ox) {
+        const int64_t y0 = oy * sh - pt, x0 = ox * sw - pl;
+        const int64_t y1 = std::min(y0 + kh, H + pb), x1 = std::min(x0 + kw, W + pr);
         double acc = max ? -INFINITY : 0.0;
-        for (int64_t dy = 0; dy < kh; ++dy)
-          for (int64_t dx = 0; dx < kw; ++dx) {
-            const double v = x[std::size_t((c * H + oy * sh + dy) * W + ox * sw + dx)];
+        int64_t cells = 0;
+        for (int64_t y = std::max<int64_t>(y0, 0); y < std::min(y1, H); ++y)
+          for (int64_t xx = std::max<int64_t>(x0, 0); xx < std::min(x1, W); ++xx) {
+            const double v = x[std::size_t((c * H + y) * W + xx)];
             acc = max ? std::max(acc, v) : acc + v;
+            ++cells;
           }
-        r[std::size_t((c * Ho + oy) * Wo + ox)] = max ? acc : acc / double(kh * kw);
+        const int64_t divisor = s.count_pad ? (y1 - y0) * (x1 - x0) : cells;
+        r[std::size_t((c * Ho + oy) * Wo + ox)] = max ? acc : acc / double(divisor);
       }
   return r;
+}
+
+// Per-sample strides of `shape` (row-major).
+std::vector<int64_t> strides_of(const std::vector<int64_t>& shape) {
+  std::vector<int64_t> st(shape.size(), 1);
+  for (std::size_t d = shape.size(); d-- > 1;) st[d - 1] = st[d] * shape[d];
+  return st;
+}
+
+// Calls f(i, idx) for every element i of `shape` with its multi-index idx.
+template <class F>
+void for_index(const std::vector<int64_t>& shape, F f) {
+  std::vector<int64_t> idx(shape.size(), 0);
+  int64_t n = 1;
+  for (auto d : shape) n *= d;
+  for (int64_t i = 0; i < n; ++i) {
+    f(std::size_t(i), idx);
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
 }
 
 }  // namespace
@@ -94,7 +127,7 @@ std::vector<double> run_digital(const Network& net, const DigitalStep& s,
           }
           r[i] = x[i] > 0 ? 1.0 : -1.0;
         } else {
-          r[i] = (s.strict ? x[i] > s.threshold : x[i] >= s.threshold) ? 1.0 : 0.0;
+          r[i] = (s.strict ? x[i] > s.threshold : x[i] >= s.threshold) ? 1.0 : (s.pm1 ? -1.0 : 0.0);
         }
       }
       return r;
@@ -104,6 +137,58 @@ std::vector<double> run_digital(const Network& net, const DigitalStep& s,
     case DigitalOp::Mul:
       return broadcast(out, net.values[std::size_t(s.inputs[0])], x, net.values[std::size_t(s.inputs[1])], *in[1],
                        [](double a, double b) { return a * b; });
+    case DigitalOp::Sub:
+      return broadcast(out, net.values[std::size_t(s.inputs[0])], x, net.values[std::size_t(s.inputs[1])], *in[1],
+                       [](double a, double b) { return a - b; });
+    case DigitalOp::Expand: {
+      const ValueInfo& vi = net.values[std::size_t(s.inputs[0])];
+      return broadcast(out, vi, x, vi, x, [](double a, double) { return a; });
+    }
+    case DigitalOp::Concat: {
+      const std::size_t axis = std::size_t(s.axis);
+      int64_t outer = 1, inner = 1;
+      for (std::size_t d = 0; d < axis; ++d) outer *= out.shape[d];
+      for (std::size_t d = axis + 1; d < out.shape.size(); ++d) inner *= out.shape[d];
+      r.reserve(std::size_t(out.numel()));
+      for (int64_t o = 0; o < outer; ++o)
+        for (std::size_t k = 0; k < in.size(); ++k) {
+          const int64_t blk = net.values[std::size_t(s.inputs[k])].shape[axis] * inner;
+          r.insert(r.end(), in[k]->begin() + o * blk, in[k]->begin() + (o + 1) * blk);
+        }
+      return r;
+    }
+    case DigitalOp::Slice:
+    case DigitalOp::Transpose:
+    case DigitalOp::Pad: {
+      const ValueInfo& vi = net.values[std::size_t(s.inputs[0])];
+      const auto st = strides_of(vi.shape);
+      const std::size_t rank = vi.shape.size();
+      r.resize(std::size_t(out.numel()));
+      for_index(out.shape, [&](std::size_t i, const std::vector<int64_t>& idx) {
+        int64_t off = 0;
+        for (std::size_t d = 0; d < rank; ++d) {
+          if (s.op == DigitalOp::Slice) {
+            off += (s.starts[d] + idx[d] * s.steps[d]) * st[d];
+          } else if (s.op == DigitalOp::Transpose) {
+            off += idx[d] * st[std::size_t(s.perm[d])];
+          } else {
+            const int64_t n = vi.shape[d];
+            int64_t j = idx[d] - s.pads[d];
+            if (j < 0 || j >= n) {
+              if (s.pad_mode == DigitalStep::PadMode::Constant) {
+                off = -1;
+                break;
+              }
+              if (s.pad_mode == DigitalStep::PadMode::Edge) j = std::clamp<int64_t>(j, 0, n - 1);
+              else j = j < 0 ? -j : 2 * (n - 1) - j;  // reflect (the importer keeps pads below n)
+            }
+            off += j * st[d];
+          }
+        }
+        r[i] = off < 0 ? s.alpha : x[std::size_t(off)];
+      });
+      return r;
+    }
     case DigitalOp::Affine:
       r.resize(x.size());
       for (std::size_t i = 0; i < x.size(); ++i) {
@@ -185,7 +270,7 @@ std::pair<int64_t, int64_t> dot_range(const LayerSpec& L, int64_t n) {
 void fold_threshold(LayerSpec& L, const DigitalStep& b) {
   const int64_t N = L.out_channels;
   L.binarized = true;
-  L.out_code = b.sign ? BitCode::Signed : BitCode::Unsigned01;
+  L.out_code = b.sign || b.pm1 ? BitCode::Signed : BitCode::Unsigned01;
   const bool strict = b.sign || b.strict;
   const double cmp = b.sign ? 0.0 : b.threshold;
   L.thr.assign(std::size_t(N), 0);

@@ -30,7 +30,7 @@ LayerFunction::LayerFunction(const LayerSpec& L, const ValueInfo& in, const Laye
       m_cols(macro_cols),
       m_P(L.out_pixels()),
       m_N(L.out_channels),
-      m_dw(L.kind == LayerKind::Depthwise3x3),
+      m_dw(L.depthwise()),
       m_wc(L.w_code == BitCode::Signed ? BitCode::Signed : BitCode::Unsigned01),
       m_ic(L.in_kind == ValueKind::Bits ? L.in_code : BitCode::Unsigned01),
       m_order(std::move(order)),
@@ -71,7 +71,7 @@ void LayerFunction::load_sample(std::size_t s, const std::vector<double>& x) {
 
 TileImage LayerFunction::tile_image(const Tile& t) const {
   const LayerSpec& L = m_L;
-  const int64_t k = L.kernel, slices = m_map.slices;
+  const int64_t taps = L.taps(), slices = m_map.slices;
   TileImage img;
   img.rows_used = t.nt * t.tap_rows;
   img.cols_used = t.nc * slices;
@@ -90,7 +90,7 @@ TileImage LayerFunction::tile_image(const Tile& t) const {
       for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
         const int64_t c = m_order[std::size_t(q)];
         if (m_dw && c != n) continue;  // block-diagonal: a channel's taps meet only its own column
-        const int64_t kidx = m_dw ? tap : c * k * k + tap;
+        const int64_t kidx = m_dw ? tap : c * taps + tap;
         if (L.weight_bit(n, kidx, j)) {
           img.bits[std::size_t(col * img.rows_used + t.row(tap, q))] = 1;
           ++img.w_ones[std::size_t(col * t.nt + (tap - t.t0))];
@@ -102,7 +102,7 @@ TileImage LayerFunction::tile_image(const Tile& t) const {
 
 AppliedWeights LayerFunction::applied_weights(const Tile& t) const {
   const LayerSpec& L = m_L;
-  const int64_t k = L.kernel, slices = m_map.slices;
+  const int64_t taps = L.taps(), slices = m_map.slices;
   const int64_t n0 = m_dw ? t.n0 : 0, nc = m_dw ? t.nc : m_N;
   AppliedWeights a;
   for (int64_t qn = n0; qn < n0 + nc; ++qn) {
@@ -115,7 +115,7 @@ AppliedWeights LayerFunction::applied_weights(const Tile& t) const {
         for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
           const int64_t c = m_order[std::size_t(q)];
           if (m_dw && c != n) continue;
-          if (L.weight_bit(n, m_dw ? tap : c * k * k + tap, j)) {
+          if (L.weight_bit(n, m_dw ? tap : c * taps + tap, j)) {
             v.set(std::size_t(t.row(tap, q)), true);
             ++ones;
           }
@@ -134,11 +134,11 @@ AppliedWeights LayerFunction::applied_weights(const Tile& t) const {
 void LayerFunction::gather(const Tile& t, std::size_t s, int64_t oy, int64_t ox, int64_t plane, BitVec& in,
                            std::vector<int64_t>& valid_taps) const {
   const LayerSpec& L = m_L;
-  const int64_t k = L.kernel, C = L.in_channels, H = L.in_h, W = L.in_w;
+  const int64_t C = L.in_channels, H = L.in_h, W = L.in_w;
   in.clear();
   valid_taps.clear();
   for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
-    const int64_t iy = oy * L.stride - L.pad + tap / k, ix = ox * L.stride - L.pad + tap % k;
+    const int64_t iy = oy * L.stride - L.pad + L.tap_y(tap), ix = ox * L.stride - L.pw() + L.tap_x(tap);
     if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;  // padding: the rows stay 0
     valid_taps.push_back(tap);
     or_bits_at(in, std::size_t(t.row(tap, t.c0)), m_planes[s][std::size_t(plane)], std::size_t((iy * W + ix) * C + t.c0),

@@ -15,8 +15,8 @@ int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 LayerMapping map_layer(const LayerSpec& L, MacroShape m) {
   LayerMapping out;
   out.slices = L.slices();
-  const bool dw = L.kind == LayerKind::Depthwise3x3;
-  const int64_t taps = L.kernel * L.kernel;
+  const bool dw = L.depthwise();
+  const int64_t taps = L.taps();
   const int64_t C = dw ? L.in_channels : L.in_channels / L.groups;
   const int64_t align = m.aligned_taps ? m.domain_rows : 1;
   const int64_t cols_per_tile = m.cols / out.slices;

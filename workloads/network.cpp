@@ -21,6 +21,13 @@ const char* to_string(LayerKind k) {
   return "?";
 }
 
+std::string kind_name(const LayerSpec& L) {
+  if (L.kind == LayerKind::Dense) return "dense";
+  std::string s = fmt::format("{}{}x{}", L.depthwise() ? "dwconv" : "conv", L.kernel, L.kw());
+  if (L.dilation > 1) s += fmt::format("d{}", L.dilation);
+  return s;
+}
+
 const char* to_string(DigitalOp op) {
   switch (op) {
     case DigitalOp::Binarize: return "binarize";
@@ -37,6 +44,12 @@ const char* to_string(DigitalOp op) {
     case DigitalOp::PRelu: return "prelu";
     case DigitalOp::HardSigmoid: return "hard_sigmoid";
     case DigitalOp::Softmax: return "softmax";
+    case DigitalOp::Sub: return "sub";
+    case DigitalOp::Expand: return "expand";
+    case DigitalOp::Concat: return "concat";
+    case DigitalOp::Slice: return "slice";
+    case DigitalOp::Transpose: return "transpose";
+    case DigitalOp::Pad: return "pad";
   }
   return "?";
 }
@@ -60,12 +73,14 @@ bool LayerSpec::output_bit(int64_t n, int64_t s) const {
 
 void resolve_input(Network& net, const std::vector<double>& all, const std::string& where) {
   ValueInfo& in = net.values[std::size_t(net.input)];
-  // The input and its reshapes (a Flatten in front of a dense layer) carry the raw values.
+  // The input and its reshapes, slices and transposes (a Flatten in front of a dense layer, the
+  // channel slices of a grouped convolution) carry the raw values.
   std::vector<int> views = {net.input};
   for (const Step& st : net.steps) {
     if (st.macro) continue;
     const DigitalStep& d = net.digital[std::size_t(st.index)];
-    if (d.op == DigitalOp::Reshape && std::find(views.begin(), views.end(), d.inputs[0]) != views.end())
+    const bool layout = d.op == DigitalOp::Reshape || d.op == DigitalOp::Slice || d.op == DigitalOp::Transpose;
+    if (layout && std::find(views.begin(), views.end(), d.inputs[0]) != views.end())
       views.push_back(d.output);
   }
   auto is_view = [&](int v) { return std::find(views.begin(), views.end(), v) != views.end(); };

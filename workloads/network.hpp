@@ -29,7 +29,8 @@ struct ValueInfo {
   ValueKind kind = ValueKind::Real;
   BitCode code = BitCode::Unsigned01;  // Bits
   int64_t bits = 1;                    // UInt: bit planes
-  double scale = 1.0;                  // UInt: value = integer x scale
+  double scale = 1.0;                  // UInt: value = integer x scale + offset
+  double offset = 0.0;                 // UInt: the mean of +-1 bits is k x 2/n - 1
   // Bits per element as held in a buffer when the value's kind does not say (0: from the kind;
   // e.g. 8 for image pixels that only digital steps read).
   int64_t storage_bits = 0;
@@ -47,8 +48,14 @@ struct ValueInfo {
   }
 };
 
+// Conv3x3 and Depthwise3x3 name every kernel but 1x1 (kxk, 1xk, kx1, dilated): the layer's
+// kernel fields say which; a 3x3 macro takes the square, undilated 3x3 ones.
 enum class LayerKind { Dense, Conv1x1, Conv3x3, Depthwise3x3 };
 const char* to_string(LayerKind k);
+struct LayerSpec;
+// The layer's kind with its kernel, as reports name it: dense, conv1x1, conv3x3, conv7x7,
+// conv1x3, dwconv5x5, conv3x3d2 (dilation 2).
+std::string kind_name(const LayerSpec& L);
 
 // A layer computed on macros. Weight index k of output channel n follows ONNX's layout
 // [N][C/groups][kh][kw]; dense layers are 1x1 convolutions over a 1x1 image of K channels.
@@ -57,7 +64,10 @@ struct LayerSpec {
   std::string op_type;  // Gemm, MatMul or Conv
   LayerKind kind = LayerKind::Dense;
   int64_t in_channels = 0, out_channels = 0, groups = 1;
-  int64_t kernel = 1, stride = 1, pad = 0;
+  int64_t kernel = 1, stride = 1, pad = 0;  // kernel height; padding top and bottom
+  int64_t kernel_w = 0;  // kernel width (0: square, = kernel)
+  int64_t pad_w = -1;    // padding left and right (-1: = pad)
+  int64_t dilation = 1;  // spacing of the taps, both axes
   int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1;
   int input = -1, output = -1;  // value ids
 
@@ -81,7 +91,14 @@ struct LayerSpec {
   std::vector<int64_t> thr;
   std::vector<int8_t> dir;
 
-  int64_t k_per_out() const { return in_channels / groups * kernel * kernel; }
+  int64_t kw() const { return kernel_w > 0 ? kernel_w : kernel; }
+  int64_t pw() const { return pad_w >= 0 ? pad_w : pad; }
+  int64_t taps() const { return kernel * kw(); }
+  // Offsets of tap t (row-major over the kernel) from the window's corner.
+  int64_t tap_y(int64_t t) const { return t / kw() * dilation; }
+  int64_t tap_x(int64_t t) const { return t % kw() * dilation; }
+  bool depthwise() const { return kind == LayerKind::Depthwise3x3; }
+  int64_t k_per_out() const { return in_channels / groups * taps(); }
   int64_t out_pixels() const { return out_h * out_w; }
   int64_t macs_per_sample() const { return out_pixels() * out_channels * k_per_out(); }
   int weight(int64_t n, int64_t k) const { return weights[std::size_t(n * k_per_out() + k)]; }
@@ -103,7 +120,7 @@ struct LayerSpec {
 
 // Steps of the digital periphery.
 enum class DigitalOp {
-  Binarize,       // x >= thr (strict: >) -> {0,1}; or Sign -> +-1 bits
+  Binarize,       // x >= thr (strict: >) -> {0,1} (pm1: +-1 bits); or Sign -> +-1 bits
   Add,            // elementwise, with broadcasting of per-channel constants
   Mul,            // elementwise, broadcasting [C,1,1] over [C,H,W] (channel gating)
   Affine,         // y = a[c] * x + b[c] (BatchNormalization, Add/Mul/Sub/Div by constants)
@@ -117,6 +134,12 @@ enum class DigitalOp {
   PRelu,          // x < 0: a[c] x (slope per channel; a shared slope repeated)
   HardSigmoid,    // max(0, min(1, alpha x + beta))
   Softmax,        // over the last axis; `log`: LogSoftmax
+  Sub,            // elementwise difference of two tensors, broadcast as Add
+  Expand,         // broadcast to a larger shape (axes of size 1 repeated)
+  Concat,         // along per-sample axis `axis` (0 = channels)
+  Slice,          // per axis: start, step, output size (`starts`, `steps`, the output shape)
+  Transpose,      // per-sample axes permuted by `perm`
+  Pad,            // `pads` (begins, then ends, per axis); mode constant (`alpha`), reflect or edge
 };
 const char* to_string(DigitalOp op);
 
@@ -127,6 +150,13 @@ struct DigitalStep {
   int output = -1;
   std::vector<double> a, b;    // Affine per channel; Add/Mul per-channel constant in `a` when one input
   double threshold = 0;        // Binarize
+  bool pm1 = false;            // Binarize: +1 / -1 (Signed bits) instead of 1 / 0
+  std::vector<int64_t> pads;   // Pad; pools: top, left, bottom, right
+  std::vector<int64_t> perm, starts, steps;  // Transpose; Slice
+  int64_t axis = 0;            // Concat
+  enum class PadMode { Constant, Reflect, Edge } pad_mode = PadMode::Constant;
+  bool count_pad = true;       // AvgPool: padded cells count in the divisor (count_include_pad)
+  bool ceil = false;           // pools: ceil_mode output size
   double alpha = 0, beta = 0;  // Clip (min, max), LeakyRelu (alpha), HardSigmoid (alpha, beta)
   bool log = false;            // Softmax: LogSoftmax
   bool strict = false, sign = false;

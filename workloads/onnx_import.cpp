@@ -7,8 +7,10 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "workloads/errors.hpp"
+#include "workloads/onnx_fold.hpp"
 #include "workloads/tensor.hpp"
 
 namespace cimsim {
@@ -42,9 +44,34 @@ class Importer {
       throw InputError(fmt::format("{}: the graph has {} outputs; exactly one is supported", m_path.string(),
                                    g.output_size()));
     }
+    // Every node is visited; a node that cannot be imported is recorded and its outputs are
+    // poisoned, so that the nodes it feeds are skipped instead of reported a second time.
+    std::vector<std::string> blockers;
     for (int i = 0; i < g.node_size(); ++i) {
       m_index = i;
-      visit(g.node(i));
+      const onnx::NodeProto& n = g.node(i);
+      bool skip = false;
+      for (const auto& in : n.input()) skip |= m_poisoned.count(in) > 0;
+      if (!skip) {
+        try {
+          visit(n);
+        } catch (const InputError& e) {
+          std::string msg = e.what();
+          const std::string prefix = m_path.string() + ": ";
+          if (msg.rfind(prefix, 0) == 0) msg = msg.substr(prefix.size());
+          blockers.push_back(msg);
+          skip = true;
+        }
+      }
+      if (skip)
+        for (const auto& o : n.output()) m_poisoned.insert(o);
+    }
+    if (blockers.size() == 1) throw InputError(fmt::format("{}: {}", m_path.string(), blockers[0]));
+    if (!blockers.empty()) {
+      std::string msg = fmt::format("{}: {} nodes cannot be imported (nodes fed only by them are not checked):",
+                                    m_path.string(), blockers.size());
+      for (const auto& b : blockers) msg += "\n  " + b;
+      throw InputError(msg);
     }
     auto it = m_value.find(g.output(0).name());
     if (it == m_value.end()) {
@@ -52,6 +79,7 @@ class Importer {
                                    g.output(0).name()));
     }
     m_net.output = it->second;
+    prune_dead_steps();
     if (m_net.layers.empty()) {
       throw InputError(fmt::format("{}: the graph has no Gemm, MatMul or Conv layer to map onto a macro",
                                    m_path.string()));
@@ -91,6 +119,7 @@ class Importer {
         throw InputError(fmt::format("{}: graph input '{}' has rank {}; expected a batch dimension followed "
                                      "by the sample shape", m_path.string(), in.name(), dims.size()));
       }
+      m_batch = dims[0].has_dim_value() && dims[0].dim_value() > 0 ? dims[0].dim_value() : 1;
       std::vector<int64_t> shape;
       for (int d = 1; d < dims.size(); ++d) {
         if (!dims[d].has_dim_value() || dims[d].dim_value() <= 0 || dims[d].dim_value() > (int64_t{1} << 24)) {
@@ -158,22 +187,43 @@ class Importer {
                BitCode code = BitCode::Unsigned01, int64_t bits = 1, double scale = 1.0) {
     s.name = node_name(n);
     s.output = add_value(out_name(n), std::move(shape), kind, code, bits, scale);
+    m_producer[s.output] = int(m_net.digital.size());
     m_net.digital.push_back(std::move(s));
     m_net.steps.push_back({false, int(m_net.digital.size()) - 1});
     return m_net.digital.back().output;
+  }
+
+  // A step whose output is encoded like value v (a view, a max, a copy): same kind and code.
+  int add_like(const onnx::NodeProto& n, DigitalStep s, std::vector<int64_t> shape, ValueInfo v) {
+    const int out = add_step(n, std::move(s), std::move(shape), v.kind, v.code, v.bits, v.scale);
+    m_net.values[std::size_t(out)].offset = v.offset;
+    return out;
   }
 
   void visit(const onnx::NodeProto& n) {
     if (!n.domain().empty() && n.domain() != "ai.onnx") fail(n, fmt::format("custom op domain '{}' is not supported", n.domain()));
     const std::string& op = n.op_type();
     if (op == "Constant") return visit_constant(n);
+    if (fold(n)) return;
     if (op == "Identity" || op == "Dropout" || op == "Cast") return visit_alias(n);
     if (op == "Flatten" || op == "Reshape") return visit_reshape(n);
     if (op == "Transpose") return visit_transpose(n);
+    if (op == "Expand") return visit_expand(n);
+    if (op == "Concat") return visit_concat(n);
+    if (op == "Slice") return visit_slice(n);
+    if (op == "Pad") return visit_pad(n);
+    if (op == "Where") return visit_where(n);
+    if (op == "ReduceMean") return visit_reduce_mean(n);
     if (op == "Gemm" || op == "MatMul" || op == "Conv") return visit_linear(n);
     if (op == "BatchNormalization") return visit_batchnorm(n);
     if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") return visit_arith(n);
-    if (op == "GreaterOrEqual" || op == "Greater" || op == "Sign") return visit_binarize(n);
+    if (op == "Neg") {
+      const int in = value_in(n, 0);
+      const int64_t C = val(in).shape.empty() ? 1 : val(in).shape[0];
+      return add_affine(n, in, std::vector<double>(std::size_t(C), -1.0), std::vector<double>(std::size_t(C), 0.0));
+    }
+    if (op == "GreaterOrEqual" || op == "Greater" || op == "LessOrEqual" || op == "Less" || op == "Sign")
+      return visit_binarize(n);
     if (op == "Relu" || op == "Sigmoid") return visit_activation(n);
     if (op == "Clip" || op == "LeakyRelu" || op == "PRelu" || op == "HardSigmoid" || op == "Softmax" || op == "LogSoftmax")
       return visit_real_activation(n);
@@ -183,16 +233,114 @@ class Importer {
   }
 
   void visit_constant(const onnx::NodeProto& n) {
-    const auto* a = attr(n, "value");
-    if (!a || !a->has_t()) fail(n, "only the 'value' tensor form of Constant is supported");
-    m_const[out_name(n)] = tensor_from_proto(a->t(), fmt::format("{}: node '{}'", m_path.string(), node_name(n)));
+    Tensor t;
+    if (const auto* a = attr(n, "value"); a && a->has_t()) {
+      t = tensor_from_proto(a->t(), fmt::format("{}: node '{}'", m_path.string(), node_name(n)));
+    } else if (const auto* f = attr(n, "value_float")) {
+      t.data = {double(f->f())};
+    } else if (const auto* i = attr(n, "value_int")) {
+      t.data = {double(i->i())};
+      t.is_integer = true;
+    } else if (const auto* fs = attr(n, "value_floats")) {
+      t.data.assign(fs->floats().begin(), fs->floats().end());
+      t.shape = {int64_t(t.data.size())};
+    } else if (const auto* is = attr(n, "value_ints")) {
+      for (auto v : is->ints()) t.data.push_back(double(v));
+      t.shape = {int64_t(t.data.size())};
+      t.is_integer = true;
+    } else {
+      fail(n, "only the value, value_float(s) and value_int(s) forms of Constant are supported");
+    }
+    m_const[out_name(n)] = std::move(t);
+  }
+
+  // Constant folding: a node whose inputs are all constants becomes a constant. The shape (or
+  // size) of a computed tensor is a constant too: its per-sample shape with the batch in front
+  // (the declared batch, or 1 when it is dynamic; the simulator runs one sample at a time, and a
+  // reshape that would move elements between samples is refused in visit_reshape).
+  bool fold(const onnx::NodeProto& n) {
+    const std::string& op = n.op_type();
+    if ((op == "Shape" || op == "Size") && n.input_size() == 1 && m_value.count(n.input(0))) {
+      const ValueInfo& v = val(m_value.at(n.input(0)));
+      Tensor shape;
+      shape.is_integer = true;
+      shape.shape = {int64_t(v.shape.size()) + 1};
+      shape.data.push_back(double(m_batch));
+      for (auto d : v.shape) shape.data.push_back(double(d));
+      Tensor t;
+      t.is_integer = true;
+      if (op == "Size") {
+        t.data = {double(m_batch * v.numel())};
+      } else {
+        const int64_t rank = int64_t(shape.data.size());
+        int64_t a = attr_i(n, "start", 0), e = attr_i(n, "end", rank);
+        if (a < 0) a += rank;
+        if (e < 0) e += rank;
+        a = std::clamp<int64_t>(a, 0, rank);
+        e = std::clamp<int64_t>(e, a, rank);
+        t.shape = {e - a};
+        t.data.assign(shape.data.begin() + a, shape.data.begin() + e);
+      }
+      m_const[out_name(n)] = std::move(t);
+      return true;
+    }
+    if (n.input_size() == 0 || !foldable_op(op)) return false;
+    std::vector<const Tensor*> ins;
+    for (const auto& name : n.input()) {
+      if (name.empty()) {
+        ins.push_back(nullptr);
+        continue;
+      }
+      auto it = m_const.find(name);
+      if (it == m_const.end()) return false;
+      ins.push_back(&it->second);
+    }
+    std::vector<Tensor> outs;
+    try {
+      outs = fold_node(n, ins, m_opset);
+    } catch (const FoldError& e) {
+      fail(n, fmt::format("folding constants: {}", e.what()));
+    } catch (const InputError& e) {
+      fail(n, fmt::format("folding constants: {}", e.what()));
+    }
+    for (std::size_t i = 0; i < outs.size() && int(i) < n.output_size(); ++i)
+      if (!n.output(int(i)).empty()) m_const[n.output(int(i))] = std::move(outs[i]);
+    return true;
+  }
+
+  // Removes digital steps whose results nothing reads (left behind by patterns such as the
+  // straight-through estimator, whose forward value is an earlier tensor).
+  void prune_dead_steps() {
+    std::vector<bool> live(m_net.values.size(), false);
+    live[std::size_t(m_net.output)] = true;
+    std::vector<bool> keep(m_net.steps.size(), true);
+    for (std::size_t i = m_net.steps.size(); i-- > 0;) {
+      const Step& st = m_net.steps[i];
+      if (st.macro) {
+        live[std::size_t(m_net.layers[std::size_t(st.index)].input)] = true;
+        continue;
+      }
+      const DigitalStep& d = m_net.digital[std::size_t(st.index)];
+      keep[i] = live[std::size_t(d.output)];
+      if (keep[i])
+        for (int v : d.inputs) live[std::size_t(v)] = true;
+    }
+    std::vector<DigitalStep> digital;
+    std::vector<Step> steps;
+    for (std::size_t i = 0; i < m_net.steps.size(); ++i) {
+      if (!keep[i]) continue;
+      Step st = m_net.steps[i];
+      if (!st.macro) {
+        digital.push_back(std::move(m_net.digital[std::size_t(st.index)]));
+        st.index = int(digital.size()) - 1;
+      }
+      steps.push_back(st);
+    }
+    m_net.digital = std::move(digital);
+    m_net.steps = std::move(steps);
   }
 
   void visit_alias(const onnx::NodeProto& n) {
-    if (is_const(n, 0)) {
-      m_const[out_name(n)] = m_const.at(n.input(0));
-      return;
-    }
     m_value[out_name(n)] = value_in(n, 0);  // same values (a comparison is already 0/1)
   }
 
@@ -224,10 +372,17 @@ class Importer {
         if (numel % known) fail(n, "target shape does not divide the element count");
         shape[std::size_t(infer)] = numel / known;
       }
-      if (!(s.data[0] == 0 || s.data[0] == -1 || s.data[0] > 0)) fail(n, "the batch dimension must stay");
+      // The first target dimension is the batch: 0 (kept), the batch size, or -1 with the rest
+      // holding exactly one sample. Anything else would move elements between samples.
+      if (s.data[0] == -1 && infer >= 0) fail(n, "more than one -1 in the target shape");
+      if (!(s.data[0] == 0 || s.data[0] == -1 || s.data[0] == double(m_batch)))
+        fail(n, fmt::format("target shape {} changes the batch dimension (batch {}): it would move elements between "
+                            "samples; keep the batch first, e.g. x.view(x.size(0), -1)", shape_str(ints(s)), m_batch));
       int64_t prod = 1;
       for (auto d : shape) prod *= d;
-      if (prod != numel) fail(n, fmt::format("reshape of {} elements to {} per sample", numel, shape_str(shape)));
+      if (prod != numel)
+        fail(n, fmt::format("reshape of {} elements per sample to {}: it would move elements between samples", numel,
+                            shape_str(shape)));
     }
     add_view(n, in, shape);
   }
@@ -238,7 +393,7 @@ class Importer {
     s.op = DigitalOp::Reshape;
     s.inputs = {in};
     const ValueInfo& v = val(in);
-    const int out = add_step(n, s, shape, v.kind, v.code, v.bits, v.scale);
+    const int out = add_like(n, s, shape, v);
     if (is_input(in)) m_input_views.push_back(out);  // still the raw input, reshaped
   }
 
@@ -322,18 +477,280 @@ class Importer {
     return v == m_net.input || std::find(m_input_views.begin(), m_input_views.end(), v) != m_input_views.end();
   }
 
+  static std::vector<int64_t> ints(const Tensor& t) {
+    std::vector<int64_t> v;
+    for (double d : t.data) v.push_back(d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : int64_t(d));
+    return v;
+  }
+  // A per-sample axis (1 = the first after the batch) from an ONNX axis of the full rank.
+  int64_t sample_axis(const onnx::NodeProto& n, int64_t a, const ValueInfo& v, const char* what) {
+    const int64_t rank = int64_t(v.shape.size()) + 1;
+    if (a < -rank || a >= rank) fail(n, fmt::format("{} {} is out of range for rank {}", what, a, rank));
+    if (a < 0) a += rank;
+    if (a == 0) fail(n, fmt::format("{} 0 is the batch axis; only per-sample axes are supported", what));
+    return a;
+  }
+
+  // Transpose of a computed tensor: the batch stays first (channel shuffle: Reshape, Transpose, Reshape).
   void visit_transpose(const onnx::NodeProto& n) {
-    const Tensor& t = const_in(n, 0, "data");
+    const int in = value_in(n, 0);
+    const ValueInfo v = val(in);
     auto perm = attr_ints(n, "perm");
-    if (t.shape.size() != 2 || !(perm.empty() || perm == std::vector<int64_t>{1, 0})) {
-      fail(n, "only Transpose of a constant matrix (perm [1,0]) is supported");
+    const std::size_t rank = v.shape.size() + 1;
+    if (perm.empty())
+      for (std::size_t d = rank; d-- > 0;) perm.push_back(int64_t(d));
+    if (perm.size() != rank || perm[0] != 0)
+      fail(n, fmt::format("perm {} does not keep the batch axis first", shape_str(perm)));
+    DigitalStep s;
+    s.op = DigitalOp::Transpose;
+    s.inputs = {in};
+    std::vector<int64_t> shape;
+    std::vector<bool> seen(rank, false);
+    for (std::size_t d = 1; d < rank; ++d) {
+      if (perm[d] < 1 || perm[d] >= int64_t(rank) || seen[std::size_t(perm[d])]) fail(n, fmt::format("perm {} is not a permutation", shape_str(perm)));
+      seen[std::size_t(perm[d])] = true;
+      s.perm.push_back(perm[d] - 1);
+      shape.push_back(v.shape[std::size_t(perm[d] - 1)]);
     }
-    Tensor o;
-    o.shape = {t.shape[1], t.shape[0]};
-    o.data.resize(t.data.size());
-    for (int64_t r = 0; r < t.shape[0]; ++r)
-      for (int64_t c = 0; c < t.shape[1]; ++c) o.data[std::size_t(c * t.shape[0] + r)] = t.data[std::size_t(r * t.shape[1] + c)];
-    m_const[out_name(n)] = o;
+    const int out = add_like(n, s, shape, v);
+    if (is_input(in)) m_input_views.push_back(out);
+  }
+
+  // Expand of a computed tensor (expand_as): axes of size 1 repeated; the batch axis stays.
+  void visit_expand(const onnx::NodeProto& n) {
+    const int in = value_in(n, 0);
+    const ValueInfo v = val(in);
+    const auto target = ints(const_in(n, 1, "shape"));
+    if (target.size() > v.shape.size() + 1)
+      fail(n, fmt::format("target shape {} has a higher rank than the input ({} per sample): ONNX would align the batch axis "
+                          "with a feature axis", shape_str(target), shape_str(v.shape)));
+    std::vector<int64_t> shape = v.shape;
+    const std::size_t off = v.shape.size() + 1 - target.size();
+    for (std::size_t i = 0; i < target.size(); ++i) {
+      const std::size_t d = off + i;  // axis of the full shape
+      if (d == 0) {
+        if (target[i] != 1 && target[i] != m_batch) fail(n, "the batch axis cannot be expanded");
+        continue;
+      }
+      const int64_t have = v.shape[d - 1];
+      if (target[i] != have && have != 1 && target[i] != 1)
+        fail(n, fmt::format("shape {} does not expand to {}", shape_str(v.shape), shape_str(target)));
+      if (have == 1) shape[d - 1] = target[i];
+    }
+    if (is_input(in)) fail(n, "Expand of the network input is not supported");
+    DigitalStep s;
+    s.op = DigitalOp::Expand;
+    s.inputs = {in};
+    add_like(n, s, shape, v);
+  }
+
+  // Concat of computed tensors along a per-sample axis: bits stay bits when all agree.
+  void visit_concat(const onnx::NodeProto& n) {
+    DigitalStep s;
+    for (int i = 0; i < n.input_size(); ++i) {
+      if (is_const(n, i)) fail(n, fmt::format("input {} is a constant; only computed tensors are concatenated", i));
+      s.inputs.push_back(value_in(n, i));
+      if (is_input(s.inputs.back())) fail(n, "Concat of the network input is not supported");
+    }
+    const ValueInfo v = val(s.inputs[0]);
+    const int64_t axis = sample_axis(n, attr_i(n, "axis", 1), v, "axis");
+    s.op = DigitalOp::Concat;
+    s.axis = axis - 1;
+    std::vector<int64_t> shape = v.shape;
+    shape[std::size_t(s.axis)] = 0;
+    bool same = true;
+    for (int id : s.inputs) {
+      const ValueInfo& u = val(id);
+      if (u.shape.size() != v.shape.size()) fail(n, "inputs of different ranks");
+      for (std::size_t d = 0; d < shape.size(); ++d)
+        if (int64_t(d) != s.axis && u.shape[d] != v.shape[d])
+          fail(n, fmt::format("shapes {} and {} differ off the concatenation axis", shape_str(v.shape), shape_str(u.shape)));
+      shape[std::size_t(s.axis)] += u.shape[std::size_t(s.axis)];
+      same &= u.kind == v.kind && u.code == v.code && u.bits == v.bits && u.scale == v.scale;
+    }
+    if (same) add_like(n, s, shape, v);
+    else add_step(n, s, shape, ValueKind::Real);
+  }
+
+  // Slice of a computed tensor (strided shortcuts x[:, :, ::2, ::2]): the batch axis whole.
+  void visit_slice(const onnx::NodeProto& n) {
+    const int in = value_in(n, 0);
+    const ValueInfo v = val(in);
+    std::vector<int64_t> starts, ends, axes, steps;
+    if (m_opset < 10) {
+      starts = attr_ints(n, "starts");
+      ends = attr_ints(n, "ends");
+      axes = attr_ints(n, "axes");
+    } else {
+      starts = ints(const_in(n, 1, "starts"));
+      ends = ints(const_in(n, 2, "ends"));
+      if (n.input_size() > 3 && !n.input(3).empty()) axes = ints(const_in(n, 3, "axes"));
+      if (n.input_size() > 4 && !n.input(4).empty()) steps = ints(const_in(n, 4, "steps"));
+    }
+    if (axes.empty())
+      for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(int64_t(i));
+    if (steps.empty()) steps.assign(starts.size(), 1);
+    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+      fail(n, "starts, ends, axes and steps differ in length");
+    DigitalStep s;
+    s.op = DigitalOp::Slice;
+    s.inputs = {in};
+    s.starts.assign(v.shape.size(), 0);
+    s.steps.assign(v.shape.size(), 1);
+    std::vector<int64_t> shape = v.shape;
+    for (std::size_t i = 0; i < starts.size(); ++i) {
+      const int64_t rank = int64_t(v.shape.size()) + 1;
+      int64_t a = axes[i];
+      if (a < -rank || a >= rank) fail(n, fmt::format("axis {} is out of range for rank {}", a, rank));
+      if (a < 0) a += rank;
+      if (a == 0) {
+        if (steps[i] == 1 && starts[i] == 0 && ends[i] >= m_batch) continue;  // the whole batch
+        fail(n, "slicing the batch axis is not supported");
+      }
+      const auto d = std::size_t(a - 1);
+      const int64_t dim = v.shape[d], step = steps[i];
+      if (step <= 0) fail(n, fmt::format("step {} along axis {}: only positive steps are supported", step, a));
+      auto clampi = [&](int64_t x) { return std::clamp<int64_t>(x < 0 ? x + dim : x, 0, dim); };
+      const int64_t b = clampi(starts[i]), e = clampi(ends[i]);
+      const int64_t len = e > b ? (e - b + step - 1) / step : 0;
+      if (len == 0) fail(n, fmt::format("the slice along axis {} is empty", a));
+      s.starts[d] = b;
+      s.steps[d] = step;
+      shape[d] = len;
+    }
+    const int out = add_like(n, s, shape, v);
+    if (is_input(in)) m_input_views.push_back(out);
+  }
+
+  // Pad of a computed tensor along per-sample axes. A zero constant pad keeps {0,1} bits and
+  // fixed point; reflect and edge keep any kind. A zero pad in front of a convolution is folded
+  // into the convolution's padding (visit_linear).
+  void visit_pad(const onnx::NodeProto& n) {
+    const int in = value_in(n, 0);
+    const ValueInfo v = val(in);
+    std::vector<int64_t> pads = m_opset < 11 ? attr_ints(n, "pads") : ints(const_in(n, 1, "pads"));
+    double value = attr_f(n, "value", 0.0);
+    if (m_opset >= 11 && n.input_size() > 2 && !n.input(2).empty()) {
+      const Tensor& c = const_in(n, 2, "constant_value");
+      if (c.numel() != 1) fail(n, "constant_value must hold one value");
+      value = c.data[0];
+    }
+    if (n.input_size() > 3 && !n.input(3).empty()) fail(n, "Pad with an axes input is not supported");
+    const std::size_t rank = v.shape.size() + 1;
+    if (pads.size() != 2 * rank) fail(n, fmt::format("pads holds {} values; the input has rank {}", pads.size(), rank));
+    if (pads[0] != 0 || pads[rank] != 0) fail(n, "padding the batch axis is not supported");
+    const auto* m = attr(n, "mode");
+    const std::string mode = m ? m->s() : "constant";
+    DigitalStep s;
+    s.op = DigitalOp::Pad;
+    s.inputs = {in};
+    s.alpha = value;
+    if (mode == "reflect") s.pad_mode = DigitalStep::PadMode::Reflect;
+    else if (mode == "edge") s.pad_mode = DigitalStep::PadMode::Edge;
+    else if (mode != "constant") fail(n, fmt::format("pad mode '{}' is not supported (constant, reflect, edge)", mode));
+    std::vector<int64_t> shape = v.shape;
+    s.pads.assign(v.shape.size(), 0);
+    for (std::size_t d = 1; d < rank; ++d) {
+      const int64_t b = pads[d], e = pads[d + rank];
+      if (b < 0 || e < 0) fail(n, "negative pads (cropping) are not supported; use a Slice");
+      if (s.pad_mode == DigitalStep::PadMode::Reflect && (b >= v.shape[d - 1] || e >= v.shape[d - 1]))
+        fail(n, fmt::format("reflect padding of {} along axis {} of size {}", std::max(b, e), d, v.shape[d - 1]));
+      s.pads[d - 1] = b;
+      shape[d - 1] += b + e;
+    }
+    s.pads.insert(s.pads.end(), pads.begin() + long(rank) + 1, pads.end());
+    if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) {
+      m_value[out_name(n)] = in;  // nothing to pad (PyTorch's AvgPool2d exports one)
+      return;
+    }
+    if (is_input(in)) fail(n, "Pad of the network input is not supported; pad inside the convolution");
+    const bool keeps = s.pad_mode != DigitalStep::PadMode::Constant ||
+                       (v.kind != ValueKind::Real && v.code == BitCode::Unsigned01 && value == 0.0) ||
+                       (v.kind == ValueKind::Bits && v.code == BitCode::Signed && (value == 1.0 || value == -1.0));
+    if (keeps) add_like(n, s, shape, v);
+    else add_step(n, s, shape, ValueKind::Real);
+  }
+
+  // Where(condition, A, B) with a computed {0,1} condition and constant A, B (per channel or
+  // scalar): torch.where(x >= 0, 1, -1) becomes a +-1 binarizing step; others an affine step.
+  void visit_where(const onnx::NodeProto& n) {
+    const int c = value_in(n, 0);
+    const ValueInfo cv = val(c);
+    if (!is_const(n, 1) || !is_const(n, 2))
+      fail(n, "Where of computed values is supported only with constant branches (e.g. torch.where(x >= 0, 1., -1.))");
+    if (cv.kind != ValueKind::Bits || cv.code != BitCode::Unsigned01) fail(n, "the condition is not a comparison's {0,1} result");
+    const auto A = per_channel(n, const_in(n, 1, "X"), cv.shape), B = per_channel(n, const_in(n, 2, "Y"), cv.shape);
+    const bool pm = std::all_of(A.begin(), A.end(), [](double x) { return x == 1.0; }) &&
+                    std::all_of(B.begin(), B.end(), [](double x) { return x == -1.0; });
+    const bool mp = std::all_of(A.begin(), A.end(), [](double x) { return x == -1.0; }) &&
+                    std::all_of(B.begin(), B.end(), [](double x) { return x == 1.0; });
+    const bool id = std::all_of(A.begin(), A.end(), [](double x) { return x == 1.0; }) &&
+                    std::all_of(B.begin(), B.end(), [](double x) { return x == 0.0; });
+    if (id) {
+      m_value[out_name(n)] = c;
+      return;
+    }
+    auto p = m_producer.find(c);
+    if ((pm || mp) && p != m_producer.end() && m_net.digital[std::size_t(p->second)].op == DigitalOp::Binarize &&
+        !m_net.digital[std::size_t(p->second)].sign && !m_net.digital[std::size_t(p->second)].pm1) {
+      DigitalStep s = m_net.digital[std::size_t(p->second)];  // the same comparison, giving +-1
+      s.pm1 = true;
+      if (mp) {  // -1 where the comparison holds: compare the negated value the other way
+        const int neg = add_negation(n, s.inputs[0]);
+        s.inputs = {neg};
+        s.threshold = -s.threshold;
+        s.strict = !s.strict;
+      }
+      add_step(n, s, cv.shape, ValueKind::Bits, BitCode::Signed);
+      return;
+    }
+    std::vector<double> a(A.size()), b(B);
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = A[i] - B[i];
+    add_affine(n, c, a, b);
+  }
+
+  // -x as an affine step of its own, named after node n.
+  int add_negation(const onnx::NodeProto& n, int in) {
+    DigitalStep neg;
+    neg.op = DigitalOp::Affine;
+    neg.inputs = {in};
+    const int64_t C = val(in).shape.empty() ? 1 : val(in).shape[0];
+    neg.a.assign(std::size_t(C), -1.0);
+    neg.b.assign(std::size_t(C), 0.0);
+    neg.name = node_name(n) + "/negate";
+    neg.output = add_value(out_name(n) + "/negated", val(in).shape, ValueKind::Real);
+    m_producer[neg.output] = int(m_net.digital.size());
+    m_net.digital.push_back(neg);
+    m_net.steps.push_back({false, int(m_net.digital.size()) - 1});
+    return neg.output;
+  }
+
+  // ReduceMean over the spatial axes of [C,H,W] is a global average pool (squeeze, GAP heads).
+  void visit_reduce_mean(const onnx::NodeProto& n) {
+    const int in = value_in(n, 0);
+    const ValueInfo v = val(in);
+    std::vector<int64_t> axes = attr_ints(n, "axes");
+    if (n.input_size() > 1 && !n.input(1).empty()) axes = ints(const_in(n, 1, "axes"));
+    std::vector<int64_t> norm;
+    for (auto a : axes) norm.push_back(sample_axis(n, a, v, "axis"));
+    std::sort(norm.begin(), norm.end());
+    if (v.shape.size() != 3 || norm != std::vector<int64_t>{2, 3})
+      fail(n, fmt::format("ReduceMean over axes {} of {}: only the spatial axes [2, 3] of [C,H,W] (global average "
+                          "pooling) are supported", shape_str(axes), shape_str(v.shape)));
+    DigitalStep s;
+    s.op = DigitalOp::AvgPool;
+    s.kernel = 0;
+    s.inputs = {in};
+    const bool keep = attr_i(n, "keepdims", 1) != 0;
+    const std::string out = out_name(n);
+    onnx::NodeProto pool = n;  // the pool, then a view dropping the two unit axes
+    if (!keep) pool.set_output(0, out + "/pooled");
+    const int pooled = add_mean(pool, s, v, v.shape[1] * v.shape[2], {v.shape[0], 1, 1});
+    if (!keep) {
+      onnx::NodeProto view = n;
+      view.set_name(node_name(n) + "/squeeze");
+      add_view(view, pooled, {v.shape[0]});
+    }
   }
 
   // Weights [N][Kper] -> integer levels x per-channel magnitude.
@@ -409,8 +826,133 @@ class Importer {
     L.bias.assign(std::size_t(N), 0.0);
   }
 
-  void visit_linear(const onnx::NodeProto& n) {
+  // A zero constant Pad of the spatial axes, the same on every side, in front of a convolution
+  // becomes the convolution's own padding (padded taps drive no row) when the sum stays within
+  // the kernel's half width. Returns the padding taken over (the input moved to the Pad's input).
+  int64_t fold_pad_into_conv(const onnx::NodeProto& n, int& in) {
+    auto p = m_producer.find(in);
+    if (n.op_type() != "Conv" || p == m_producer.end() || !is_const(n, 1)) return 0;
+    const DigitalStep& d = m_net.digital[std::size_t(p->second)];
+    const Tensor& W = m_const.at(n.input(1));
+    auto pads = attr_ints(n, "pads");
+    auto dil = attr_ints(n, "dilations");
+    const int64_t dl = dil.empty() ? 1 : dil[0];
+    if (d.op != DigitalOp::Pad || d.pad_mode != DigitalStep::PadMode::Constant || d.alpha != 0.0 || d.pads.size() != 6 ||
+        W.shape.size() != 4)
+      return 0;
+    const int64_t q = d.pads[1];
+    if (d.pads[0] != 0 || d.pads[3] != 0 || d.pads[2] != q || d.pads[4] != q || d.pads[5] != q) return 0;
+    for (std::size_t a = 0; a < 2; ++a)  // the sum within each axis' half extent
+      if ((pads.size() == 4 ? pads[a] : 0) + q > ((W.shape[2 + a] - 1) * dl + 1) / 2) return 0;
+    in = d.inputs[0];
+    return q;
+  }
+
+  // A grouped convolution that is not depthwise with one output per channel, as convolutions
+  // the macros take: per group a channel slice and a dense convolution (block-diagonal tiles, one
+  // layer each), concatenated; or, with groups = channels and a channel multiplier m, m
+  // depthwise convolutions whose outputs are interleaved back into ONNX's channel order
+  // (output c x m + j is depthwise layer j's channel c).
+  bool split_groups(const onnx::NodeProto& n) {
+    if (n.op_type() != "Conv" || !is_const(n, 1)) return false;
+    const int64_t G = attr_i(n, "group", 1);
     const int in = value_in(n, 0);
+    const ValueInfo x = val(in);
+    const Tensor W = m_const.at(n.input(1));
+    if (G <= 1 || x.shape.empty() || W.shape.size() < 3) return false;
+    const int64_t C = x.shape[0], N = W.shape[0];
+    if (G == C && N == C) return false;  // plain depthwise: one layer
+    if (C % G || N % G || W.shape[1] * G != C)
+      fail(n, fmt::format("group={} does not divide {} input and {} output channels (weight {})", G, C, N, shape_str(W.shape)));
+    const bool multiplier = G == C;
+    const int64_t parts = multiplier ? N / C : G, per = W.numel() / N;  // weights per output channel
+    const Tensor* B = n.input_size() > 2 && !n.input(2).empty() ? &const_in(n, 2, "bias") : nullptr;
+    const std::string base = node_name(n), out = out_name(n);
+    std::vector<int> pieces;
+    for (int64_t g = 0; g < parts; ++g) {
+      // Output channels of this part, in ONNX's order.
+      std::vector<int64_t> chans;
+      for (int64_t i = 0; i < (multiplier ? C : N / G); ++i) chans.push_back(multiplier ? i * parts + g : g * (N / G) + i);
+      Tensor Wg;
+      Wg.shape = W.shape;
+      Wg.shape[0] = int64_t(chans.size());
+      Tensor Bg;
+      Bg.shape = {int64_t(chans.size())};
+      for (int64_t c : chans) {
+        Wg.data.insert(Wg.data.end(), W.data.begin() + c * per, W.data.begin() + (c + 1) * per);
+        if (B) Bg.data.push_back(B->data[std::size_t(c)]);
+      }
+      const std::string tag = fmt::format("{}/{}{}", base, multiplier ? "multiplier" : "group", g);
+      m_const[tag + "/W"] = Wg;
+      if (B) m_const[tag + "/B"] = Bg;
+      int src = in;
+      if (!multiplier) {  // this group's input channels
+        DigitalStep sl;
+        sl.op = DigitalOp::Slice;
+        sl.inputs = {in};
+        sl.starts.assign(x.shape.size(), 0);
+        sl.steps.assign(x.shape.size(), 1);
+        sl.starts[0] = g * (C / G);
+        std::vector<int64_t> shape = x.shape;
+        shape[0] = C / G;
+        onnx::NodeProto sn;
+        sn.set_name(tag + "/Slice");
+        sn.add_output(tag + "/input");
+        src = add_like(sn, sl, shape, x);
+        if (is_input(in)) m_input_views.push_back(src);  // still raw input values
+      }
+      onnx::NodeProto conv = n;
+      conv.set_name(tag);
+      conv.clear_input();
+      conv.add_input(val(src).name);
+      conv.add_input(tag + "/W");
+      if (B) conv.add_input(tag + "/B");
+      conv.set_output(0, tag + "/output");
+      for (auto& a : *conv.mutable_attribute())
+        if (a.name() == "group") a.set_i(multiplier ? C : 1);
+      visit_linear(conv);
+      pieces.push_back(m_value.at(tag + "/output"));
+    }
+    DigitalStep cat;
+    cat.op = DigitalOp::Concat;
+    cat.inputs = pieces;
+    cat.axis = 0;
+    std::vector<int64_t> shape = val(pieces[0]).shape;
+    shape[0] = N;
+    onnx::NodeProto cn;
+    cn.set_name(base + "/concat");
+    cn.add_output(multiplier ? out + "/parts" : out);
+    int joined = add_step(cn, cat, shape, ValueKind::Real);
+    if (multiplier) {  // [m][C] -> [C][m]: channel c x m + j
+      DigitalStep tr;
+      tr.op = DigitalOp::Transpose;
+      std::vector<int64_t> split = {parts, C};
+      split.insert(split.end(), shape.begin() + 1, shape.end());
+      onnx::NodeProto rn;
+      rn.set_name(base + "/interleave");
+      rn.add_output(out + "/split");
+      DigitalStep view;
+      view.op = DigitalOp::Reshape;
+      view.inputs = {joined};
+      const int v = add_step(rn, view, split, ValueKind::Real);
+      tr.inputs = {v};
+      tr.perm = {1, 0};
+      for (std::size_t d = 2; d < split.size(); ++d) tr.perm.push_back(int64_t(d));
+      std::vector<int64_t> tshape = {C, parts};
+      tshape.insert(tshape.end(), shape.begin() + 1, shape.end());
+      rn.set_output(0, out + "/interleaved");
+      const int t = add_step(rn, tr, tshape, ValueKind::Real);
+      rn.set_output(0, out);
+      view.inputs = {t};
+      add_step(rn, view, shape, ValueKind::Real);
+    }
+    return true;
+  }
+
+  void visit_linear(const onnx::NodeProto& n) {
+    if (split_groups(n)) return;
+    int in = value_in(n, 0);
+    const int64_t folded_pad = fold_pad_into_conv(n, in);
     const ValueInfo x = val(in);
     if (x.kind == ValueKind::Real && !is_input(in)) {
       fail(n, fmt::format("input '{}' holds real values; a macro layer needs binary or unsigned fixed-point "
@@ -428,41 +970,64 @@ class Importer {
     std::vector<int64_t> out_shape;
     std::vector<double> bias_in;
     if (n.op_type() == "Conv") {
-      if (x.shape.size() != 3) fail(n, fmt::format("input shape {} is not [C,H,W]", shape_str(x.shape)));
-      if (W.shape.size() != 4 || W.shape[2] != W.shape[3] || (W.shape[2] != 1 && W.shape[2] != 3)) {
-        fail(n, fmt::format("weight shape {} is not a 1x1 or 3x3 kernel", shape_str(W.shape)));
-      }
-      const int64_t k = W.shape[2], C = x.shape[0], G = attr_i(n, "group", 1);
-      for (auto d : attr_ints(n, "dilations")) if (d != 1) fail(n, "dilation is not supported");
+      // Conv2d on [C,H,W], or Conv1d on [C,W] as a 1 x k kernel over one row.
+      const bool one_d = x.shape.size() == 2;
+      if (x.shape.size() != 3 && !one_d) fail(n, fmt::format("input shape {} is not [C,H,W] or [C,W]", shape_str(x.shape)));
+      if (W.shape.size() != (one_d ? 3u : 4u))
+        fail(n, fmt::format("weight shape {} does not fit the input {}", shape_str(W.shape), shape_str(x.shape)));
+      const int64_t kh = one_d ? 1 : W.shape[2], kw = W.shape.back(), C = x.shape[0], G = attr_i(n, "group", 1);
+      const std::size_t axes = one_d ? 1 : 2;
+      auto per_axis = [&](const char* name, int64_t def) {  // [h, w] from an attribute of `axes` values
+        auto v = attr_ints(n, name);
+        if (v.empty()) v.assign(axes, def);
+        if (v.size() != axes) fail(n, fmt::format("{} holds {} values; expected {}", name, v.size(), axes));
+        if (one_d) v.insert(v.begin(), def);
+        return v;
+      };
+      const auto dil = per_axis("dilations", 1), strides = per_axis("strides", 1);
+      if (dil[0] != dil[1] && !one_d) fail(n, "dilations must be equal in both dimensions");
+      if (strides[0] != strides[1] && !one_d) fail(n, "strides must be equal in both dimensions");
+      const int64_t d = dil[1], s = strides[1];
+      if (d < 1 || d > 8) fail(n, fmt::format("dilation {} is not supported (1 to 8)", d));
       const auto* ap = attr(n, "auto_pad");
       if (ap && ap->s() != "NOTSET" && ap->s() != "VALID") fail(n, "auto_pad is not supported; export explicit pads");
-      auto strides = attr_ints(n, "strides");
-      auto pads = attr_ints(n, "pads");
-      const int64_t s = strides.empty() ? 1 : strides[0];
-      const int64_t p = pads.empty() ? 0 : pads[0];
-      for (auto v : strides) if (v != s) fail(n, "strides must be equal in both dimensions");
-      for (auto v : pads) if (v != p) fail(n, "pads must be equal on every side");
+      auto pads = attr_ints(n, "pads");  // begins, then ends
+      if (pads.empty()) pads.assign(2 * axes, 0);
+      if (pads.size() != 2 * axes) fail(n, fmt::format("pads holds {} values; expected {}", pads.size(), 2 * axes));
+      if (one_d) pads = {0, pads[0], 0, pads[1]};
+      if (pads[0] != pads[2] || pads[1] != pads[3])
+        fail(n, fmt::format("pads {} differ between the two sides of an axis; only symmetric padding is supported",
+                            shape_str(attr_ints(n, "pads"))));
+      const int64_t ph = pads[0] + (one_d ? 0 : folded_pad), pw = pads[1] + folded_pad;
+      const int64_t span_h = (kh - 1) * d + 1, span_w = (kw - 1) * d + 1;
       if (s < 1 || s > 4) fail(n, fmt::format("stride {} is not supported (1 to 4)", s));
-      if (p > k / 2) fail(n, fmt::format("padding {} is larger than the kernel's half width", p));
-      if (G != 1 && !(G == C && W.shape[0] == C && k == 3)) {
-        fail(n, fmt::format("group={} is not supported: only dense convolutions and depthwise 3x3 with one "
-                            "output per channel (group = channels = outputs)", G));
-      }
+      if (ph > span_h / 2 || pw > span_w / 2)
+        fail(n, fmt::format("padding [{}, {}] is larger than the kernel's half extent [{}, {}]", ph, pw, span_h / 2, span_w / 2));
+      const bool depthwise = G > 1 && G == C && W.shape[0] == C;  // other groups: split_groups
       if (W.shape[1] * G != C) fail(n, fmt::format("weight takes {} input channels per group, input has {} channels", W.shape[1], C));
-      L.kind = k == 1 ? LayerKind::Conv1x1 : (G == 1 ? LayerKind::Conv3x3 : LayerKind::Depthwise3x3);
-      L.kernel = k;
+      L.kind = depthwise ? LayerKind::Depthwise3x3 : kh == 1 && kw == 1 ? LayerKind::Conv1x1 : LayerKind::Conv3x3;
+      L.kernel = kh;
+      L.kernel_w = kw;
+      L.dilation = d;
       L.stride = s;
-      L.pad = p;
+      L.pad = ph;
+      L.pad_w = pw;
       L.groups = G;
       L.in_channels = C;
       L.out_channels = W.shape[0];
-      L.in_h = x.shape[1];
-      L.in_w = x.shape[2];
-      L.out_h = (L.in_h + 2 * p - k) / s + 1;
-      L.out_w = (L.in_w + 2 * p - k) / s + 1;
-      if (L.out_h < 1 || L.out_w < 1) fail(n, "the output would be empty");
-      w = W.data;
-      out_shape = {L.out_channels, L.out_h, L.out_w};
+      L.in_h = one_d ? 1 : x.shape[1];
+      L.in_w = x.shape.back();
+      L.out_h = (L.in_h + 2 * ph - span_h) / s + 1;
+      L.out_w = (L.in_w + 2 * pw - span_w) / s + 1;
+      if (L.in_h + 2 * ph < span_h || L.in_w + 2 * pw < span_w || L.out_h < 1 || L.out_w < 1) fail(n, "the output would be empty");
+      if (one_d) {
+        w = W.data;
+        out_shape = {L.out_channels, L.out_w};
+      }
+      if (!one_d) {
+        w = W.data;
+        out_shape = {L.out_channels, L.out_h, L.out_w};
+      }
       if (n.input_size() > 2 && !n.input(2).empty()) {
         const Tensor& b = const_in(n, 2, "bias");
         if (b.numel() != L.out_channels) fail(n, "bias length differs from the output channels");
@@ -500,6 +1065,18 @@ class Importer {
     }
     decode_weights(n, w, L);
     if (!bias_in.empty()) L.bias = bias_in;
+    if (x.kind == ValueKind::UInt && x.offset != 0.0) {
+      // value = level x step + offset: the offset's share, offset x sum of the weights, joins the
+      // bias. Padding would contribute 0, not the offset, at the border: refused.
+      if (L.pad != 0)
+        fail(n, fmt::format("input '{}' is fixed point with an offset (a mean of +-1 bits), which zero padding "
+                            "does not hold; pad before pooling, or pool {{0,1}} bits", x.name));
+      for (int64_t c = 0; c < L.out_channels; ++c) {
+        int64_t sum = 0;
+        for (int64_t k = 0; k < L.k_per_out(); ++k) sum += L.weight(c, k);
+        L.bias[std::size_t(c)] += x.offset * L.scale[std::size_t(c)] * double(sum);
+      }
+    }
     if (x.kind == ValueKind::UInt)
       for (auto& s : L.scale) s *= x.scale;  // the fixed-point step of the input
     L.output = add_value(out_name(n), out_shape, ValueKind::Real);
@@ -507,26 +1084,42 @@ class Importer {
     m_net.steps.push_back({true, int(m_net.layers.size()) - 1});
   }
 
-  // A constant broadcast against a per-sample tensor of `shape` must vary by channel only.
+  // A constant broadcast against a per-sample tensor of `shape` (ONNX broadcasting, with the
+  // batch axis in front) must be the same along every axis but the channel axis (dimension 0 of
+  // the per-sample shape): one value per channel. Its shape may be anything that broadcasts,
+  // e.g. [C,1,1], [1,C,1,1], or [1,C,H,W] filled per channel (torch.ones_like).
   std::vector<double> per_channel(const onnx::NodeProto& n, const Tensor& c, const std::vector<int64_t>& shape) {
     const int64_t N = shape.empty() ? 1 : shape[0];
-    std::vector<double> out(static_cast<std::size_t>(N));
-    if (c.numel() == 1) {
-      std::fill(out.begin(), out.end(), c.data[0]);
-      return out;
-    }
-    std::vector<int64_t> full = {1};
+    std::vector<int64_t> full = {m_batch};
     full.insert(full.end(), shape.begin(), shape.end());
     if (c.shape.size() > full.size()) fail(n, fmt::format("constant of shape {} has too many dimensions", shape_str(c.shape)));
     const std::size_t off = full.size() - c.shape.size();
-    for (std::size_t i = 0; i < c.shape.size(); ++i) {
-      const bool channel_axis = off + i == 1;
-      if (c.shape[i] != 1 && !(channel_axis && c.shape[i] == N)) {
-        fail(n, fmt::format("constant of shape {} does not broadcast per channel over {}", shape_str(c.shape), shape_str(shape)));
+    for (std::size_t i = 0; i < c.shape.size(); ++i)
+      if (c.shape[i] != 1 && c.shape[i] != full[off + i])
+        fail(n, fmt::format("constant of shape {} does not broadcast over {} per sample", shape_str(c.shape), shape_str(shape)));
+    // Axis of c that runs along the channels (-1: none, the value is shared).
+    const int ch_axis = off <= 1 && 1 - off < c.shape.size() && c.shape[1 - off] != 1 ? int(1 - off) : -1;
+    std::vector<double> out(std::size_t(N), c.data.empty() ? 0.0 : c.data[0]);
+    std::vector<bool> set(std::size_t(N), false);
+    int64_t inner = 1;
+    if (ch_axis >= 0)
+      for (std::size_t d = std::size_t(ch_axis) + 1; d < c.shape.size(); ++d) inner *= c.shape[d];
+    for (std::size_t i = 0; i < c.data.size(); ++i) {
+      const std::size_t ch = ch_axis >= 0 ? std::size_t((int64_t(i) / inner) % N) : 0;
+      if (ch_axis < 0) {
+        if (c.data[i] != c.data[0])
+          fail(n, fmt::format("constant of shape {} varies within a channel; only per-channel constants are supported", shape_str(c.shape)));
+        continue;
+      }
+      if (!set[ch]) {
+        out[ch] = c.data[i];
+        set[ch] = true;
+      } else if (out[ch] != c.data[i]) {
+        fail(n, fmt::format("constant of shape {} varies within channel {}; only per-channel constants are supported",
+                            shape_str(c.shape), ch));
       }
     }
-    if (c.numel() != N) fail(n, fmt::format("constant of shape {} is not per channel", shape_str(c.shape)));
-    std::copy(c.data.begin(), c.data.end(), out.begin());
+    if (ch_axis < 0) std::fill(out.begin(), out.end(), c.data.empty() ? 0.0 : c.data[0]);
     return out;
   }
 
@@ -585,12 +1178,22 @@ class Importer {
   void visit_arith(const onnx::NodeProto& n) {
     const std::string& op = n.op_type();
     const bool c0 = is_const(n, 0), c1 = is_const(n, 1);
-    if (c0 && c1) fail(n, "constant folding of two constants is not supported; export with do_constant_folding");
     if (!c0 && !c1) {  // two tensors
-      if (op != "Add" && op != "Mul") fail(n, fmt::format("{} of two computed tensors is not supported (Add and Mul are)", op));
+      if (op == "Div") fail(n, "Div of two computed tensors is not supported (Add, Sub and Mul are)");
       const int a = value_in(n, 0), b = value_in(n, 1);
+      if (op == "Add") {  // the straight-through estimator: a + (r - a) (or (r - b) + b) is r forward
+        for (auto [x, y] : {std::pair{a, b}, std::pair{b, a}}) {
+          auto p = m_producer.find(y);
+          if (p == m_producer.end()) continue;
+          const DigitalStep& d = m_net.digital[std::size_t(p->second)];
+          if (d.op == DigitalOp::Sub && d.inputs[1] == x && val(d.inputs[0]).shape == broadcast_shape(n, val(a), val(b))) {
+            m_value[out_name(n)] = d.inputs[0];
+            return;
+          }
+        }
+      }
       DigitalStep s;
-      s.op = op == "Add" ? DigitalOp::Add : DigitalOp::Mul;
+      s.op = op == "Add" ? DigitalOp::Add : op == "Sub" ? DigitalOp::Sub : DigitalOp::Mul;
       s.inputs = {a, b};
       const auto shape = broadcast_shape(n, val(a), val(b));
       const bool gate = op == "Mul" && val(a).kind == ValueKind::Bits && val(b).kind == ValueKind::Bits &&
@@ -614,23 +1217,39 @@ class Importer {
     add_affine(n, in, a, b);
   }
 
+  // Sign, and comparisons of a computed tensor with a constant threshold (scalar or per
+  // channel, on either side). Less and LessOrEqual compare the negated value: x < t is -x > -t.
   void visit_binarize(const onnx::NodeProto& n) {
-    int in = value_in(n, 0);
-    DigitalStep s;
-    s.op = DigitalOp::Binarize;
-    s.inputs = {in};
-    if (n.op_type() == "Sign") {
+    std::string op = n.op_type();
+    if (op == "Sign") {
+      const int in = value_in(n, 0);
+      DigitalStep s;
+      s.op = DigitalOp::Binarize;
+      s.inputs = {in};
       s.sign = true;
       add_step(n, s, val(in).shape, ValueKind::Bits, BitCode::Signed);
       return;
     }
-    s.strict = n.op_type() == "Greater";
-    const Tensor& c = const_in(n, 1, "threshold");
+    int xi = 0;
+    if (is_const(n, 0) && !is_const(n, 1)) {  // t < x is x > t
+      xi = 1;
+      static const std::map<std::string, std::string> mirror = {
+          {"Greater", "Less"}, {"Less", "Greater"}, {"GreaterOrEqual", "LessOrEqual"}, {"LessOrEqual", "GreaterOrEqual"}};
+      op = mirror.at(op);
+    }
+    if (!is_const(n, 1 - xi)) fail(n, "a comparison of two computed tensors is not supported; compare with a constant threshold");
+    int in = value_in(n, xi);
+    const Tensor& c = const_in(n, 1 - xi, "threshold");
+    const bool less = op == "Less" || op == "LessOrEqual";
+    DigitalStep s;
+    s.op = DigitalOp::Binarize;
+    s.strict = op == "Greater" || op == "Less";
+    if (less) in = add_negation(n, in);
     if (c.numel() == 1) {
-      s.threshold = c.data[0];
+      s.threshold = less ? -c.data[0] : c.data[0];
     } else {  // per-channel thresholds: subtract them first
       auto t = per_channel(n, c, val(in).shape);
-      for (auto& v : t) v = -v;
+      for (auto& v : t) v = less ? v : -v;
       DigitalStep sub;
       sub.op = DigitalOp::Affine;
       sub.inputs = {in};
@@ -638,10 +1257,12 @@ class Importer {
       sub.b = t;
       sub.name = node_name(n) + "/threshold";
       sub.output = add_value(out_name(n) + "/shifted", val(in).shape, ValueKind::Real);
+      m_producer[sub.output] = int(m_net.digital.size());
       m_net.digital.push_back(sub);
       m_net.steps.push_back({false, int(m_net.digital.size()) - 1});
-      s.inputs = {sub.output};
+      in = sub.output;
     }
+    s.inputs = {in};
     add_step(n, s, val(in).shape, ValueKind::Bits, BitCode::Unsigned01);
   }
 
@@ -656,7 +1277,18 @@ class Importer {
   }
 
   void visit_pool(const onnx::NodeProto& n) {
-    const int in = value_in(n, 0);
+    int in = value_in(n, 0);
+    // A zero constant Pad of the spatial axes in front of an average pool (PyTorch's export of
+    // count_include_pad) becomes the pool's own padding, counted in the divisor.
+    std::vector<int64_t> outer_pads;
+    if (auto p = m_producer.find(in); n.op_type() == "AveragePool" && p != m_producer.end()) {
+      const DigitalStep& d = m_net.digital[std::size_t(p->second)];
+      if (d.op == DigitalOp::Pad && d.pad_mode == DigitalStep::PadMode::Constant && d.alpha == 0.0 && d.pads.size() == 6 &&
+          d.pads[0] == 0 && d.pads[3] == 0) {
+        outer_pads = {d.pads[1], d.pads[2], d.pads[4], d.pads[5]};
+        in = d.inputs[0];
+      }
+    }
     const ValueInfo v = val(in);
     if (v.shape.size() != 3) fail(n, fmt::format("input shape {} is not [C,H,W]", shape_str(v.shape)));
     DigitalStep s;
@@ -664,6 +1296,7 @@ class Importer {
     s.inputs = {in};
     int64_t window;
     std::vector<int64_t> shape;
+    bool uniform = true;  // every window has the same divisor
     if (n.op_type() == "GlobalAveragePool") {
       s.kernel = 0;  // the whole image
       window = v.shape[1] * v.shape[2];
@@ -675,29 +1308,69 @@ class Importer {
       s.kernel = ks[0];
       s.stride = st.empty() ? 1 : st[0];
       for (auto x : st) if (x != s.stride) fail(n, "strides must be equal in both dimensions");
-      for (auto x : attr_ints(n, "pads")) if (x != 0) fail(n, "padded pooling is not supported");
       for (auto x : attr_ints(n, "dilations")) if (x != 1) fail(n, "dilated pooling is not supported");
-      if (attr_i(n, "ceil_mode", 0) != 0) fail(n, "ceil_mode pooling is not supported");
-      if (s.kernel > v.shape[1] || s.kernel > v.shape[2] || s.kernel < 1 || s.stride < 1) fail(n, "window larger than the input");
+      const auto* ap = attr(n, "auto_pad");
+      if (ap && ap->s() != "NOTSET" && ap->s() != "VALID") fail(n, "auto_pad is not supported; export explicit pads");
+      auto pads = attr_ints(n, "pads");
+      if (pads.empty()) pads.assign(4, 0);
+      if (pads.size() != 4) fail(n, fmt::format("pads holds {} values; expected 4", pads.size()));
+      s.count_pad = attr_i(n, "count_include_pad", 0) != 0;
+      if (!outer_pads.empty()) {
+        if (std::any_of(pads.begin(), pads.end(), [](int64_t x) { return x != 0; }) && !s.count_pad)
+          fail(n, "a Pad in front of a padded pool that does not count its padding");
+        for (std::size_t i = 0; i < 4; ++i) pads[i] += outer_pads[i];
+        s.count_pad = true;
+      }
+      for (auto x : pads)
+        if (x < 0 || x >= s.kernel) fail(n, fmt::format("padding {} is not below the window size {}", x, s.kernel));
+      s.ceil = attr_i(n, "ceil_mode", 0) != 0;
+      if (s.kernel < 1 || s.stride < 1) fail(n, "window and stride must be positive");
+      auto out_dim = [&](int64_t size, int64_t b, int64_t e) {
+        const int64_t span = size + b + e - s.kernel;
+        if (span < 0) fail(n, "window larger than the padded input");
+        int64_t o = (s.ceil ? (span + s.stride - 1) / s.stride : span / s.stride) + 1;
+        if (s.ceil && (o - 1) * s.stride >= size + b) --o;  // the last window starts inside the image or its front padding
+        if (s.ceil && (o - 1) * s.stride + s.kernel > size + b + e) uniform = false;  // it runs past the padding
+        return o;
+      };
+      shape = {v.shape[0], out_dim(v.shape[1], pads[0], pads[2]), out_dim(v.shape[2], pads[1], pads[3])};
+      const bool padded = std::any_of(pads.begin(), pads.end(), [](int64_t x) { return x != 0; });
+      if (padded) s.pads = pads;
+      // Padding cells count as 0: not a +-1 bit, so such means are not k x 2/n - 1.
+      if (padded && (!s.count_pad || v.code == BitCode::Signed)) uniform = false;
       window = s.kernel * s.kernel;
-      shape = {v.shape[0], (v.shape[1] - s.kernel) / s.stride + 1, (v.shape[2] - s.kernel) / s.stride + 1};
     }
     if (s.op == DigitalOp::MaxPool) {
-      add_step(n, s, shape, v.kind, v.code, v.bits, v.scale);  // max of bits is their OR
+      add_like(n, s, shape, v);  // max of bits is their OR
       return;
     }
-    // The mean of binary {0,1} (or unsigned fixed-point) values is unsigned fixed point.
-    if (v.kind == ValueKind::Bits && v.code == BitCode::Unsigned01) {
+    if (!uniform) {
+      add_step(n, s, shape, ValueKind::Real);  // divisors differ per window
+      return;
+    }
+    add_mean(n, s, v, window, shape);
+  }
+
+  // An average pool step: the mean of binary {0,1} (or unsigned fixed-point) values over
+  // `window` cells is unsigned fixed point; of anything else, real.
+  int add_mean(const onnx::NodeProto& n, const DigitalStep& s, const ValueInfo& v, int64_t window,
+               const std::vector<int64_t>& shape) {
+    if (v.kind == ValueKind::Bits) {  // k ones of n: k/n, or for +-1 bits (2k - n)/n = k x 2/n - 1
       int64_t b = 1;
       while ((int64_t{1} << b) <= window) ++b;
-      add_step(n, s, shape, ValueKind::UInt, BitCode::Unsigned01, b, 1.0 / double(window));
-    } else if (v.kind == ValueKind::UInt) {
+      const bool pm = v.code == BitCode::Signed;
+      const int out = add_step(n, s, shape, ValueKind::UInt, BitCode::Unsigned01, b, (pm ? 2.0 : 1.0) / double(window));
+      m_net.values[std::size_t(out)].offset = pm ? -1.0 : 0.0;
+      return out;
+    }
+    if (v.kind == ValueKind::UInt) {
       int64_t b = v.bits;
       while ((int64_t{1} << b) <= window * ((int64_t{1} << v.bits) - 1)) ++b;
-      add_step(n, s, shape, ValueKind::UInt, BitCode::Unsigned01, b, v.scale / double(window));
-    } else {
-      add_step(n, s, shape, ValueKind::Real);
+      const int out = add_step(n, s, shape, ValueKind::UInt, BitCode::Unsigned01, b, v.scale / double(window));
+      m_net.values[std::size_t(out)].offset = v.offset;  // the mean of (k x scale + offset)
+      return out;
     }
+    return add_step(n, s, shape, ValueKind::Real);
   }
 
   std::filesystem::path m_path;
@@ -706,6 +1379,9 @@ class Importer {
   std::map<std::string, Tensor> m_const;
   std::map<std::string, int> m_value;
   std::vector<int> m_input_views;
+  std::set<std::string> m_poisoned;  // outputs of nodes that could not be imported
+  std::map<int, int> m_producer;     // value -> the digital step computing it
+  int64_t m_batch = 1;               // the declared batch size, 1 when dynamic
   int m_index = 0;
 };
 
