@@ -57,6 +57,7 @@ Controller::Controller(sc_core::sc_module_name name, const Network& net, const s
       output_buffer("output_buffer"),
       weight_buffer("weight_buffer"),
       vector_unit("vector_unit"),
+      mac_unit("mac_unit"),
       m_net(net),
       m_samples(inputs.size()),
       m_chip(chip),
@@ -308,9 +309,11 @@ void Controller::run_digital_step(std::size_t i) {
   MacroCounters& sink = m_step_counts[i];
   LayerRun& r = m_run.layers[i];
   r.name = d.name;
-  r.kind = std::string("digital:") + to_string(d.op);
-  r.op_type = to_string(d.op);
-  r.macro = "periphery";
+  const bool mac = d.op == DigitalOp::Mac;  // a layer on the MAC unit: marked as its own unit
+  r.kind = mac ? kind_name(d.layer) : std::string("digital:") + to_string(d.op);
+  r.op_type = mac ? d.layer.op_type : to_string(d.op);
+  r.macro = mac ? "digital-mac" : "periphery";
+  if (mac) r.macs = uint64_t(d.layer.macs_per_sample()) * m_samples;  // the run's MACs count them too
   r.counters = MacroCounters(m_chip.macro.hierarchy.size());
   auto& out = m_values[std::size_t(d.output)];
   out.resize(m_samples);
@@ -321,6 +324,10 @@ void Controller::run_digital_step(std::size_t i) {
     width = std::max<uint64_t>(width, value_bits(v) / uint64_t(std::max<int64_t>(1, m_net.values[std::size_t(v)].numel())));
   }
   const uint64_t elements = digital_ops(m_net, d), out_bits = value_bits(d.output);
+  // A MAC of two w-bit operands: a w x w array multiplier, about w (w - 1) full adders (Weste &
+  // Harris, CMOS VLSI Design, 4th ed., sec. 11.9), and a 2w-bit accumulate.
+  const uint64_t w = uint64_t(m_chip.digital_width), mac_cells = w * (w - 1) + 2 * w;
+  const uint64_t weight_bits = mac ? uint64_t(d.weights.size()) * w : 0;
   uint64_t credit = 0;
   for (std::size_t s = 0; s < m_samples; ++s) {
     if (stop_requested()) return;
@@ -335,8 +342,9 @@ void Controller::run_digital_step(std::size_t i) {
       continue;
     }
     const uint64_t now = now_cycles();
-    const uint64_t t_vec = vector_unit->run(elements, width, credit, sink);
-    const uint64_t t_buf = std::max(input_buffer->read(in_bits, sink), output_buffer->write(out_bits, sink));
+    const uint64_t t_vec = mac ? mac_unit->run(elements, mac_cells, credit, sink) : vector_unit->run(elements, width, credit, sink);
+    uint64_t t_buf = std::max(input_buffer->read(in_bits, sink), output_buffer->write(out_bits, sink));
+    if (mac) t_buf = std::max(t_buf, weight_buffer->read(weight_bits, sink));  // the layer's weights, per sample
     if (t_buf > std::max(now, t_vec)) sink[Stat::StallBuffer] += t_buf - std::max(now, t_vec);
     wait_until(std::max(t_vec, t_buf));
     publish(d.output, s, now_cycles());

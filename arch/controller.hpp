@@ -27,7 +27,7 @@ namespace cimsim {
 
 struct LayerRun {
   std::string name, kind, op_type;
-  std::string macro;  // the macro kind, or "periphery" for digital steps
+  std::string macro;  // the macro kind, "periphery" for digital steps, or "digital-mac" for the MAC unit
   int row_tiles = 0, col_tiles = 0;
   uint64_t macs = 0;
   uint64_t start = 0, end = 0;  // cycles: the step ran in [start, end)
@@ -69,6 +69,7 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_port<MacroIf, 0, sc_core::SC_ZERO_OR_MORE_BOUND> macros;
   sc_core::sc_port<BufferIf> input_buffer, output_buffer, weight_buffer;
   sc_core::sc_port<VectorUnitIf> vector_unit;
+  sc_core::sc_port<VectorUnitIf> mac_unit;  // multiply-accumulates of digital-mac layers
 
   SC_HAS_PROCESS(Controller);
   // `kinds[i]`: the kind of the i-th bound macro.

@@ -19,6 +19,7 @@ enum class Act : std::size_t {
   BufferReadBit,   // one bit read from the input/output buffers
   WeightReadBit,   // one weight bit read through the weight path (written into a macro, or applied on its rows)
   BufferWriteBit,  // one bit written to the input/output buffers
+  DigitalMacBit,   // one full-adder cell of the digital MAC unit (multiplier array and accumulator)
   Count_
 };
 

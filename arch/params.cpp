@@ -153,10 +153,14 @@ void ChipParams::declare_arch(ParamVisitor& v) {
                      "applied on the rows (input-stationary)", false);
     });
   });
-  v.section("digital", "the periphery's vector unit for digital steps", [&] {
+  v.section("digital", "the periphery's vector unit for digital steps and its MAC unit", [&] {
     v.integer("lanes", digital_lanes, 64, 1, 1 << 20, {"elements/cycle", "the periphery's vector unit, for digital steps"});
     v.integer("width_bits", digital_width, 16, 1, 64,
               {"bits", "width of a real-valued operand in the periphery and the buffers"});
+    // A MAC lane holds a width x width multiplier array, about `width_bits` times an adder lane's
+    // cells: a quarter of the vector lanes by default (an architecture choice, not a measurement).
+    v.integer("mac_lanes", mac_lanes, 16, 1, 1 << 20,
+              {"MACs/cycle", "the periphery's MAC unit, for layers with real-valued inputs or weights (digital-mac)"});
   });
 }
 

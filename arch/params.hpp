@@ -100,6 +100,7 @@ struct ChipParams {
   BufferParams input_buffer, output_buffer, weight_buffer;
   int64_t digital_lanes;  // elements per cycle of the digital periphery's vector unit
   int64_t digital_width;  // bits of a real-valued operand in the periphery and the buffers
+  int64_t mac_lanes;      // multiply-accumulates per cycle of the digital MAC unit
   bool overlap;           // arch.schedule: overlap (steps run as soon as data and macros allow) | sequential
   // Mapping choices (mapping.*).
   bool reorder_channels;

@@ -4,14 +4,14 @@
 
 namespace cimsim {
 
-VectorUnit::VectorUnit(sc_core::sc_module_name name, int64_t lanes, sc_core::sc_time period)
-    : sc_core::sc_module(name), port("port"), m_lanes(lanes), m_period(period) {
+VectorUnit::VectorUnit(sc_core::sc_module_name name, int64_t lanes, sc_core::sc_time period, Act counted)
+    : sc_core::sc_module(name), port("port"), m_lanes(lanes), m_counted(counted), m_period(period) {
   port.bind(*this);
 }
 
 uint64_t VectorUnit::run(uint64_t elements, uint64_t width_bits, uint64_t& lane_credit, MacroCounters& sink) {
   const uint64_t now = uint64_t(sc_core::sc_time_stamp().value() / m_period.value());
-  sink[Act::DigitalAddBit] += elements * width_bits;
+  sink[m_counted] += elements * width_bits;
   const uint64_t lanes = uint64_t(m_lanes);
   const uint64_t in_credit = std::min(elements, lane_credit);
   const uint64_t rest = elements - in_credit;

@@ -60,7 +60,8 @@ Counts periphery_counts(const MacroCounters& c) {
   return {{"digital_add_bit", double(c[Act::DigitalAddBit])},
           {"buffer_read_bit", double(c[Act::BufferReadBit])},
           {"weight_read_bit", double(c[Act::WeightReadBit])},
-          {"buffer_write_bit", double(c[Act::BufferWriteBit])}};
+          {"buffer_write_bit", double(c[Act::BufferWriteBit])},
+          {"digital_mac_bit", double(c[Act::DigitalMacBit])}};
 }
 
 PriceTable macro_prices(const TechTable& t, const MacroParams& g, int64_t readout_bits, int64_t readout_levels,
@@ -116,7 +117,10 @@ PriceTable periphery_prices(const TechTable& t, double supply_v) {
           {"weight_read_bit", "buffer", t[Tech::BufferBit] * tab * 1e-3,
            fmt::format("buffer_bit {} fJ x (V/vdd)^2 at {} V ({})", t[Tech::BufferBit], v, t.source[std::size_t(Tech::BufferBit)])},
           {"buffer_write_bit", "buffer", t[Tech::BufferBit] * tab * 1e-3,
-           fmt::format("buffer_bit {} fJ x (V/vdd)^2 at {} V ({})", t[Tech::BufferBit], v, t.source[std::size_t(Tech::BufferBit)])}};
+           fmt::format("buffer_bit {} fJ x (V/vdd)^2 at {} V ({})", t[Tech::BufferBit], v, t.source[std::size_t(Tech::BufferBit)])},
+          {"digital_mac_bit", "digital_mac", t[Tech::DigitalAddBit] * tab * 1e-3,
+           fmt::format("one full-adder cell of the MAC unit: digital_add_bit {} fJ x (V/vdd)^2 at {} V ({})",
+                       t[Tech::DigitalAddBit], v, t.source[std::size_t(Tech::DigitalAddBit)])}};
 }
 
 void charge(EnergyBreakdown& e, const Counts& counts, const PriceTable& table) {

@@ -301,7 +301,8 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
                               "</figcaption></figure>")
                 : std::string("<figcaption>Each bar is one step of the network (macro layers and digital-periphery steps), split by "
                               "where the energy goes: bit-line precharge per hierarchy level, merges, word lines, evaluation, read-out, "
-                              "the technology's calibrated read-out overhead, digital periphery, buffers, weight writes, gating control, wake-ups and leakage (docs/model.md defines "
+                              "the technology's calibrated read-out overhead, digital periphery, buffers, weight writes, gating control, wake-ups, leakage and "
+                              "the digital MAC unit of layers with real-valued inputs or weights (docs/model.md defines "
                               "each). Hover a segment for its value.</figcaption></figure>"));
 
   // Cycles with stall causes.
@@ -326,13 +327,15 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
       const double a = l.value("start_cycle", 0.0), b = l.value("end_cycle", 0.0);
       if (b <= a) continue;
       tl.push_back(l["name"].get<std::string>());
-      const bool periph = l["macro"].get<std::string>() == "periphery";
-      tv.push_back({periph ? 0.0 : b - a, periph ? b - a : 0.0});
+      const std::string unit = l["macro"].get<std::string>();
+      const double d = b - a;
+      tv.push_back({unit != "periphery" && unit != "digital-mac" ? d : 0.0, unit == "digital-mac" ? d : 0.0,
+                    unit == "periphery" ? d : 0.0});
       t0.push_back(a);
     }
     if (!tl.empty())
       h += "<h2>Schedule</h2><figure>" +
-           stacked_bars(tl, {is_ttfs ? "neuron-array layer" : "macro layer", "digital step"}, tv, "cycle", t0) +
+           stacked_bars(tl, {is_ttfs ? "neuron-array layer" : "macro layer", "digital MAC unit", "digital step"}, tv, "cycle", t0) +
            (is_ttfs ? std::string("<figcaption>When each layer's arrays were busy, from its first reset to its last firing "
                                   "window: layers are pipelined, layer k firing while layer k + 1 accumulates.</figcaption></figure>")
                     : fmt::format("<figcaption>When each step ran, from its start (its first input sample ready and its macros "

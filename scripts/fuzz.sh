@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (AddressSanitizer + UndefinedBehaviorSanitizer) and runs
 # each for SECONDS (default 60) on a seed corpus of real files: the shipped configs, ONNX models
-# (the default model and the generated fixtures) and sample tensors. A crash, hang, out-of-memory
+# (the default model, the generated fixtures and the zoo's networks) and sample tensors. A crash, hang, out-of-memory
 # or unexpected exception fails the script; the input is left in build-fuzz/artifacts/TARGET/.
 # To keep it as a regression test, copy it into tests/fuzz/regressions/TARGET_DIR/ (config, onnx
 # or tensor) and fix the bug: tests/test_fuzz_regressions.cpp replays every file there.
@@ -16,8 +16,9 @@ corpus=$build/corpus
 rm -rf "$corpus" && mkdir -p "$corpus"/{config,onnx_model,tensor}
 cp configs/*.yaml configs/arch/*.yaml configs/tech/*.yaml tests/fuzz/regressions/config/* "$corpus/config/" 2>/dev/null || true
 /usr/bin/python3 tests/fixtures/gen_fixtures.py "$build/fixtures" >/dev/null
+/usr/bin/python3 tests/zoo/gen_zoo.py "$build/zoo" >/dev/null 2>&1  # PyTorch's graph plumbing, folded or not
 i=0
-for m in models/*/model.onnx "$build"/fixtures/*/model.onnx tests/fuzz/regressions/onnx/*; do
+for m in models/*/model.onnx "$build"/fixtures/*/model.onnx "$build"/zoo/*/model.onnx tests/fuzz/regressions/onnx/*; do
   [[ -f $m && $(basename "$m") != README.md ]] && cp "$m" "$corpus/onnx_model/seed$((i++))"
 done
 for t in models/*/test_data_set_0/*.pb "$build"/fixtures/*/test_data_set_0/*.pb tests/fuzz/regressions/tensor/*; do

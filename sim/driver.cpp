@@ -247,12 +247,14 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
     Buffer input("input_buffer", chip.input_buffer, period), output("output_buffer", chip.output_buffer, period),
         weights("weight_buffer", chip.weight_buffer, period, Act::WeightReadBit);
     VectorUnit vector("vector_unit", chip.digital_lanes, period);
+    VectorUnit mac("mac_unit", chip.mac_lanes, period, Act::DigitalMacBit);
     auto ctrl = std::make_unique<Controller>("controller", net, inputs, chip, kinds, &progress);
     for (auto& m : macros) ctrl->macros.bind(m->op_target);
     ctrl->input_buffer.bind(input.port);
     ctrl->output_buffer.bind(output.port);
     ctrl->weight_buffer.bind(weights.port);
     ctrl->vector_unit.bind(vector.port);
+    ctrl->mac_unit.bind(mac.port);
     sc_core::sc_trace_file* tf = open_trace(trace, chip);
     if (tf)
       for (auto& m : macros) m->enable_trace(tf, trace.from, trace.to);
@@ -797,7 +799,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     lr.macro_busy_cycles = l.counters[Stat::Cycles];
     lr.weight_writes = l.weight_writes;
     lr.macs = l.macs;
-    if (l.macro != "periphery") lr.actions.emplace_back(l.macro, macro_counts(l.counters));
+    if (l.macro != "periphery" && l.macro != "digital-mac") lr.actions.emplace_back(l.macro, macro_counts(l.counters));
     lr.actions.emplace_back("periphery", periphery_counts(l.counters));
     lr.energy = price_groups(lr.actions, r.prices, zero);
     lr.energy_pj = lr.energy.total();

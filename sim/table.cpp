@@ -126,15 +126,30 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
   }
   s += fmt::format("\n  {:<22}{:>12}  {:>6}\n", "energy by component", "energy", "share");
   for (const auto& [k, v] : r.energy.items) {
+    if (k == "digital_mac" && v == 0) continue;  // no layer on the MAC unit
     s += fmt::format("  {:<22}{:>12}  {:>6}\n", k, format_energy(v), pct(r.energy_pj > 0 ? v / r.energy_pj : 0));
   }
-  s += fmt::format("\n  {:<22}{:<18}{:<8}{:>7}{:>10}{:>10}{:>11}{:>10}{:>11}\n", "step", "kind", "macro", "tiles", "start",
+  // Layers on the digital MAC unit (real-valued inputs or weights): their share of the run.
+  double mac_pj = 0;
+  uint64_t mac_cycles = 0, all_cycles = 0;
+  int mac_steps = 0;
+  for (const auto& l : r.layers) {
+    all_cycles += l.cycles;
+    if (l.macro != "digital-mac") continue;
+    ++mac_steps;
+    mac_pj += l.energy_pj;
+    mac_cycles += l.cycles;
+  }
+  if (mac_steps > 0)
+    s += fmt::format("  {:<22}{} layers: {} of the energy, {} of the steps' cycles\n", "digital MAC unit", mac_steps,
+                     pct(r.energy_pj > 0 ? mac_pj / r.energy_pj : 0), pct(all_cycles > 0 ? double(mac_cycles) / double(all_cycles) : 0));
+  s += fmt::format("\n  {:<22}{:<18}{:<12}{:>7}{:>10}{:>10}{:>11}{:>10}{:>11}\n", "step", "kind", "macro", "tiles", "start",
                    "cycles", "energy", "gated ops", "gated time");
   for (const auto& l : r.layers) {
     if (l.kind == "digital:reshape") continue;  // no work: a new shape for the same data
-    const bool macro = l.macro != "periphery";
-    s += fmt::format("  {:<22}{:<18}{:<8}{:>7}{:>10}{:>10}{:>11}{:>10}{:>11}\n",
-                     l.name.size() > 21 ? l.name.substr(0, 20) + "~" : l.name, l.kind, macro ? l.macro : "-",
+    const bool macro = l.macro != "periphery" && l.macro != "digital-mac";
+    s += fmt::format("  {:<22}{:<18}{:<12}{:>7}{:>10}{:>10}{:>11}{:>10}{:>11}\n",
+                     l.name.size() > 21 ? l.name.substr(0, 20) + "~" : l.name, l.kind, macro || l.macro == "digital-mac" ? l.macro : "-",
                      macro ? fmt::format("{}x{}", l.row_tiles, l.col_tiles) : "-", l.start_cycle, l.cycles,
                      format_energy(l.energy_pj), macro ? pct(l.gated_fraction_ops) : "-", macro ? pct(l.gated_fraction_time) : "-");
   }

@@ -130,14 +130,14 @@ TEST_CASE("weights binarized inside forward and x.view(x.size(0), -1) import as 
   // x = [1, 0, 1, 1]: channel 0: 1 - 0 + 1 - 1 = 1; channel 1: 2 x (1 + 0 - 1 + 1) = 2.
   CHECK(reference_forward(net, {1, 0, 1, 1}) == std::vector<double>{1.0, 2.0});
 
-  // A reshape that would move elements between samples is refused, naming the batch.
+  // A reshape that would move elements between samples is refused: x.view(-1, 2) of 4 per sample.
   GraphBuilder c({2, 1, 2});
-  c.init_i64("t", {2}, {2, -1});
+  c.init_i64("t", {2}, {-1, 2});
   c.node("Reshape", {"x", "t"}, "r", "/bad/Reshape");
   c.init("W", {2, 2}, {1, 1, 1, 1});
   c.node("MatMul", {"r", "W"}, "y", "/fc/MatMul");
   c.output("y");
-  CHECK_THAT(import_error(c.save("reshape_batch")), Catch::Contains("/bad/Reshape") && Catch::Contains("batch"));
+  CHECK_THAT(import_error(c.save("reshape_batch")), Catch::Contains("/bad/Reshape") && Catch::Contains("between samples"));
 }
 
 TEST_CASE("the straight-through estimator is its forward value, and the dead steps go", "[import][idioms]") {
@@ -296,7 +296,9 @@ TEST_CASE("padding: a Pad folds into the convolution or the average pool, and pa
   b.init("W", {1, 1, 3, 3}, std::vector<float>(9, 1.f));
   b.node("Conv", {"xp", "W"}, "y", "/conv/Conv");
   b.output("y");
-  CHECK_THAT(import_error(b.save("pad_input")), Catch::Contains("/pad/Pad") && Catch::Contains("network input"));
+  const Network first = load(b.save("pad_input"));  // on the network input too
+  CHECK(first.layers[0].pad == 1);
+  CHECK(first.steps.size() == 1);
   GraphBuilder c({1, 3, 3});
   c.init("W1", {1, 1, 1, 1}, {1.f});
   c.node("Conv", {"x", "W1"}, "h", "/stem/Conv");
@@ -432,13 +434,22 @@ TEST_CASE("Expand, Concat, ReduceMean and per-channel constants of any shape imp
   c.node("Add", {"y", "k"}, "o", "/bias/Add");
   c.output("o");
   CHECK_THAT(import_error(c.save("spatial_const")), Catch::Contains("/bias/Add") && Catch::Contains("varies within"));
-  // ReduceMean over the channels is not a pool: refused.
+  // ReduceMean and ReduceMax over the channels (spatial attention): reduce steps, by hand.
   GraphBuilder d({2, 2, 2});
   d.init("W", {2, 2, 1, 1}, {1, 0, 0, 1});
   d.node("Conv", {"x", "W"}, "y", "/conv/Conv");
   attr_ints(d.node("ReduceMean", {"y"}, "m", "/mean/ReduceMean"), "axes", {1});
-  d.output("m");
-  CHECK_THAT(import_error(d.save("reduce_c")), Catch::Contains("/mean/ReduceMean") && Catch::Contains("spatial"));
+  auto* rm = d.node("ReduceMax", {"y"}, "mx", "/max/ReduceMax");
+  attr_ints(rm, "axes", {1});
+  attr_i(rm, "keepdims", 0);
+  d.init_i64("s", {4}, {0, 1, 2, 2});
+  d.node("Reshape", {"mx", "s"}, "mx4", "/max/Reshape");
+  d.node("Max", {"m", "mx4"}, "o", "/Max");  // elementwise, of two tensors
+  d.output("o");
+  const Network red = load(d.save("reduce_c"));
+  CHECK(red.output_shape() == std::vector<int64_t>{1, 2, 2});
+  // Channels [1,1,0,0] and [1,0,0,0]: mean [1, .5, 0, 0], max [1, 1, 0, 0]; their max is the max.
+  CHECK(reference_forward(red, x) == std::vector<double>{1, 1, 0, 0});
 }
 
 TEST_CASE("every blocker of a graph is listed at once, and what they feed is not", "[import][errors]") {
@@ -454,4 +465,27 @@ TEST_CASE("every blocker of a graph is listed at once, and what they feed is not
   CHECK_THAT(e, Catch::Contains("2 nodes cannot be imported") && Catch::Contains("/branch_a/LRN") &&
                     Catch::Contains("/branch_b/Hardmax"));
   CHECK_THAT(e, !Catch::Contains("/merge/Add") && !Catch::Contains("/out/Neg"));
+}
+
+TEST_CASE("a batch size traced into a Reshape is kept and checked against the samples", "[import][fold]") {
+  GraphBuilder b({2, 2, 2});
+  b.init("W", {2, 2, 1, 1}, {1, 0, 0, 1});
+  b.node("Conv", {"x", "W"}, "y", "/conv/Conv");
+  b.init_i64("t", {2}, {4, -1});  // x.view(4, -1) traced with a batch of 4
+  b.node("Reshape", {"y", "t"}, "f", "/flat/Reshape");
+  b.output("f");
+  const Network net = load(b.save("traced_batch"));
+  CHECK(net.traced_batch == 4);
+  CHECK(net.traced_node == "/flat/Reshape");
+  CHECK(net.output_shape() == std::vector<int64_t>{8});
+  // Two different traced batches cannot both hold.
+  GraphBuilder c({2, 2, 2});
+  c.init("W", {2, 2, 1, 1}, {1, 0, 0, 1});
+  c.node("Conv", {"x", "W"}, "y", "/conv/Conv");
+  c.init_i64("t", {2}, {4, -1});
+  c.node("Reshape", {"y", "t"}, "f", "/a/Reshape");
+  c.init_i64("t2", {2}, {2, -1});
+  c.node("Reshape", {"f", "t2"}, "g", "/b/Reshape");
+  c.output("g");
+  CHECK_THAT(import_error(c.save("traced_two")), Catch::Contains("/b/Reshape") && Catch::Contains("/a/Reshape"));
 }

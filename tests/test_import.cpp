@@ -87,13 +87,12 @@ TEST_CASE("unsupported graphs are rejected with the node, its op type and the re
     b.output("z");
     CHECK_THAT(import_error(b.save("lrn")), Catch::Contains("node 'norm' (LRN)") && Catch::Contains("not supported"));
   }
-  SECTION("multi-valued weights") {
+  SECTION("a graph whose only layer has real weights (the digital MAC unit's, no macro's)") {
     GraphBuilder b({3});
-    b.init("W", {3, 1}, {1.f, 0.37f, -1.f});  // 1 / 0.37 is no integer: not a fixed-point weight
+    b.init("W", {3, 1}, {1.f, 0.3713527f, -1.1547005f});  // no common step: real weights
     b.node("MatMul", {"x", "W"}, "y", "mm");
     b.output("y");
-    CHECK_THAT(import_error(b.save("weights")), Catch::Contains("node 'mm' (MatMul)") && Catch::Contains("output channel 0") &&
-                                                     Catch::Contains("integer multiples"));
+    CHECK_THAT(import_error(b.save("weights")), Catch::Contains("no Gemm, MatMul or Conv layer to map onto a macro"));
   }
   SECTION("asymmetric convolution padding") {
     GraphBuilder b({2, 6, 6});
@@ -117,14 +116,6 @@ TEST_CASE("unsupported graphs are rejected with the node, its op type and the re
     b.output("z");
     // {0,1} inputs, weights +1: s = 0 is reachable, and Sign(0) = 0 is not binary.
     CHECK_THAT(import_error(b.save("sign0")), Catch::Contains("node 'sgn' (Sign)") && Catch::Contains("exactly 0"));
-  }
-  SECTION("a hidden layer without a binarizing step") {
-    GraphBuilder b({2});
-    b.init("W", {2, 2}, {1, 1, 1, -1});
-    b.node("MatMul", {"x", "W"}, "y", "mm1");
-    b.node("MatMul", {"y", "W"}, "z", "mm2");
-    b.output("z");
-    CHECK_THAT(import_error(b.save("nobin")), Catch::Contains("node 'mm2' (MatMul)") && Catch::Contains("real values"));
   }
   SECTION("not an ONNX file") {
     const fs::path dir = test::temp_dir("garbage");
@@ -246,4 +237,21 @@ TEST_CASE("Squeeze, Unsqueeze, Clip and Softmax as PyTorch exports them import a
   attr_i(c.node("Softmax", {"y"}, "p", "/head/Softmax"), "axis", 0);
   c.output("p");
   CHECK_THAT(import_error(c.save("softmax0")), Catch::Contains("/head/Softmax") && Catch::Contains("last axis"));
+}
+
+TEST_CASE("multi-bit weights find their step even when no weight sits at one step", "[import]") {
+  // 4-bit levels {-7, -4, -3, 0, 2, 6, 7} x 0.125: the smallest magnitude is two steps.
+  GraphBuilder b({7});
+  const std::vector<int> lv = {-7, -4, -3, 0, 2, 6, 7};
+  std::vector<float> w;
+  for (int l : lv) w.push_back(0.125f * float(l));
+  b.init("W", {7, 1}, w);
+  b.node("MatMul", {"x", "W"}, "y", "mm");
+  b.output("y");
+  const Network net = load(b.save("w4"));
+  const LayerSpec& L = net.layers[0];
+  CHECK(L.w_bits == 4);
+  CHECK(L.scale == std::vector<double>{0.125});
+  for (std::size_t k = 0; k < lv.size(); ++k) CHECK(L.weight(0, int64_t(k)) == lv[k]);
+  CHECK(reference_forward(net, {1, 1, 1, 1, 1, 1, 1}) == std::vector<double>{0.125 * (-7 - 4 - 3 + 0 + 2 + 6 + 7)});
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Networks written the way public PyTorch code writes them (tests/zoo/gen_zoo.py: 72 plain
+# Networks written the way public PyTorch code writes them (tests/zoo/gen_zoo.py: 96 plain
 # nn.Modules, half exported without constant folding), exported with torch.onnx.export at opsets
 # 13 and 17, each simulated on the default chip; every output must equal PyTorch's.
 set -euo pipefail

@@ -91,6 +91,11 @@ Workload load_workload(const fs::path& dir, int64_t max_samples) {
                                    out_f.string(), bo, b));
     }
     if (b == 0) throw InputError(fmt::format("{}: batch of zero samples", in_f.string()));
+    if (!w.is_ttfs && w.net.traced_batch > 0 && b != w.net.traced_batch)
+      throw InputError(fmt::format("{}: holds {} samples, but node '{}' reshapes with a batch of {} traced at export "
+                                   "(x.data.size() or a constant): the graph holds only for batches of {}; export with "
+                                   "x.size(0)", in_f.string(), b, w.net.traced_node, w.net.traced_batch,
+                                   w.net.traced_batch));
     const int64_t take = max_samples > 0 ? std::min(b, max_samples - w.samples) : b;
     if (w.is_ttfs) {
       for (int64_t i = 0; i < take * in_numel; ++i)

@@ -60,9 +60,11 @@ std::vector<double> broadcast(const ValueInfo& out, const ValueInfo& xs, const s
 // mode lets run past the padding counts only the padded image's cells (PyTorch's rule).
 std::vector<double> pool(const ValueInfo& in, const ValueInfo& out, const std::vector<double>& x, const DigitalStep& s,
                          bool max) {
-  const int64_t C = in.shape[0], H = in.shape[1], W = in.shape[2];
-  const int64_t Ho = out.shape[1], Wo = out.shape[2];
-  const int64_t kh = s.kernel > 0 ? s.kernel : H, kw = s.kernel > 0 ? s.kernel : W;
+  // [C,H,W], or [C,W] (1-D pooling) as one row.
+  const bool one_d = in.shape.size() == 2;
+  const int64_t C = in.shape[0], H = one_d ? 1 : in.shape[1], W = in.shape.back();
+  const int64_t Ho = one_d ? 1 : out.shape[1], Wo = out.shape.back();
+  const int64_t kh = s.kernel > 0 ? s.kernel : H, kw = s.kernel > 0 ? (s.kernel_w > 0 ? s.kernel_w : s.kernel) : W;
   const int64_t sh = s.kernel > 0 ? s.stride : H, sw = s.kernel > 0 ? s.stride : W;
   const bool padded = s.pads.size() == 4;
   const int64_t pt = padded ? s.pads[0] : 0, pl = padded ? s.pads[1] : 0;
@@ -140,6 +142,32 @@ std::vector<double> run_digital(const Network& net, const DigitalStep& s,
     case DigitalOp::Sub:
       return broadcast(out, net.values[std::size_t(s.inputs[0])], x, net.values[std::size_t(s.inputs[1])], *in[1],
                        [](double a, double b) { return a - b; });
+    case DigitalOp::Max:
+      return broadcast(out, net.values[std::size_t(s.inputs[0])], x, net.values[std::size_t(s.inputs[1])], *in[1],
+                       [](double a, double b) { return std::max(a, b); });
+    case DigitalOp::Min:
+      return broadcast(out, net.values[std::size_t(s.inputs[0])], x, net.values[std::size_t(s.inputs[1])], *in[1],
+                       [](double a, double b) { return std::min(a, b); });
+    case DigitalOp::Reduce: {
+      // Each input element adds into the output element with the reduced axes at 0.
+      const ValueInfo& vi = net.values[std::size_t(s.inputs[0])];
+      const auto ost = strides_of(out.shape);
+      std::vector<bool> red(vi.shape.size(), false);
+      for (auto a : s.axes) red[std::size_t(a)] = true;
+      const bool mx = s.reduce == DigitalStep::ReduceKind::Max, mn = s.reduce == DigitalStep::ReduceKind::Min;
+      r.assign(std::size_t(out.numel()), mx ? -INFINITY : mn ? INFINITY : 0.0);
+      for_index(vi.shape, [&](std::size_t i, const std::vector<int64_t>& idx) {
+        int64_t o = 0;
+        for (std::size_t d = 0; d < idx.size(); ++d) o += red[d] ? 0 : idx[d] * ost[d];
+        double& acc = r[std::size_t(o)];
+        acc = mx ? std::max(acc, x[i]) : mn ? std::min(acc, x[i]) : acc + x[i];
+      });
+      if (s.reduce == DigitalStep::ReduceKind::Mean) {
+        const double n = double(vi.numel()) / double(std::max<int64_t>(1, out.numel()));
+        for (auto& v : r) v /= n;
+      }
+      return r;
+    }
     case DigitalOp::Expand: {
       const ValueInfo& vi = net.values[std::size_t(s.inputs[0])];
       return broadcast(out, vi, x, vi, x, [](double a, double) { return a; });
@@ -187,6 +215,26 @@ std::vector<double> run_digital(const Network& net, const DigitalStep& s,
         }
         r[i] = off < 0 ? s.alpha : x[std::size_t(off)];
       });
+      return r;
+    }
+    case DigitalOp::Mac: {
+      // y[n] = bias[n] + sum over the group's channels and the kernel taps of w x x (zero padding).
+      const LayerSpec& L = s.layer;
+      const int64_t Cg = L.in_channels / L.groups, Ng = L.out_channels / L.groups, K = L.k_per_out();
+      r.assign(std::size_t(L.out_channels * L.out_pixels()), 0.0);
+      for (int64_t n = 0; n < L.out_channels; ++n)
+        for (int64_t oy = 0; oy < L.out_h; ++oy)
+          for (int64_t ox = 0; ox < L.out_w; ++ox) {
+            double acc = L.bias[std::size_t(n)];
+            for (int64_t cl = 0; cl < Cg; ++cl)
+              for (int64_t t = 0; t < L.taps(); ++t) {
+                const int64_t iy = oy * L.stride - L.pad + L.tap_y(t), ix = ox * L.stride - L.pw() + L.tap_x(t);
+                if (iy < 0 || iy >= L.in_h || ix < 0 || ix >= L.in_w) continue;
+                const int64_t c = n / Ng * Cg + cl;
+                acc += s.weights[std::size_t(n * K + cl * L.taps() + t)] * x[std::size_t((c * L.in_h + iy) * L.in_w + ix)];
+              }
+            r[std::size_t((n * L.out_h + oy) * L.out_w + ox)] = acc;
+          }
       return r;
     }
     case DigitalOp::Affine:
@@ -246,6 +294,8 @@ uint64_t digital_ops(const Network& net, const DigitalStep& s) {
   const uint64_t n_out = uint64_t(net.values[std::size_t(s.output)].numel());
   switch (s.op) {
     case DigitalOp::Reshape: return 0;
+    case DigitalOp::Mac: return uint64_t(s.layer.macs_per_sample());
+    case DigitalOp::Reduce: return uint64_t(net.values[std::size_t(s.inputs[0])].numel());
     case DigitalOp::MaxPool:
     case DigitalOp::AvgPool: return uint64_t(net.values[std::size_t(s.inputs[0])].numel());
     default: return n_out;

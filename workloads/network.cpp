@@ -50,6 +50,10 @@ const char* to_string(DigitalOp op) {
     case DigitalOp::Slice: return "slice";
     case DigitalOp::Transpose: return "transpose";
     case DigitalOp::Pad: return "pad";
+    case DigitalOp::Mac: return "mac";
+    case DigitalOp::Max: return "max";
+    case DigitalOp::Min: return "min";
+    case DigitalOp::Reduce: return "reduce";
   }
   return "?";
 }

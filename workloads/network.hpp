@@ -140,6 +140,10 @@ enum class DigitalOp {
   Slice,          // per axis: start, step, output size (`starts`, `steps`, the output shape)
   Transpose,      // per-sample axes permuted by `perm`
   Pad,            // `pads` (begins, then ends, per axis); mode constant (`alpha`), reflect or edge
+  Mac,            // a dense or convolution layer with real weights or inputs, on the digital MAC unit
+  Max,            // elementwise maximum of two tensors, broadcast as Add ({0,1} bits: OR)
+  Min,            // elementwise minimum of two tensors ({0,1} bits: AND)
+  Reduce,         // mean / max / min / sum over per-sample `axes` (kept as size 1)
 };
 const char* to_string(DigitalOp op);
 
@@ -157,10 +161,15 @@ struct DigitalStep {
   enum class PadMode { Constant, Reflect, Edge } pad_mode = PadMode::Constant;
   bool count_pad = true;       // AvgPool: padded cells count in the divisor (count_include_pad)
   bool ceil = false;           // pools: ceil_mode output size
+  enum class ReduceKind { Mean, Max, Min, Sum } reduce = ReduceKind::Mean;
+  std::vector<int64_t> axes;   // Reduce: per-sample axes
+  LayerSpec layer;             // Mac: the layer's geometry and bias (its integer weights unused)
+  std::vector<double> weights; // Mac: real weights [N][k_per_out], ONNX layout
   double alpha = 0, beta = 0;  // Clip (min, max), LeakyRelu (alpha), HardSigmoid (alpha, beta)
   bool log = false;            // Softmax: LogSoftmax
   bool strict = false, sign = false;
-  int64_t kernel = 1, stride = 1;  // pools (square)
+  int64_t kernel = 1, stride = 1;  // pools: window height (0: global) and stride
+  int64_t kernel_w = 0;            // pools: window width (0: = kernel)
 };
 
 struct Step {
@@ -175,6 +184,10 @@ struct Network {
   std::vector<DigitalStep> digital;
   std::vector<Step> steps;  // execution order
   int input = -1, output = -1;
+  // A batch size the export traced into a Reshape (x.data.size(), a constant): the graph holds
+  // only for batches of exactly that many samples, which the sample files must have (0: none).
+  int64_t traced_batch = 0;
+  std::string traced_node;
 
   const ValueInfo& in() const { return values[std::size_t(input)]; }
   const ValueInfo& out() const { return values[std::size_t(output)]; }

@@ -214,7 +214,7 @@ Tensor slice(const Tensor& x, const Shape& starts, const Shape& ends, Shape axes
   Shape b(std::size_t(rank), 0), st(std::size_t(rank), 1), out = x.shape;
   for (std::size_t i = 0; i < starts.size(); ++i) {
     const auto d = std::size_t(norm_axis(axes[i], rank));
-    const int64_t dim = x.shape[d], step = steps[i];
+    const int64_t dim = x.shape[d], step = std::clamp<int64_t>(steps[i], -(int64_t{1} << 40), int64_t{1} << 40);
     if (step == 0) throw FoldError("slice step 0");
     auto clampi = [&](int64_t v, bool is_start) {
       if (v < 0) v += dim;
@@ -260,6 +260,23 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
     out[i] = x == 1 ? y : x;
   }
   return out;
+}
+
+Tensor shape_result(const onnx::NodeProto& n, const std::vector<int64_t>& shape) {
+  Tensor r = make({}, true);
+  if (n.op_type() == "Size") {
+    r.data = {double(count(shape))};
+    return r;
+  }
+  const int64_t rank = int64_t(shape.size());
+  int64_t s = attr_i(n, "start", 0), e = attr_i(n, "end", rank);  // opset 15's optional slice
+  if (s < 0) s += rank;
+  if (e < 0) e += rank;
+  s = std::clamp<int64_t>(s, 0, rank);
+  e = std::clamp<int64_t>(e, s, rank);
+  r.shape = {e - s};
+  r.data.assign(shape.begin() + s, shape.begin() + e);
+  return r;
 }
 
 bool foldable_op(const std::string& op) {
@@ -416,6 +433,7 @@ std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const 
     const int64_t rank = int64_t(x.shape.size()) + (sq ? 0 : int64_t(axes.size()));
     std::set<int64_t> ax;
     for (auto a : axes) ax.insert(norm_axis(a, rank));
+    if (ax.size() != axes.size()) throw FoldError("an axis is listed twice");
     Shape out;
     if (sq) {
       for (int64_t d = 0; d < rank; ++d) {
@@ -431,7 +449,8 @@ std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const 
     r.shape = out;
   } else if (op == "Concat") {
     const int64_t rank = int64_t(x.shape.size());
-    const auto axis = std::size_t(norm_axis(attr_i(n, "axis", 0), std::max<int64_t>(rank, 1)));
+    if (rank == 0) throw FoldError("Concat of scalars");
+    const auto axis = std::size_t(norm_axis(attr_i(n, "axis", 0), rank));
     Shape out = x.shape;
     out[axis] = 0;
     bool ints = true;
@@ -469,6 +488,7 @@ std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const 
     std::size_t w = 0;
     for (int64_t o = 0; o < outer; ++o)
       for (double iv : idx.data) {
+        if (!(std::fabs(iv) < 9e18)) throw FoldError("index out of range");
         int64_t j = int64_t(iv);
         if (j < 0) j += dim;
         if (j < 0 || j >= dim) throw FoldError(fmt::format("index {} is out of range for size {}", int64_t(iv), dim));
@@ -515,19 +535,7 @@ std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const 
     r = make(out, ints);
     std::fill(r.data.begin(), r.data.end(), v);
   } else if (op == "Shape" || op == "Size") {
-    if (op == "Size") {
-      r = make({}, true);
-      r.data = {double(x.numel())};
-    } else {
-      const int64_t rank = int64_t(x.shape.size());
-      int64_t s = attr_i(n, "start", 0), e = attr_i(n, "end", rank);
-      if (s < 0) s += rank;
-      if (e < 0) e += rank;
-      s = std::clamp<int64_t>(s, 0, rank);
-      e = std::clamp<int64_t>(e, s, rank);
-      r = make({e - s}, true);
-      for (int64_t d = s; d < e; ++d) r.data[std::size_t(d - s)] = double(x.shape[std::size_t(d)]);
-    }
+    r = shape_result(n, x.shape);
   } else if (op == "Range") {
     const double start = x.data.at(0), limit = need(in, 1, "limit").data.at(0), delta = need(in, 2, "delta").data.at(0);
     if (delta == 0) throw FoldError("Range with delta 0");

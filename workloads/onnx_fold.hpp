@@ -30,6 +30,9 @@ bool foldable_op(const std::string& op_type);
 // them; integer tensors keep integer semantics (division truncates). Throws FoldError.
 std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const Tensor*>& inputs, int64_t opset);
 
+// The result of a Shape (with its start / end attributes) or Size node over a tensor of `shape`.
+Tensor shape_result(const onnx::NodeProto& n, const std::vector<int64_t>& shape);
+
 // ONNX multidirectional (numpy) broadcasting of two shapes; throws FoldError when they do not.
 std::vector<int64_t> broadcast_shapes(const std::vector<int64_t>& a, const std::vector<int64_t>& b);
 

@@ -81,7 +81,8 @@ class Importer {
     m_net.output = it->second;
     prune_dead_steps();
     if (m_net.layers.empty()) {
-      throw InputError(fmt::format("{}: the graph has no Gemm, MatMul or Conv layer to map onto a macro",
+      throw InputError(fmt::format("{}: the graph has no Gemm, MatMul or Conv layer to map onto a macro (layers with "
+                                   "real-valued weights or inputs run on the digital MAC unit)",
                                    m_path.string()));
     }
     return std::move(m_net);
@@ -186,6 +187,14 @@ class Importer {
   int add_step(const onnx::NodeProto& n, DigitalStep s, std::vector<int64_t> shape, ValueKind kind,
                BitCode code = BitCode::Unsigned01, int64_t bits = 1, double scale = 1.0) {
     s.name = node_name(n);
+    // Positive dimensions and at most 2^36 elements per sample (no overflow downstream; the memory
+    // check before a run says whether the machine can hold it).
+    int64_t numel = 1;
+    for (auto d : shape) {
+      if (d < 1 || d > (int64_t{1} << 36) / numel)
+        fail(n, fmt::format("the result's shape {} per sample is empty or larger than 2^36 elements", shape_str(shape)));
+      numel *= d;
+    }
     s.output = add_value(out_name(n), std::move(shape), kind, code, bits, scale);
     m_producer[s.output] = int(m_net.digital.size());
     m_net.digital.push_back(std::move(s));
@@ -213,7 +222,8 @@ class Importer {
     if (op == "Slice") return visit_slice(n);
     if (op == "Pad") return visit_pad(n);
     if (op == "Where") return visit_where(n);
-    if (op == "ReduceMean") return visit_reduce_mean(n);
+    if (op == "ReduceMean" || op == "ReduceMax" || op == "ReduceMin" || op == "ReduceSum") return visit_reduce(n);
+    if (op == "Max" || op == "Min") return visit_max_min(n);
     if (op == "Gemm" || op == "MatMul" || op == "Conv") return visit_linear(n);
     if (op == "BatchNormalization") return visit_batchnorm(n);
     if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") return visit_arith(n);
@@ -261,26 +271,9 @@ class Importer {
   bool fold(const onnx::NodeProto& n) {
     const std::string& op = n.op_type();
     if ((op == "Shape" || op == "Size") && n.input_size() == 1 && m_value.count(n.input(0))) {
-      const ValueInfo& v = val(m_value.at(n.input(0)));
-      Tensor shape;
-      shape.is_integer = true;
-      shape.shape = {int64_t(v.shape.size()) + 1};
-      shape.data.push_back(double(m_batch));
-      for (auto d : v.shape) shape.data.push_back(double(d));
-      Tensor t;
-      t.is_integer = true;
-      if (op == "Size") {
-        t.data = {double(m_batch * v.numel())};
-      } else {
-        const int64_t rank = int64_t(shape.data.size());
-        int64_t a = attr_i(n, "start", 0), e = attr_i(n, "end", rank);
-        if (a < 0) a += rank;
-        if (e < 0) e += rank;
-        a = std::clamp<int64_t>(a, 0, rank);
-        e = std::clamp<int64_t>(e, a, rank);
-        t.shape = {e - a};
-        t.data.assign(shape.data.begin() + a, shape.data.begin() + e);
-      }
+      std::vector<int64_t> full = val(m_value.at(n.input(0))).shape;
+      full.insert(full.begin(), m_batch);
+      Tensor t = shape_result(n, full);
       m_const[out_name(n)] = std::move(t);
       return true;
     }
@@ -354,9 +347,10 @@ class Importer {
     } else {
       const Tensor& s = const_in(n, 1, "shape");
       if (s.data.empty()) fail(n, "empty target shape");
+      const auto target = ints(s);
       int64_t known = 1, infer = -1;
       for (std::size_t i = 1; i < s.data.size(); ++i) {
-        int64_t d = int64_t(s.data[i]);
+        int64_t d = target[i];
         if (d == 0 && i < val(in).shape.size() + 1) d = val(in).shape[i - 1];
         if (d == -1) {
           if (infer >= 0) fail(n, "more than one -1 in the target shape");
@@ -364,8 +358,9 @@ class Importer {
           shape.push_back(1);
           continue;
         }
-        if (d <= 0) fail(n, fmt::format("target dimension {} is {}", i, d));
+        if (d <= 0 || d > numel) fail(n, fmt::format("target dimension {} is {} for {} elements per sample", i, d, numel));
         known *= d;
+        if (known > numel) fail(n, fmt::format("target shape {} holds more than {} elements per sample", shape_str(target), numel));
         shape.push_back(d);
       }
       if (infer >= 0) {
@@ -375,9 +370,17 @@ class Importer {
       // The first target dimension is the batch: 0 (kept), the batch size, or -1 with the rest
       // holding exactly one sample. Anything else would move elements between samples.
       if (s.data[0] == -1 && infer >= 0) fail(n, "more than one -1 in the target shape");
-      if (!(s.data[0] == 0 || s.data[0] == -1 || s.data[0] == double(m_batch)))
-        fail(n, fmt::format("target shape {} changes the batch dimension (batch {}): it would move elements between "
-                            "samples; keep the batch first, e.g. x.view(x.size(0), -1)", shape_str(ints(s)), m_batch));
+      // Another positive first dimension is a batch size the export traced (x.data.size(), a
+      // constant): the graph holds only for batches of exactly that size, which the sample files
+      // are checked to have (workloads/bundle.cpp).
+      if (!(s.data[0] == 0 || s.data[0] == -1 || s.data[0] == double(m_batch))) {
+        if (target[0] < 1) fail(n, fmt::format("target dimension 0 is {}", target[0]));
+        if (m_net.traced_batch > 0 && m_net.traced_batch != target[0])
+          fail(n, fmt::format("target shape {} traces a batch of {}, node '{}' one of {}", shape_str(target), target[0],
+                              m_net.traced_node, m_net.traced_batch));
+        m_net.traced_batch = target[0];
+        m_net.traced_node = node_name(n);
+      }
       int64_t prod = 1;
       for (auto d : shape) prod *= d;
       if (prod != numel)
@@ -404,7 +407,7 @@ class Importer {
     const std::vector<int64_t> shape = val(in).shape;
     std::vector<int64_t> axes = attr_ints(n, "axes");
     if (axes.empty() && n.input_size() > 1 && !n.input(1).empty())
-      for (double a : const_in(n, 1, "axes").data) axes.push_back(int64_t(a));
+      axes = ints(const_in(n, 1, "axes"));
     const bool squeeze = n.op_type() == "Squeeze";
     const int64_t rank = int64_t(shape.size()) + 1 + (squeeze ? 0 : int64_t(axes.size()));
     for (auto& a : axes) {
@@ -413,6 +416,7 @@ class Importer {
       if (a == 0) fail(n, "the batch axis (0) cannot be squeezed or inserted");
     }
     std::sort(axes.begin(), axes.end());
+    if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) fail(n, "an axis is listed twice");
     std::vector<int64_t> out;
     if (squeeze) {
       for (std::size_t d = 0; d < shape.size(); ++d) {
@@ -608,7 +612,7 @@ class Importer {
         fail(n, "slicing the batch axis is not supported");
       }
       const auto d = std::size_t(a - 1);
-      const int64_t dim = v.shape[d], step = steps[i];
+      const int64_t dim = v.shape[d], step = std::min<int64_t>(steps[i], int64_t{1} << 40);  // beyond any dimension
       if (step <= 0) fail(n, fmt::format("step {} along axis {}: only positive steps are supported", step, a));
       auto clampi = [&](int64_t x) { return std::clamp<int64_t>(x < 0 ? x + dim : x, 0, dim); };
       const int64_t b = clampi(starts[i]), e = clampi(ends[i]);
@@ -653,6 +657,7 @@ class Importer {
     for (std::size_t d = 1; d < rank; ++d) {
       const int64_t b = pads[d], e = pads[d + rank];
       if (b < 0 || e < 0) fail(n, "negative pads (cropping) are not supported; use a Slice");
+      if (b > (int64_t{1} << 28) || e > (int64_t{1} << 28)) fail(n, fmt::format("pads of {} along axis {}", std::max(b, e), d));
       if (s.pad_mode == DigitalStep::PadMode::Reflect && (b >= v.shape[d - 1] || e >= v.shape[d - 1]))
         fail(n, fmt::format("reflect padding of {} along axis {} of size {}", std::max(b, e), d, v.shape[d - 1]));
       s.pads[d - 1] = b;
@@ -663,7 +668,6 @@ class Importer {
       m_value[out_name(n)] = in;  // nothing to pad (PyTorch's AvgPool2d exports one)
       return;
     }
-    if (is_input(in)) fail(n, "Pad of the network input is not supported; pad inside the convolution");
     const bool keeps = s.pad_mode != DigitalStep::PadMode::Constant ||
                        (v.kind != ValueKind::Real && v.code == BitCode::Unsigned01 && value == 0.0) ||
                        (v.kind == ValueKind::Bits && v.code == BitCode::Signed && (value == 1.0 || value == -1.0));
@@ -725,23 +729,79 @@ class Importer {
     return neg.output;
   }
 
-  // ReduceMean over the spatial axes of [C,H,W] is a global average pool (squeeze, GAP heads).
-  void visit_reduce_mean(const onnx::NodeProto& n) {
+  // Max / Min of two computed tensors (broadcast as Add; of {0,1} bits an OR / AND), or of a
+  // computed tensor and a scalar constant (a clip).
+  void visit_max_min(const onnx::NodeProto& n) {
+    const bool mx = n.op_type() == "Max";
+    if (n.input_size() != 2) fail(n, fmt::format("{} of {} inputs: two are supported", n.op_type(), n.input_size()));
+    if (is_const(n, 0) || is_const(n, 1)) {
+      const int ci = is_const(n, 0) ? 0 : 1;
+      const Tensor& c = const_in(n, ci, "bound");
+      if (c.numel() != 1) fail(n, "a bound that is not a scalar");
+      const int in = value_in(n, 1 - ci);
+      DigitalStep s;
+      s.op = DigitalOp::Clip;
+      s.inputs = {in};
+      s.alpha = mx ? c.data[0] : -INFINITY;
+      s.beta = mx ? INFINITY : c.data[0];
+      add_step(n, s, val(in).shape, ValueKind::Real);
+      return;
+    }
+    const int a = value_in(n, 0), b = value_in(n, 1);
+    DigitalStep s;
+    s.op = mx ? DigitalOp::Max : DigitalOp::Min;
+    s.inputs = {a, b};
+    const auto shape = broadcast_shape(n, val(a), val(b));
+    const bool bits = val(a).kind == ValueKind::Bits && val(b).kind == ValueKind::Bits &&
+                      val(a).code == val(b).code;
+    if (bits) add_step(n, s, shape, ValueKind::Bits, val(a).code);
+    else add_step(n, s, shape, ValueKind::Real);
+  }
+
+  // ReduceMean over the spatial axes of [C,H,W] is a global average pool (squeeze, GAP heads,
+  // fixed point for bits); other reductions over per-sample axes are a reduce step.
+  void visit_reduce(const onnx::NodeProto& n) {
     const int in = value_in(n, 0);
     const ValueInfo v = val(in);
     std::vector<int64_t> axes = attr_ints(n, "axes");
     if (n.input_size() > 1 && !n.input(1).empty()) axes = ints(const_in(n, 1, "axes"));
+    if (axes.empty()) fail(n, "a reduction over every axis would mix the samples (the batch axis)");
     std::vector<int64_t> norm;
     for (auto a : axes) norm.push_back(sample_axis(n, a, v, "axis"));
     std::sort(norm.begin(), norm.end());
-    if (v.shape.size() != 3 || norm != std::vector<int64_t>{2, 3})
-      fail(n, fmt::format("ReduceMean over axes {} of {}: only the spatial axes [2, 3] of [C,H,W] (global average "
-                          "pooling) are supported", shape_str(axes), shape_str(v.shape)));
+    if (std::adjacent_find(norm.begin(), norm.end()) != norm.end()) fail(n, "an axis is listed twice");
+    const bool keep = attr_i(n, "keepdims", 1) != 0;
+    if (n.op_type() != "ReduceMean" || v.shape.size() != 3 || norm != std::vector<int64_t>{2, 3}) {
+      DigitalStep s;
+      s.op = DigitalOp::Reduce;
+      s.inputs = {in};
+      const std::string& op = n.op_type();
+      s.reduce = op == "ReduceMax" ? DigitalStep::ReduceKind::Max : op == "ReduceMin" ? DigitalStep::ReduceKind::Min
+                 : op == "ReduceSum" ? DigitalStep::ReduceKind::Sum : DigitalStep::ReduceKind::Mean;
+      std::vector<int64_t> kept = v.shape, squeezed;
+      for (auto a : norm) {
+        s.axes.push_back(a - 1);
+        kept[std::size_t(a - 1)] = 1;
+      }
+      for (std::size_t d = 0; d < v.shape.size(); ++d)
+        if (!std::binary_search(norm.begin(), norm.end(), int64_t(d) + 1)) squeezed.push_back(v.shape[d]);
+      const bool order = s.reduce == DigitalStep::ReduceKind::Max || s.reduce == DigitalStep::ReduceKind::Min;
+      const std::string out = out_name(n);
+      onnx::NodeProto red = n;
+      if (!keep) red.set_output(0, out + "/reduced");
+      const int r = order ? add_like(red, s, kept, v) : add_step(red, s, kept, ValueKind::Real);
+      if (!keep) {
+        onnx::NodeProto view = n;
+        view.set_name(node_name(n) + "/squeeze");
+        if (squeezed.empty()) fail(n, "a reduction to a scalar per sample");
+        add_view(view, r, squeezed);
+      }
+      return;
+    }
     DigitalStep s;
     s.op = DigitalOp::AvgPool;
     s.kernel = 0;
     s.inputs = {in};
-    const bool keep = attr_i(n, "keepdims", 1) != 0;
     const std::string out = out_name(n);
     onnx::NodeProto pool = n;  // the pool, then a view dropping the two unit axes
     if (!keep) pool.set_output(0, out + "/pooled");
@@ -754,7 +814,8 @@ class Importer {
   }
 
   // Weights [N][Kper] -> integer levels x per-channel magnitude.
-  void decode_weights(const onnx::NodeProto& n, const std::vector<double>& w, LayerSpec& L) {
+  // Returns why the weights are not a macro's (empty when they are).
+  std::string decode_weights(const std::vector<double>& w, LayerSpec& L) {
     const int64_t N = L.out_channels, K = L.k_per_out();
     std::vector<double> mag(static_cast<std::size_t>(N), 0.0);
     bool all_signed = true, all_01 = true;
@@ -780,18 +841,30 @@ class Importer {
         lv.assign(std::size_t(K), 0);
         continue;
       }
-      mag[std::size_t(c)] = amin;
+      // The step: the smallest weight magnitude divided by the smallest d that makes every weight
+      // an integer multiple (4-bit weights {-7, -4, 2, 6} x s have no weight at one step).
+      auto fits = [&](double step) {
+        for (int64_t k = 0; k < K; ++k) {
+          const double q = row[k] / step;
+          if (std::fabs(q - std::round(q)) > 1e-4 || std::fabs(std::round(q)) > 127) return false;
+        }
+        return true;
+      };
+      int64_t div = 1;
+      while (div < 127 && !fits(amin / double(div))) ++div;
+      const double step = amin / double(div);
+      mag[std::size_t(c)] = step;
       int64_t lo = 0, hi = 0;
       for (int64_t k = 0; k < K; ++k) {
-        const double q = row[k] / amin;
+        const double q = row[k] / step;
         const double r = std::round(q);
         if (std::fabs(q - r) > 1e-4 || std::fabs(r) > 127) {
           std::vector<double> vals;
           for (int64_t j = 0; j < K && vals.size() < 4; ++j)
             if (std::find(vals.begin(), vals.end(), row[j]) == vals.end()) vals.push_back(row[j]);
-          fail(n, fmt::format("weights of output channel {} take values {{{}{}}}; a macro needs per output "
-                              "channel +-a, {{0, a}}, or small integer multiples of one step a (bit slicing)",
-                              c, fmt::join(vals, ", "), vals.size() >= 4 ? ", ..." : ""));
+          return fmt::format("weights of output channel {} take values {{{}{}}}; a macro needs per output "
+                             "channel +-a, {{0, a}}, or small integer multiples of one step a (bit slicing)",
+                             c, fmt::join(vals, ", "), vals.size() >= 4 ? ", ..." : "");
         }
         lv.push_back(int64_t(r));
         lo = std::min(lo, int64_t(r));
@@ -824,6 +897,7 @@ class Importer {
     }
     L.scale = mag;
     L.bias.assign(std::size_t(N), 0.0);
+    return "";
   }
 
   // A zero constant Pad of the spatial axes, the same on every side, in front of a convolution
@@ -842,8 +916,8 @@ class Importer {
       return 0;
     const int64_t q = d.pads[1];
     if (d.pads[0] != 0 || d.pads[3] != 0 || d.pads[2] != q || d.pads[4] != q || d.pads[5] != q) return 0;
-    for (std::size_t a = 0; a < 2; ++a)  // the sum within each axis' half extent
-      if ((pads.size() == 4 ? pads[a] : 0) + q > ((W.shape[2 + a] - 1) * dl + 1) / 2) return 0;
+    for (std::size_t a = 0; a < 2; ++a)  // the sum within each axis' extent
+      if ((pads.size() == 4 ? pads[a] : 0) + q >= (W.shape[2 + a] - 1) * dl + 1) return 0;
     in = d.inputs[0];
     return q;
   }
@@ -954,10 +1028,8 @@ class Importer {
     int in = value_in(n, 0);
     const int64_t folded_pad = fold_pad_into_conv(n, in);
     const ValueInfo x = val(in);
-    if (x.kind == ValueKind::Real && !is_input(in)) {
-      fail(n, fmt::format("input '{}' holds real values; a macro layer needs binary or unsigned fixed-point "
-                          "inputs (binarize it, or pool binary activations)", x.name));
-    }
+    // Real-valued inputs (or, below, weights that are not a macro's) run on the digital MAC unit.
+    bool mac = x.kind == ValueKind::Real && !is_input(in);
     LayerSpec L;
     L.name = node_name(n);
     L.op_type = n.op_type();
@@ -1001,8 +1073,8 @@ class Importer {
       const int64_t ph = pads[0] + (one_d ? 0 : folded_pad), pw = pads[1] + folded_pad;
       const int64_t span_h = (kh - 1) * d + 1, span_w = (kw - 1) * d + 1;
       if (s < 1 || s > 4) fail(n, fmt::format("stride {} is not supported (1 to 4)", s));
-      if (ph > span_h / 2 || pw > span_w / 2)
-        fail(n, fmt::format("padding [{}, {}] is larger than the kernel's half extent [{}, {}]", ph, pw, span_h / 2, span_w / 2));
+      if (ph >= span_h || pw >= span_w)
+        fail(n, fmt::format("padding [{}, {}] reaches beyond the kernel's extent [{}, {}]", ph, pw, span_h, span_w));
       const bool depthwise = G > 1 && G == C && W.shape[0] == C;  // other groups: split_groups
       if (W.shape[1] * G != C) fail(n, fmt::format("weight takes {} input channels per group, input has {} channels", W.shape[1], C));
       L.kind = depthwise ? LayerKind::Depthwise3x3 : kh == 1 && kw == 1 ? LayerKind::Conv1x1 : LayerKind::Conv3x3;
@@ -1063,14 +1135,24 @@ class Importer {
         for (int64_t c = 0; c < wn; ++c) bias_in[std::size_t(c)] = beta * b.data[std::size_t(b.numel() == 1 ? 0 : c)];
       }
     }
-    decode_weights(n, w, L);
+    // A mean of +-1 bits (an offset) under zero padding is no fixed-point input a macro takes.
+    if (x.kind == ValueKind::UInt && x.offset != 0.0 && (L.pad != 0 || L.pw() != 0)) mac = true;
+    if (!mac) mac = !decode_weights(w, L).empty();
+    if (mac) {
+      DigitalStep s;
+      s.op = DigitalOp::Mac;
+      s.inputs = {in};
+      L.bias = bias_in.empty() ? std::vector<double>(std::size_t(L.out_channels), 0.0) : bias_in;
+      L.weights.clear();
+      s.layer = std::move(L);
+      s.weights = std::move(w);
+      add_step(n, s, out_shape, ValueKind::Real);
+      return;
+    }
     if (!bias_in.empty()) L.bias = bias_in;
     if (x.kind == ValueKind::UInt && x.offset != 0.0) {
       // value = level x step + offset: the offset's share, offset x sum of the weights, joins the
-      // bias. Padding would contribute 0, not the offset, at the border: refused.
-      if (L.pad != 0)
-        fail(n, fmt::format("input '{}' is fixed point with an offset (a mean of +-1 bits), which zero padding "
-                            "does not hold; pad before pooling, or pool {{0,1}} bits", x.name));
+      // bias (unpadded layers only: padding would contribute 0, not the offset, at the border).
       for (int64_t c = 0; c < L.out_channels; ++c) {
         int64_t sum = 0;
         for (int64_t k = 0; k < L.k_per_out(); ++k) sum += L.weight(c, k);
@@ -1287,10 +1369,16 @@ class Importer {
           d.pads[0] == 0 && d.pads[3] == 0) {
         outer_pads = {d.pads[1], d.pads[2], d.pads[4], d.pads[5]};
         in = d.inputs[0];
+      } else if (d.op == DigitalOp::Pad && d.pad_mode == DigitalStep::PadMode::Constant && d.alpha == 0.0 &&
+                 d.pads.size() == 4 && d.pads[0] == 0 && d.pads[2] == 0) {  // 1-D
+        outer_pads = {0, d.pads[1], 0, d.pads[3]};
+        in = d.inputs[0];
       }
     }
     const ValueInfo v = val(in);
-    if (v.shape.size() != 3) fail(n, fmt::format("input shape {} is not [C,H,W]", shape_str(v.shape)));
+    const bool one_d = v.shape.size() == 2;  // [C,W]: MaxPool1d / AvgPool1d, one row
+    if (v.shape.size() != 3 && !one_d) fail(n, fmt::format("input shape {} is not [C,H,W] or [C,W]", shape_str(v.shape)));
+    const int64_t H = one_d ? 1 : v.shape[1], Wd = v.shape.back();
     DigitalStep s;
     s.op = n.op_type() == "MaxPool" ? DigitalOp::MaxPool : DigitalOp::AvgPool;
     s.inputs = {in};
@@ -1299,21 +1387,30 @@ class Importer {
     bool uniform = true;  // every window has the same divisor
     if (n.op_type() == "GlobalAveragePool") {
       s.kernel = 0;  // the whole image
-      window = v.shape[1] * v.shape[2];
-      shape = {v.shape[0], 1, 1};
+      window = H * Wd;
+      shape = one_d ? std::vector<int64_t>{v.shape[0], 1} : std::vector<int64_t>{v.shape[0], 1, 1};
     } else {
       auto ks = attr_ints(n, "kernel_shape");
       auto st = attr_ints(n, "strides");
-      if (ks.size() != 2 || ks[0] != ks[1]) fail(n, "only square 2-D pooling windows are supported");
+      auto pads = attr_ints(n, "pads");
+      if (one_d) {  // as a 1 x k window over one row
+        if (ks.size() != 1) fail(n, "a 1-D pool needs one kernel dimension");
+        ks.insert(ks.begin(), 1);
+        if (!st.empty()) st.insert(st.begin(), st[0]);
+        if (pads.size() == 2) pads = {0, pads[0], 0, pads[1]};
+      }
+      if (ks.size() != 2) fail(n, fmt::format("kernel_shape {} does not fit the input {}", shape_str(ks), shape_str(v.shape)));
       s.kernel = ks[0];
+      s.kernel_w = ks[1];
       s.stride = st.empty() ? 1 : st[0];
       for (auto x : st) if (x != s.stride) fail(n, "strides must be equal in both dimensions");
       for (auto x : attr_ints(n, "dilations")) if (x != 1) fail(n, "dilated pooling is not supported");
       const auto* ap = attr(n, "auto_pad");
       if (ap && ap->s() != "NOTSET" && ap->s() != "VALID") fail(n, "auto_pad is not supported; export explicit pads");
-      auto pads = attr_ints(n, "pads");
       if (pads.empty()) pads.assign(4, 0);
-      if (pads.size() != 4) fail(n, fmt::format("pads holds {} values; expected 4", pads.size()));
+      if (pads.size() != 4) fail(n, fmt::format("pads holds {} values; expected {}", pads.size(), one_d ? 2 : 4));
+      for (auto x : pads)
+        if (x < 0 || x > (int64_t{1} << 20)) fail(n, fmt::format("padding {} is negative or beyond 2^20", x));
       s.count_pad = attr_i(n, "count_include_pad", 0) != 0;
       if (!outer_pads.empty()) {
         if (std::any_of(pads.begin(), pads.end(), [](int64_t x) { return x != 0; }) && !s.count_pad)
@@ -1321,24 +1418,27 @@ class Importer {
         for (std::size_t i = 0; i < 4; ++i) pads[i] += outer_pads[i];
         s.count_pad = true;
       }
-      for (auto x : pads)
-        if (x < 0 || x >= s.kernel) fail(n, fmt::format("padding {} is not below the window size {}", x, s.kernel));
+      if (s.kernel < 1 || s.kernel_w < 1 || s.stride < 1 || s.kernel > (int64_t{1} << 20) ||
+          s.kernel_w > (int64_t{1} << 20) || s.stride > (int64_t{1} << 20))
+        fail(n, fmt::format("window {}x{} and stride {} must be positive and at most 2^20", s.kernel, s.kernel_w, s.stride));
+      if (pads[0] >= s.kernel || pads[2] >= s.kernel || pads[1] >= s.kernel_w || pads[3] >= s.kernel_w)
+        fail(n, fmt::format("padding {} is not below the window {}x{}", shape_str(pads), s.kernel, s.kernel_w));
       s.ceil = attr_i(n, "ceil_mode", 0) != 0;
-      if (s.kernel < 1 || s.stride < 1) fail(n, "window and stride must be positive");
-      auto out_dim = [&](int64_t size, int64_t b, int64_t e) {
-        const int64_t span = size + b + e - s.kernel;
+      auto out_dim = [&](int64_t size, int64_t k, int64_t b, int64_t e) {
+        const int64_t span = size + b + e - k;
         if (span < 0) fail(n, "window larger than the padded input");
         int64_t o = (s.ceil ? (span + s.stride - 1) / s.stride : span / s.stride) + 1;
         if (s.ceil && (o - 1) * s.stride >= size + b) --o;  // the last window starts inside the image or its front padding
-        if (s.ceil && (o - 1) * s.stride + s.kernel > size + b + e) uniform = false;  // it runs past the padding
+        if (s.ceil && (o - 1) * s.stride + k > size + b + e) uniform = false;  // it runs past the padding
         return o;
       };
-      shape = {v.shape[0], out_dim(v.shape[1], pads[0], pads[2]), out_dim(v.shape[2], pads[1], pads[3])};
+      const int64_t ho = out_dim(H, s.kernel, pads[0], pads[2]), wo = out_dim(Wd, s.kernel_w, pads[1], pads[3]);
+      shape = one_d ? std::vector<int64_t>{v.shape[0], wo} : std::vector<int64_t>{v.shape[0], ho, wo};
       const bool padded = std::any_of(pads.begin(), pads.end(), [](int64_t x) { return x != 0; });
       if (padded) s.pads = pads;
       // Padding cells count as 0: not a +-1 bit, so such means are not k x 2/n - 1.
       if (padded && (!s.count_pad || v.code == BitCode::Signed)) uniform = false;
-      window = s.kernel * s.kernel;
+      window = s.kernel * s.kernel_w;
     }
     if (s.op == DigitalOp::MaxPool) {
       add_like(n, s, shape, v);  // max of bits is their OR

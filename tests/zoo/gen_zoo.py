@@ -9,7 +9,8 @@ forward (w.sign(), XNOR-Net's mean(|w|) * sign(w), a straight-through weight, te
 flattening with x.view(x.size(0), -1), squeeze-and-excitation with expand_as, residual blocks with
 strided-slice or pooled shortcuts, concatenated branches, channel shuffle, padded and ceil-mode
 pooling, explicit Pad layers, softmax heads, 7x7 and 5x5 kernels, 1x3 / 3x1 and dilated kernels,
-grouped and channel-multiplier depthwise convolutions, and Conv1d. Half the networks are exported without PyTorch's
+grouped and channel-multiplier depthwise convolutions, Conv1d, and full-precision layers (the
+first and last layers, a real squeeze-and-excitation hidden layer) on the digital MAC unit. Half the networks are exported without PyTorch's
 constant folding, so that cimsim folds the weight and shape subgraphs itself.
 
 Writes OUT_DIR/NAME/model.onnx and test_data_set_0/{input,output}_0.pb (4 Fashion-MNIST test
@@ -511,10 +512,45 @@ class Conv1dNet(nn.Module):
         return self.fc(x.flatten(1))
 
 
+class FullPrecisionEnds(nn.Module):
+    """The usual BNN practice: a full-precision first convolution and last layer (the digital MAC
+    unit), binary layers between."""
+
+    def __init__(self, a, w):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, 3, stride=2, padding=1, bias=False)  # real weights
+        self.bn1, self.act1 = bn2(16), Binarize(16, a)
+        self.conv2, self.bn2 = BConv(16, 32, 3, w, stride=2), bn2(32)
+        self.fc = nn.Linear(32, 10)  # real weights on a real input
+
+    def forward(self, x):
+        x = self.act1(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class RealSEHidden(nn.Module):
+    """Squeeze-and-excitation with a real-valued hidden layer (Linear, ReLU, Linear, sigmoid)."""
+
+    def __init__(self, a, w):
+        super().__init__()
+        self.conv0, self.bn0, self.act0 = BConv(1, 16, 3, w, stride=2), bn2(16), Binarize(16, a)
+        self.fc1, self.fc2 = nn.Linear(16, 4), nn.Linear(4, 16)
+        self.bn1, self.act1 = bn2(16), Binarize(16, a)
+        self.fc = BLinear(16 * 8 * 8, 10, w)
+
+    def forward(self, x):
+        x = self.act0(self.bn0(self.conv0(x)))
+        b, c, _, _ = x.shape
+        y = torch.sigmoid(self.fc2(F.relu(self.fc1(x.mean((2, 3))))))
+        x = self.act1(self.bn1(x * y.view(b, c, 1, 1)))
+        return self.fc(torch.flatten(x, 1))
+
+
 STRUCTURES = [MlpView, MlpFlattenDropout, MlpBinaryInputLogSoftmax, CnnMaxPool, CnnSequentialSoftmax, ResNetReal,
               ResNetPoolShortcut, ResNetOptionA, SENet, SENetHard, MobileNetDW, InceptionConcat, ShuffleNet,
               StemPaddedMaxPool, CeilModePool, AvgPoolPadded, ExplicitPad, PReLUBlock, Stem7x7, Factorized, GroupedConv,
-              Conv1dNet]
+              Conv1dNet, FullPrecisionEnds, RealSEHidden]
 ACTIVATIONS = ["sign", "ste", "bireal", "where", "step", "gt"]
 WEIGHTS = ["plain", "sign", "xnor", "ste", "ternary"]
 PER_STRUCTURE = 4
