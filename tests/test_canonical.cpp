@@ -489,3 +489,24 @@ TEST_CASE("a batch size traced into a Reshape is kept and checked against the sa
   c.output("g");
   CHECK_THAT(import_error(c.save("traced_two")), Catch::Contains("/b/Reshape") && Catch::Contains("/a/Reshape"));
 }
+
+TEST_CASE("a Cast that would change values is refused, a Cast of bits passes", "[import][fold]") {
+  auto graph = [](int64_t to, bool binarize, const std::string& tag) {
+    GraphBuilder b({2});
+    b.init("W", {2, 2}, {1, 1, -1, 1});
+    b.node("MatMul", {"x", "W"}, "y", "/fc/MatMul");
+    std::string v = "y";
+    if (binarize) {
+      b.init("h", {}, {0.5f});
+      b.node("GreaterOrEqual", {"y", "h"}, "c", "/act/GreaterOrEqual");
+      v = "c";
+    }
+    attr_i(b.node("Cast", {v}, "o", "/Cast"), "to", to);
+    b.output("o");
+    return b.save(tag);
+  };
+  CHECK_NOTHROW(load(graph(onnx::TensorProto::INT64, true, "cast_bits")));
+  CHECK_NOTHROW(load(graph(onnx::TensorProto::FLOAT, false, "cast_float")));
+  CHECK_THAT(import_error(graph(onnx::TensorProto::INT64, false, "cast_real")),
+             Catch::Contains("/Cast") && Catch::Contains("truncate"));
+}

@@ -334,7 +334,19 @@ class Importer {
   }
 
   void visit_alias(const onnx::NodeProto& n) {
-    m_value[out_name(n)] = value_in(n, 0);  // same values (a comparison is already 0/1)
+    const int in = value_in(n, 0);
+    if (n.op_type() == "Cast") {  // to a float type, or to an integer or bool type of values that already are
+      const int64_t to = attr_i(n, "to", onnx::TensorProto::FLOAT);
+      const bool to_float = to == onnx::TensorProto::FLOAT || to == onnx::TensorProto::DOUBLE ||
+                            to == onnx::TensorProto::FLOAT16 || to == onnx::TensorProto::BFLOAT16;
+      const ValueInfo& v = val(in);
+      const bool integral = v.kind == ValueKind::Bits && (v.code == BitCode::Unsigned01 || to != onnx::TensorProto::BOOL);
+      if (!to_float && !integral)
+        fail(n, fmt::format("Cast of '{}' ({} values) to element type {} would truncate or change them; only casts of "
+                            "comparisons and binary values, or to a float type, pass through", v.name,
+                            v.kind == ValueKind::Real ? "real" : "fixed-point", to));
+    }
+    m_value[out_name(n)] = in;  // same values (a comparison is already 0/1)
   }
 
   void visit_reshape(const onnx::NodeProto& n) {
