@@ -149,7 +149,7 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
     if (l.kind == "digital:reshape") continue;  // no work: a new shape for the same data
     const bool macro = l.macro != "periphery" && l.macro != "digital-mac";
     s += fmt::format("  {:<22}{:<18}{:<12}{:>7}{:>10}{:>10}{:>11}{:>10}{:>11}\n",
-                     l.name.size() > 21 ? l.name.substr(0, 20) + "~" : l.name, l.kind, macro || l.macro == "digital-mac" ? l.macro : "-",
+                     l.name.size() > 21 ? l.name.substr(0, 20) + "~" : l.name, l.kind, l.macro != "periphery" ? l.macro : "-",
                      macro ? fmt::format("{}x{}", l.row_tiles, l.col_tiles) : "-", l.start_cycle, l.cycles,
                      format_energy(l.energy_pj), macro ? pct(l.gated_fraction_ops) : "-", macro ? pct(l.gated_fraction_time) : "-");
   }

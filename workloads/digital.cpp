@@ -220,19 +220,13 @@ std::vector<double> run_digital(const Network& net, const DigitalStep& s,
     case DigitalOp::Mac: {
       // y[n] = bias[n] + sum over the group's channels and the kernel taps of w x x (zero padding).
       const LayerSpec& L = s.layer;
-      const int64_t Cg = L.in_channels / L.groups, Ng = L.out_channels / L.groups, K = L.k_per_out();
+      const int64_t K = L.k_per_out();
       r.assign(std::size_t(L.out_channels * L.out_pixels()), 0.0);
       for (int64_t n = 0; n < L.out_channels; ++n)
         for (int64_t oy = 0; oy < L.out_h; ++oy)
           for (int64_t ox = 0; ox < L.out_w; ++ox) {
             double acc = L.bias[std::size_t(n)];
-            for (int64_t cl = 0; cl < Cg; ++cl)
-              for (int64_t t = 0; t < L.taps(); ++t) {
-                const int64_t iy = oy * L.stride - L.pad + L.tap_y(t), ix = ox * L.stride - L.pw() + L.tap_x(t);
-                if (iy < 0 || iy >= L.in_h || ix < 0 || ix >= L.in_w) continue;
-                const int64_t c = n / Ng * Cg + cl;
-                acc += s.weights[std::size_t(n * K + cl * L.taps() + t)] * x[std::size_t((c * L.in_h + iy) * L.in_w + ix)];
-              }
+            L.for_each_tap(n, oy, ox, [&](int64_t k, int64_t i) { acc += s.weights[std::size_t(n * K + k)] * x[std::size_t(i)]; });
             r[std::size_t((n * L.out_h + oy) * L.out_w + ox)] = acc;
           }
       return r;

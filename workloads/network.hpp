@@ -98,6 +98,18 @@ struct LayerSpec {
   int64_t tap_y(int64_t t) const { return t / kw() * dilation; }
   int64_t tap_x(int64_t t) const { return t % kw() * dilation; }
   bool depthwise() const { return kind == LayerKind::Depthwise3x3; }
+  // Calls f(k, i) for every tap of output (n, oy, ox) inside the image ([C][H][W], zero padding
+  // skipped): k the weight's index in n's row, i the input element's index.
+  template <class F>
+  void for_each_tap(int64_t n, int64_t oy, int64_t ox, F f) const {
+    const int64_t Cg = in_channels / groups, Ng = out_channels / groups, T = taps();
+    for (int64_t cl = 0; cl < Cg; ++cl)
+      for (int64_t t = 0; t < T; ++t) {
+        const int64_t iy = oy * stride - pad + tap_y(t), ix = ox * stride - pw() + tap_x(t);
+        if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) continue;
+        f(cl * T + t, ((n / Ng * Cg + cl) * in_h + iy) * in_w + ix);
+      }
+  }
   int64_t k_per_out() const { return in_channels / groups * taps(); }
   int64_t out_pixels() const { return out_h * out_w; }
   int64_t macs_per_sample() const { return out_pixels() * out_channels * k_per_out(); }

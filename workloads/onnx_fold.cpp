@@ -87,15 +87,6 @@ const Tensor& need(const std::vector<const Tensor*>& in, std::size_t i, const ch
 }
 const Tensor* opt(const std::vector<const Tensor*>& in, std::size_t i) { return i < in.size() ? in[i] : nullptr; }
 
-Shape ints_of(const Tensor& t) {
-  Shape s;
-  for (double v : t.data) {  // INT64_MAX / INT64_MIN ("to the end") do not survive double exactly
-    if (std::isnan(v)) throw FoldError("NaN where an integer is expected");
-    s.push_back(v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : int64_t(v));
-  }
-  return s;
-}
-
 int64_t norm_axis(int64_t a, int64_t rank, const char* what = "axis") {
   if (a < -rank || a >= rank) throw FoldError(fmt::format("{} {} is out of range for rank {}", what, a, rank));
   return a < 0 ? a + rank : a;
@@ -249,6 +240,20 @@ Tensor slice(const Tensor& x, const Shape& starts, const Shape& ends, Shape axes
 
 }  // namespace
 
+std::vector<int64_t> int_values(const Tensor& t) {
+  std::vector<int64_t> s;
+  for (double v : t.data) {  // INT64_MAX / INT64_MIN ("to the end") do not survive double exactly
+    if (std::isnan(v)) throw FoldError("NaN where an integer is expected");
+    s.push_back(v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : int64_t(v));
+  }
+  return s;
+}
+
+bool is_float_type(int64_t onnx_type) {
+  return onnx_type == onnx::TensorProto::FLOAT || onnx_type == onnx::TensorProto::DOUBLE ||
+         onnx_type == onnx::TensorProto::FLOAT16 || onnx_type == onnx::TensorProto::BFLOAT16;
+}
+
 Shape broadcast_shapes(const Shape& a, const Shape& b) {
   const std::size_t rank = std::max(a.size(), b.size());
   Shape out(rank);
@@ -303,8 +308,7 @@ std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const 
     r = x;
   } else if (op == "Cast") {
     const int64_t to = attr_i(n, "to", onnx::TensorProto::FLOAT);
-    const bool fl = to == onnx::TensorProto::FLOAT || to == onnx::TensorProto::DOUBLE || to == onnx::TensorProto::FLOAT16 ||
-                    to == onnx::TensorProto::BFLOAT16;
+    const bool fl = is_float_type(to);
     if (to == onnx::TensorProto::BOOL) r = unary(x, [](double v) { return v != 0.0 ? 1.0 : 0.0; }, true);
     else if (fl) r = unary(x, [](double v) { return v; }, false);
     else r = unary(x, [](double v) { return std::trunc(v); }, true);
@@ -391,7 +395,7 @@ std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const 
     un([lo, hi](double v) { return std::min(std::max(v, lo), hi); });
   } else if (op.rfind("Reduce", 0) == 0) {
     Shape axes = attr_ints(n, "axes");
-    if (const Tensor* t = opt(in, 1)) axes = ints_of(*t);
+    if (const Tensor* t = opt(in, 1)) axes = int_values(*t);
     r = reduce(x, axes, attr_i(n, "keepdims", 1) != 0, attr_i(n, "noop_with_empty_axes", 0) != 0, op);
   } else if (op == "Transpose") {
     r = transpose(x, attr_ints(n, "perm"));
@@ -403,7 +407,7 @@ std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const 
       for (std::size_t d = 0; d < x.shape.size(); ++d) (int64_t(d) < axis ? a : b) *= x.shape[d];
       out = {a, b};
     } else {
-      out = ints_of(need(in, 1, "shape"));
+      out = int_values(need(in, 1, "shape"));
       const bool allowzero = attr_i(n, "allowzero", 0) != 0;
       int64_t known = 1, infer = -1;
       for (std::size_t d = 0; d < out.size(); ++d) {
@@ -428,7 +432,7 @@ std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const 
     r.shape = out;
   } else if (op == "Squeeze" || op == "Unsqueeze") {
     Shape axes = attr_ints(n, "axes");
-    if (const Tensor* t = opt(in, 1)) axes = ints_of(*t);
+    if (const Tensor* t = opt(in, 1)) axes = int_values(*t);
     const bool sq = op == "Squeeze";
     const int64_t rank = int64_t(x.shape.size()) + (sq ? 0 : int64_t(axes.size()));
     std::set<int64_t> ax;
@@ -498,16 +502,16 @@ std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const 
     if (opset < 10) {
       r = slice(x, attr_ints(n, "starts"), attr_ints(n, "ends"), attr_ints(n, "axes"), {});
     } else {
-      r = slice(x, ints_of(need(in, 1, "starts")), ints_of(need(in, 2, "ends")), opt(in, 3) ? ints_of(*in[3]) : Shape{},
-                opt(in, 4) ? ints_of(*in[4]) : Shape{});
+      r = slice(x, int_values(need(in, 1, "starts")), int_values(need(in, 2, "ends")), opt(in, 3) ? int_values(*in[3]) : Shape{},
+                opt(in, 4) ? int_values(*in[4]) : Shape{});
     }
   } else if (op == "Expand") {
-    const Shape target = ints_of(need(in, 1, "shape"));
+    const Shape target = int_values(need(in, 1, "shape"));
     const Shape out = broadcast_shapes(x.shape, target);
     r = make(out, x.is_integer);
     for_broadcast(out, {&x.shape}, [&](std::size_t i, const std::vector<int64_t>& off) { r.data[i] = x.data[std::size_t(off[0])]; });
   } else if (op == "Tile") {
-    const Shape reps = ints_of(need(in, 1, "repeats"));
+    const Shape reps = int_values(need(in, 1, "repeats"));
     if (reps.size() != x.shape.size()) throw FoldError("repeats differ in length from the input's rank");
     Shape out = x.shape;
     for (std::size_t d = 0; d < out.size(); ++d) out[d] *= reps[d];
@@ -523,7 +527,7 @@ std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const 
       }
     }
   } else if (op == "ConstantOfShape") {
-    const Shape out = ints_of(x);
+    const Shape out = int_values(x);
     double v = 0.0;
     bool ints = false;
     if (const auto* a = attr(n, "value"); a && a->has_t()) {

@@ -33,6 +33,13 @@ std::vector<Tensor> fold_node(const onnx::NodeProto& n, const std::vector<const 
 // The result of a Shape (with its start / end attributes) or Size node over a tensor of `shape`.
 Tensor shape_result(const onnx::NodeProto& n, const std::vector<int64_t>& shape);
 
+// The values of an integer tensor (shapes, axes, pads); values beyond int64 saturate, as
+// INT64_MAX ("to the end") does not survive the double a Tensor holds. Throws FoldError on NaN.
+std::vector<int64_t> int_values(const Tensor& t);
+
+// Is this TensorProto element type a floating-point one?
+bool is_float_type(int64_t onnx_type);
+
 // ONNX multidirectional (numpy) broadcasting of two shapes; throws FoldError when they do not.
 std::vector<int64_t> broadcast_shapes(const std::vector<int64_t>& a, const std::vector<int64_t>& b);
 

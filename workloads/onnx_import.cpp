@@ -184,29 +184,35 @@ class Importer {
     return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : std::vector<int64_t>{};
   }
 
-  int add_step(const onnx::NodeProto& n, DigitalStep s, std::vector<int64_t> shape, ValueKind kind,
-               BitCode code = BitCode::Unsigned01, int64_t bits = 1, double scale = 1.0) {
-    s.name = node_name(n);
-    // Positive dimensions and at most 2^36 elements per sample (no overflow downstream; the memory
-    // check before a run says whether the machine can hold it).
+  // Appends digital step s, named `name`, computing a new value `out` of `shape` encoded like
+  // `enc` (kind, code, bits, scale, offset). Returns the value.
+  int push_step(const std::string& name, const std::string& out, DigitalStep s, std::vector<int64_t> shape,
+                ValueInfo enc) {  // by value: adding the output may move the values it came from
+    s.name = name;
+    s.output = add_value(out, std::move(shape), enc.kind, enc.code, enc.bits, enc.scale);
+    m_net.values[std::size_t(s.output)].offset = enc.offset;
+    m_producer[s.output] = int(m_net.digital.size());
+    m_net.digital.push_back(std::move(s));
+    m_net.steps.push_back({false, int(m_net.digital.size()) - 1});
+    return m_net.digital.back().output;
+  }
+  static ValueInfo real() { return ValueInfo::make("", {}, ValueKind::Real); }
+
+  // Node n's step: its name and output. The shape must have positive dimensions and at most 2^36
+  // elements per sample (no overflow downstream; the memory check before a run says whether the
+  // machine can hold it).
+  int add_like(const onnx::NodeProto& n, DigitalStep s, std::vector<int64_t> shape, const ValueInfo& enc) {
     int64_t numel = 1;
     for (auto d : shape) {
       if (d < 1 || d > (int64_t{1} << 36) / numel)
         fail(n, fmt::format("the result's shape {} per sample is empty or larger than 2^36 elements", shape_str(shape)));
       numel *= d;
     }
-    s.output = add_value(out_name(n), std::move(shape), kind, code, bits, scale);
-    m_producer[s.output] = int(m_net.digital.size());
-    m_net.digital.push_back(std::move(s));
-    m_net.steps.push_back({false, int(m_net.digital.size()) - 1});
-    return m_net.digital.back().output;
+    return push_step(node_name(n), out_name(n), std::move(s), std::move(shape), enc);
   }
-
-  // A step whose output is encoded like value v (a view, a max, a copy): same kind and code.
-  int add_like(const onnx::NodeProto& n, DigitalStep s, std::vector<int64_t> shape, ValueInfo v) {
-    const int out = add_step(n, std::move(s), std::move(shape), v.kind, v.code, v.bits, v.scale);
-    m_net.values[std::size_t(out)].offset = v.offset;
-    return out;
+  int add_step(const onnx::NodeProto& n, DigitalStep s, std::vector<int64_t> shape, ValueKind kind,
+               BitCode code = BitCode::Unsigned01, int64_t bits = 1, double scale = 1.0) {
+    return add_like(n, std::move(s), std::move(shape), ValueInfo::make("", {}, kind, code, bits, scale));
   }
 
   void visit(const onnx::NodeProto& n) {
@@ -337,8 +343,7 @@ class Importer {
     const int in = value_in(n, 0);
     if (n.op_type() == "Cast") {  // to a float type, or to an integer or bool type of values that already are
       const int64_t to = attr_i(n, "to", onnx::TensorProto::FLOAT);
-      const bool to_float = to == onnx::TensorProto::FLOAT || to == onnx::TensorProto::DOUBLE ||
-                            to == onnx::TensorProto::FLOAT16 || to == onnx::TensorProto::BFLOAT16;
+      const bool to_float = is_float_type(to);
       const ValueInfo& v = val(in);
       const bool integral = v.kind == ValueKind::Bits && (v.code == BitCode::Unsigned01 || to != onnx::TensorProto::BOOL);
       if (!to_float && !integral)
@@ -359,7 +364,7 @@ class Importer {
     } else {
       const Tensor& s = const_in(n, 1, "shape");
       if (s.data.empty()) fail(n, "empty target shape");
-      const auto target = ints(s);
+      const auto target = ints(n, 1, "shape");
       int64_t known = 1, infer = -1;
       for (std::size_t i = 1; i < s.data.size(); ++i) {
         int64_t d = target[i];
@@ -419,7 +424,7 @@ class Importer {
     const std::vector<int64_t> shape = val(in).shape;
     std::vector<int64_t> axes = attr_ints(n, "axes");
     if (axes.empty() && n.input_size() > 1 && !n.input(1).empty())
-      axes = ints(const_in(n, 1, "axes"));
+      axes = ints(n, 1, "axes");
     const bool squeeze = n.op_type() == "Squeeze";
     const int64_t rank = int64_t(shape.size()) + 1 + (squeeze ? 0 : int64_t(axes.size()));
     for (auto& a : axes) {
@@ -493,10 +498,13 @@ class Importer {
     return v == m_net.input || std::find(m_input_views.begin(), m_input_views.end(), v) != m_input_views.end();
   }
 
-  static std::vector<int64_t> ints(const Tensor& t) {
-    std::vector<int64_t> v;
-    for (double d : t.data) v.push_back(d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : int64_t(d));
-    return v;
+  // A constant integer input of node n (shape, axes, pads, starts).
+  std::vector<int64_t> ints(const onnx::NodeProto& n, int i, const char* what) {
+    try {
+      return int_values(const_in(n, i, what));
+    } catch (const FoldError& e) {
+      fail(n, fmt::format("{}: {}", what, e.what()));
+    }
   }
   // A per-sample axis (1 = the first after the batch) from an ONNX axis of the full rank.
   int64_t sample_axis(const onnx::NodeProto& n, int64_t a, const ValueInfo& v, const char* what) {
@@ -536,7 +544,7 @@ class Importer {
   void visit_expand(const onnx::NodeProto& n) {
     const int in = value_in(n, 0);
     const ValueInfo v = val(in);
-    const auto target = ints(const_in(n, 1, "shape"));
+    const auto target = ints(n, 1, "shape");
     if (target.size() > v.shape.size() + 1)
       fail(n, fmt::format("target shape {} has a higher rank than the input ({} per sample): ONNX would align the batch axis "
                           "with a feature axis", shape_str(target), shape_str(v.shape)));
@@ -598,10 +606,10 @@ class Importer {
       ends = attr_ints(n, "ends");
       axes = attr_ints(n, "axes");
     } else {
-      starts = ints(const_in(n, 1, "starts"));
-      ends = ints(const_in(n, 2, "ends"));
-      if (n.input_size() > 3 && !n.input(3).empty()) axes = ints(const_in(n, 3, "axes"));
-      if (n.input_size() > 4 && !n.input(4).empty()) steps = ints(const_in(n, 4, "steps"));
+      starts = ints(n, 1, "starts");
+      ends = ints(n, 2, "ends");
+      if (n.input_size() > 3 && !n.input(3).empty()) axes = ints(n, 3, "axes");
+      if (n.input_size() > 4 && !n.input(4).empty()) steps = ints(n, 4, "steps");
     }
     if (axes.empty())
       for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(int64_t(i));
@@ -644,7 +652,7 @@ class Importer {
   void visit_pad(const onnx::NodeProto& n) {
     const int in = value_in(n, 0);
     const ValueInfo v = val(in);
-    std::vector<int64_t> pads = m_opset < 11 ? attr_ints(n, "pads") : ints(const_in(n, 1, "pads"));
+    std::vector<int64_t> pads = m_opset < 11 ? attr_ints(n, "pads") : ints(n, 1, "pads");
     double value = attr_f(n, "value", 0.0);
     if (m_opset >= 11 && n.input_size() > 2 && !n.input(2).empty()) {
       const Tensor& c = const_in(n, 2, "constant_value");
@@ -696,12 +704,11 @@ class Importer {
       fail(n, "Where of computed values is supported only with constant branches (e.g. torch.where(x >= 0, 1., -1.))");
     if (cv.kind != ValueKind::Bits || cv.code != BitCode::Unsigned01) fail(n, "the condition is not a comparison's {0,1} result");
     const auto A = per_channel(n, const_in(n, 1, "X"), cv.shape), B = per_channel(n, const_in(n, 2, "Y"), cv.shape);
-    const bool pm = std::all_of(A.begin(), A.end(), [](double x) { return x == 1.0; }) &&
-                    std::all_of(B.begin(), B.end(), [](double x) { return x == -1.0; });
-    const bool mp = std::all_of(A.begin(), A.end(), [](double x) { return x == -1.0; }) &&
-                    std::all_of(B.begin(), B.end(), [](double x) { return x == 1.0; });
-    const bool id = std::all_of(A.begin(), A.end(), [](double x) { return x == 1.0; }) &&
-                    std::all_of(B.begin(), B.end(), [](double x) { return x == 0.0; });
+    auto branches = [&](double a, double b) {  // A == a and B == b in every channel
+      return std::all_of(A.begin(), A.end(), [a](double x) { return x == a; }) &&
+             std::all_of(B.begin(), B.end(), [b](double x) { return x == b; });
+    };
+    const bool pm = branches(1, -1), mp = branches(-1, 1), id = branches(1, 0);
     if (id) {
       m_value[out_name(n)] = c;
       return;
@@ -733,12 +740,7 @@ class Importer {
     const int64_t C = val(in).shape.empty() ? 1 : val(in).shape[0];
     neg.a.assign(std::size_t(C), -1.0);
     neg.b.assign(std::size_t(C), 0.0);
-    neg.name = node_name(n) + "/negate";
-    neg.output = add_value(out_name(n) + "/negated", val(in).shape, ValueKind::Real);
-    m_producer[neg.output] = int(m_net.digital.size());
-    m_net.digital.push_back(neg);
-    m_net.steps.push_back({false, int(m_net.digital.size()) - 1});
-    return neg.output;
+    return push_step(node_name(n) + "/negate", out_name(n) + "/negated", neg, val(in).shape, real());
   }
 
   // Max / Min of two computed tensors (broadcast as Add; of {0,1} bits an OR / AND), or of a
@@ -776,58 +778,47 @@ class Importer {
     const int in = value_in(n, 0);
     const ValueInfo v = val(in);
     std::vector<int64_t> axes = attr_ints(n, "axes");
-    if (n.input_size() > 1 && !n.input(1).empty()) axes = ints(const_in(n, 1, "axes"));
+    if (n.input_size() > 1 && !n.input(1).empty()) axes = ints(n, 1, "axes");
     if (axes.empty()) fail(n, "a reduction over every axis would mix the samples (the batch axis)");
     std::vector<int64_t> norm;
     for (auto a : axes) norm.push_back(sample_axis(n, a, v, "axis"));
     std::sort(norm.begin(), norm.end());
     if (std::adjacent_find(norm.begin(), norm.end()) != norm.end()) fail(n, "an axis is listed twice");
+    std::vector<int64_t> kept = v.shape, squeezed;  // the reduced axes as 1, or dropped
+    for (auto a : norm) kept[std::size_t(a - 1)] = 1;
+    for (std::size_t d = 0; d < v.shape.size(); ++d)
+      if (!std::binary_search(norm.begin(), norm.end(), int64_t(d) + 1)) squeezed.push_back(v.shape[d]);
     const bool keep = attr_i(n, "keepdims", 1) != 0;
-    if (n.op_type() != "ReduceMean" || v.shape.size() != 3 || norm != std::vector<int64_t>{2, 3}) {
-      DigitalStep s;
+    if (!keep && squeezed.empty()) fail(n, "a reduction to a scalar per sample");
+    onnx::NodeProto first = n;  // the reduction, then (keepdims 0) a view dropping the reduced axes
+    if (!keep) first.set_output(0, out_name(n) + "/reduced");
+    DigitalStep s;
+    s.inputs = {in};
+    int r;
+    if (n.op_type() == "ReduceMean" && v.shape.size() == 3 && norm == std::vector<int64_t>{2, 3}) {
+      s.op = DigitalOp::AvgPool;
+      s.kernel = 0;
+      r = add_mean(first, s, v, v.shape[1] * v.shape[2], kept);
+    } else {
       s.op = DigitalOp::Reduce;
-      s.inputs = {in};
       const std::string& op = n.op_type();
       s.reduce = op == "ReduceMax" ? DigitalStep::ReduceKind::Max : op == "ReduceMin" ? DigitalStep::ReduceKind::Min
                  : op == "ReduceSum" ? DigitalStep::ReduceKind::Sum : DigitalStep::ReduceKind::Mean;
-      std::vector<int64_t> kept = v.shape, squeezed;
-      for (auto a : norm) {
-        s.axes.push_back(a - 1);
-        kept[std::size_t(a - 1)] = 1;
-      }
-      for (std::size_t d = 0; d < v.shape.size(); ++d)
-        if (!std::binary_search(norm.begin(), norm.end(), int64_t(d) + 1)) squeezed.push_back(v.shape[d]);
+      for (auto a : norm) s.axes.push_back(a - 1);
       const bool order = s.reduce == DigitalStep::ReduceKind::Max || s.reduce == DigitalStep::ReduceKind::Min;
-      const std::string out = out_name(n);
-      onnx::NodeProto red = n;
-      if (!keep) red.set_output(0, out + "/reduced");
-      const int r = order ? add_like(red, s, kept, v) : add_step(red, s, kept, ValueKind::Real);
-      if (!keep) {
-        onnx::NodeProto view = n;
-        view.set_name(node_name(n) + "/squeeze");
-        if (squeezed.empty()) fail(n, "a reduction to a scalar per sample");
-        add_view(view, r, squeezed);
-      }
-      return;
+      r = order ? add_like(first, s, kept, v) : add_step(first, s, kept, ValueKind::Real);
     }
-    DigitalStep s;
-    s.op = DigitalOp::AvgPool;
-    s.kernel = 0;
-    s.inputs = {in};
-    const std::string out = out_name(n);
-    onnx::NodeProto pool = n;  // the pool, then a view dropping the two unit axes
-    if (!keep) pool.set_output(0, out + "/pooled");
-    const int pooled = add_mean(pool, s, v, v.shape[1] * v.shape[2], {v.shape[0], 1, 1});
     if (!keep) {
       onnx::NodeProto view = n;
       view.set_name(node_name(n) + "/squeeze");
-      add_view(view, pooled, {v.shape[0]});
+      add_view(view, r, squeezed);
     }
   }
 
-  // Weights [N][Kper] -> integer levels x per-channel magnitude.
-  // Returns why the weights are not a macro's (empty when they are).
-  std::string decode_weights(const std::vector<double>& w, LayerSpec& L) {
+  // Weights [N][Kper] -> integer levels x per-channel magnitude. False when the weights are not
+  // a macro's (no step of which every weight of a channel is a multiple up to 127): the layer
+  // then runs on the digital MAC unit.
+  bool decode_weights(const std::vector<double>& w, LayerSpec& L) {
     const int64_t N = L.out_channels, K = L.k_per_out();
     std::vector<double> mag(static_cast<std::size_t>(N), 0.0);
     bool all_signed = true, all_01 = true;
@@ -863,21 +854,13 @@ class Importer {
         return true;
       };
       int64_t div = 1;
-      while (div < 127 && !fits(amin / double(div))) ++div;
+      while (!fits(amin / double(div)))
+        if (++div > 127) return false;
       const double step = amin / double(div);
       mag[std::size_t(c)] = step;
       int64_t lo = 0, hi = 0;
       for (int64_t k = 0; k < K; ++k) {
-        const double q = row[k] / step;
-        const double r = std::round(q);
-        if (std::fabs(q - r) > 1e-4 || std::fabs(r) > 127) {
-          std::vector<double> vals;
-          for (int64_t j = 0; j < K && vals.size() < 4; ++j)
-            if (std::find(vals.begin(), vals.end(), row[j]) == vals.end()) vals.push_back(row[j]);
-          return fmt::format("weights of output channel {} take values {{{}{}}}; a macro needs per output "
-                             "channel +-a, {{0, a}}, or small integer multiples of one step a (bit slicing)",
-                             c, fmt::join(vals, ", "), vals.size() >= 4 ? ", ..." : "");
-        }
+        const double r = std::round(row[k] / step);
         lv.push_back(int64_t(r));
         lo = std::min(lo, int64_t(r));
         hi = std::max(hi, int64_t(r));
@@ -909,7 +892,7 @@ class Importer {
     }
     L.scale = mag;
     L.bias.assign(std::size_t(N), 0.0);
-    return "";
+    return true;
   }
 
   // A zero constant Pad of the spatial axes, the same on every side, in front of a convolution
@@ -981,10 +964,7 @@ class Importer {
         sl.starts[0] = g * (C / G);
         std::vector<int64_t> shape = x.shape;
         shape[0] = C / G;
-        onnx::NodeProto sn;
-        sn.set_name(tag + "/Slice");
-        sn.add_output(tag + "/input");
-        src = add_like(sn, sl, shape, x);
+        src = push_step(tag + "/Slice", tag + "/input", sl, shape, x);
         if (is_input(in)) m_input_views.push_back(src);  // still raw input values
       }
       onnx::NodeProto conv = n;
@@ -1005,32 +985,21 @@ class Importer {
     cat.axis = 0;
     std::vector<int64_t> shape = val(pieces[0]).shape;
     shape[0] = N;
-    onnx::NodeProto cn;
-    cn.set_name(base + "/concat");
-    cn.add_output(multiplier ? out + "/parts" : out);
-    int joined = add_step(cn, cat, shape, ValueKind::Real);
+    const int joined = push_step(base + "/concat", multiplier ? out + "/parts" : out, cat, shape, real());
     if (multiplier) {  // [m][C] -> [C][m]: channel c x m + j
-      DigitalStep tr;
-      tr.op = DigitalOp::Transpose;
-      std::vector<int64_t> split = {parts, C};
+      const std::string name = base + "/interleave";
+      std::vector<int64_t> split = {parts, C}, swapped = {C, parts};
       split.insert(split.end(), shape.begin() + 1, shape.end());
-      onnx::NodeProto rn;
-      rn.set_name(base + "/interleave");
-      rn.add_output(out + "/split");
-      DigitalStep view;
+      swapped.insert(swapped.end(), shape.begin() + 1, shape.end());
+      DigitalStep view, tr;
       view.op = DigitalOp::Reshape;
       view.inputs = {joined};
-      const int v = add_step(rn, view, split, ValueKind::Real);
-      tr.inputs = {v};
+      tr.op = DigitalOp::Transpose;
+      tr.inputs = {push_step(name, out + "/split", view, split, real())};
       tr.perm = {1, 0};
       for (std::size_t d = 2; d < split.size(); ++d) tr.perm.push_back(int64_t(d));
-      std::vector<int64_t> tshape = {C, parts};
-      tshape.insert(tshape.end(), shape.begin() + 1, shape.end());
-      rn.set_output(0, out + "/interleaved");
-      const int t = add_step(rn, tr, tshape, ValueKind::Real);
-      rn.set_output(0, out);
-      view.inputs = {t};
-      add_step(rn, view, shape, ValueKind::Real);
+      view.inputs = {push_step(name, out + "/interleaved", tr, swapped, real())};
+      push_step(name, out, view, shape, real());
     }
     return true;
   }
@@ -1149,7 +1118,7 @@ class Importer {
     }
     // A mean of +-1 bits (an offset) under zero padding is no fixed-point input a macro takes.
     if (x.kind == ValueKind::UInt && x.offset != 0.0 && (L.pad != 0 || L.pw() != 0)) mac = true;
-    if (!mac) mac = !decode_weights(w, L).empty();
+    if (!mac) mac = !decode_weights(w, L);
     if (mac) {
       DigitalStep s;
       s.op = DigitalOp::Mac;
@@ -1213,7 +1182,6 @@ class Importer {
                             shape_str(c.shape), ch));
       }
     }
-    if (ch_axis < 0) std::fill(out.begin(), out.end(), c.data.empty() ? 0.0 : c.data[0]);
     return out;
   }
 
@@ -1349,12 +1317,7 @@ class Importer {
       sub.inputs = {in};
       sub.a.assign(t.size(), 1.0);
       sub.b = t;
-      sub.name = node_name(n) + "/threshold";
-      sub.output = add_value(out_name(n) + "/shifted", val(in).shape, ValueKind::Real);
-      m_producer[sub.output] = int(m_net.digital.size());
-      m_net.digital.push_back(sub);
-      m_net.steps.push_back({false, int(m_net.digital.size()) - 1});
-      in = sub.output;
+      in = push_step(node_name(n) + "/threshold", out_name(n) + "/shifted", sub, val(in).shape, real());
     }
     s.inputs = {in};
     add_step(n, s, val(in).shape, ValueKind::Bits, BitCode::Unsigned01);

@@ -12,28 +12,19 @@ int64_t layer_input_level(const LayerSpec& L, const ValueInfo& in, double x) {
 }
 
 std::vector<double> reference_layer(const LayerSpec& L, const ValueInfo& in, const std::vector<double>& x) {
-  const int64_t C = L.in_channels, H = L.in_h, W = L.in_w;
-  const int64_t Cg = C / L.groups, Ng = L.out_channels / L.groups;
   std::vector<double> out(std::size_t(L.out_channels * L.out_pixels()));
-  for (int64_t n = 0; n < L.out_channels; ++n) {
-    const int64_t g = n / Ng;
+  for (int64_t n = 0; n < L.out_channels; ++n)
     for (int64_t oy = 0; oy < L.out_h; ++oy)
       for (int64_t ox = 0; ox < L.out_w; ++ox) {
         int64_t s = 0;
-        for (int64_t cl = 0; cl < Cg; ++cl)
-          for (int64_t ky = 0; ky < L.kernel; ++ky)
-            for (int64_t kx = 0; kx < L.kw(); ++kx) {
-              const int64_t iy = oy * L.stride - L.pad + ky * L.dilation, ix = ox * L.stride - L.pw() + kx * L.dilation;
-              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;  // zero padding
-              const int64_t c = g * Cg + cl;
-              const int64_t lvl = layer_input_level(L, in, x[std::size_t((c * H + iy) * W + ix)]);
-              const int64_t xv = L.in_kind == ValueKind::Bits ? bit_value(L.in_code, lvl != 0) : lvl;
-              s += int64_t(L.weight(n, (cl * L.kernel + ky) * L.kw() + kx)) * xv;
-            }
+        L.for_each_tap(n, oy, ox, [&](int64_t k, int64_t i) {
+          const int64_t lvl = layer_input_level(L, in, x[std::size_t(i)]);
+          const int64_t xv = L.in_kind == ValueKind::Bits ? bit_value(L.in_code, lvl != 0) : lvl;
+          s += int64_t(L.weight(n, k)) * xv;
+        });
         const std::size_t o = std::size_t((n * L.out_h + oy) * L.out_w + ox);
         out[o] = L.binarized ? bit_value(L.out_code, L.output_bit(n, s)) : L.output_value(n, s);
       }
-  }
   return out;
 }
 
