@@ -41,7 +41,8 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::uniq
       m_acc_bits(m_readout.resolution_bits() + lossless_bits(m_ro_nodes - 1)),
       m_node_rows(std::size_t(m_ro_nodes * m_h.col_groups())),
       m_noise(p.noise, std::string(this->name()), m_ro_nodes * m_ro_converters, p.rows * p.cols),
-      m_noisy(p.noise.on && std::string(m_readout.kind()) == "adc") {
+      m_noisy(p.noise.on && std::string(m_readout.kind()) != "digital"),
+      m_divider(p.divider()) {
   m_conversions.resize(std::size_t(m_ro_nodes * m_ro_converters));
   // Droop per stored 1 of a column, by its position among its converter's shared columns.
   const double period_ns = double(period.value()) / double(sc_core::sc_time(1.0, sc_core::SC_NS).value());
@@ -121,6 +122,14 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
       m_group_active_rows[g] += S;
     }
   }
+  // Pulse-count inputs (analog accumulation): each driven row's generator steps once per pulse.
+  if (analog)
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t g = 0; g < G; ++g)
+        if (m_active[std::size_t(r * G + g)]) {
+          m_count[Act::InputPulse] += uint64_t(m_row_ones[r]);
+          break;
+        }
   // Segments above the gating level, up to the read-out level, are precharged when any domain
   // beneath them is active (nothing above the read-out level is built).
   for (int l = GL + 1; l <= RO; ++l) {
@@ -164,6 +173,7 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   const int64_t share = m_readout.columns_per_converter();
   const bool exact = m_readout.lossless();
   std::fill(m_conversions.begin(), m_conversions.end(), 0);
+  uint64_t divider = 0;  // divider cells: this operation's k (n - k) / n, fixed point
   for (int64_t c = 0; c < m_p.cols; ++c) {
     const int64_t g = c / m_p.gate_cols;
     if (!m_cells.needed(c) || m_group_active_rows[g] == 0) {
@@ -173,6 +183,7 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
     for (std::size_t b = 0; b < B; ++b) {
       const int64_t p = m_cells.and_popcount(c, planes[b]);
       m_count[Act::AndEval] += uint64_t(p) << b;
+      if (m_divider) divider += divider_units(c, planes[b], g, p);
       if (!m_hist.empty()) record_counts(c, planes[b], g, p);
       if (m_noisy && !analog) {
         column_out[b][c] = read_noisy(c, planes[b], g, p);
@@ -206,6 +217,12 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
     }
   }
   const int64_t conversions = *std::max_element(m_conversions.begin(), m_conversions.end());
+  // A divider line holds its value only while its rows drive it: they stay on from the evaluate
+  // through the merges until the last column sharing a converter is sampled, as its conversion
+  // starts (readout_hold_ns).
+  if (divider > 0)
+    m_count[Act::DividerUnits] +=
+        divider * (uint64_t(m_p.cycles.evaluate + m_p.merge_total()) + m_readout.cycles(std::max<int64_t>(0, conversions - 1)));
 
   // Zero-skipping: an operation whose every domain is gated has nothing to precharge, evaluate
   // or read: it takes no slot (its outputs are known to be 0).
@@ -267,6 +284,36 @@ void CimMacro::quantise_combined(int64_t c, const uint64_t* const* planes, std::
     if (m_noisy) count_read_error(std::llround(double(q - m) / scale), q != m);  // in counts of one plane's signal
   }
   column_out[0][c] += err;
+}
+
+uint64_t CimMacro::divider_units(int64_t c, const uint64_t* input, int64_t g, int64_t exact) const {
+  // The rows beneath a read-out node that an active domain holds: of those, a divider cell drives
+  // its line when its input bit is 1 (n = the input's ones, k = its AND count pull up); an xnor
+  // cell drives on every row (n = the rows, k = the matches of input and stored bit: n - ones
+  // of the input - ones stored + 2 x the AND count). Between k cells pulling up and n - k
+  // pulling down through equal paths the line draws V / R_cell x k (n - k) / n.
+  const int64_t S = m_h.domain_rows(), G = m_h.col_groups();
+  const bool xnor = m_p.cell == "xnor";
+  uint64_t units = 0;
+  for (int64_t n = 0; n < m_ro_nodes; ++n) {
+    const int64_t rows = m_node_rows[std::size_t(n * G + g)];
+    if (rows == 0) continue;
+    const int64_t r0 = n * m_ro_span, r1 = r0 + m_ro_span;
+    int64_t in_ones = 0, stored = 0;
+    // The node's rows in steps of a gating domain (or the node itself, inside one).
+    const int64_t step = std::min(S, m_ro_span);
+    for (int64_t r = r0; r < r1; r += step) {
+      if (!m_active[std::size_t((r / S) * G + g)]) continue;
+      in_ones += popcount_range(input, std::size_t(r), std::size_t(r + step));
+      if (xnor) stored += m_cells.ones_rows(c, r, r + step);
+    }
+    const int64_t ands = node_count(c, input, n, exact);
+    const int64_t driven = xnor ? rows : in_ones;
+    const int64_t up = xnor ? rows - in_ones - stored + 2 * ands : ands;
+    if (driven > 0 && up > 0 && up < driven)
+      units += uint64_t(std::llround(double(kDividerUnit) * double(up) * double(driven - up) / double(driven)));
+  }
+  return units;
 }
 
 void CimMacro::record_counts(int64_t c, const uint64_t* input, int64_t g, int64_t exact) {

@@ -51,6 +51,10 @@ class CimMacro : public MacroModule {
   int64_t node_count(int64_t c, const uint64_t* input, int64_t n, int64_t exact) const {
     return m_ro_nodes == 1 ? exact : m_cells.and_popcount_rows(c, input, n * m_ro_span, (n + 1) * m_ro_span);
   }
+  // Divider cells (macro.cell divider or xnor): k (n - k) / n summed over the read-out nodes of
+  // column c (column group g, exact AND count `exact` over the column) read in this operation,
+  // in 1/kDividerUnit.
+  uint64_t divider_units(int64_t c, const uint64_t* input, int64_t g, int64_t exact) const;
   // One noisy read's error `e` (counts) in the read-error statistics; `wrong`: it differs at all.
   void count_read_error(int64_t e, bool wrong);
   // Counts the conversions of column c's read-out nodes by the count each reads.
@@ -78,6 +82,7 @@ class CimMacro : public MacroModule {
   // Read-out non-idealities (arch.analog.noise), applied only by an ADC read-out.
   ReadNoise m_noise;
   bool m_noisy;
+  bool m_divider;  // macro.cell divider or xnor: static current counted per read-out node
   std::vector<double> m_droop_per_one;  // counts per stored 1, by position on a shared converter
   // Conversions by the count read (arch.readout collect_counts; empty otherwise).
   std::vector<uint64_t> m_hist;

@@ -20,6 +20,9 @@ enum class Act : std::size_t {
   WeightReadBit,   // one weight bit read through the weight path (written into a macro, or applied on its rows)
   BufferWriteBit,  // one bit written to the input/output buffers
   DigitalMacBit,   // one full-adder cell of the digital MAC unit (multiplier array and accumulator)
+  InputPulse,      // a pulse of a row's pulse-count input (analog accumulation: plane b gives 2^b per 1)
+  DividerUnits,    // divider cells: sum over operations of (sum over read-out nodes of k (n - k) / n driven
+                   // cells) x the cycles their rows stay on, in 1/kDividerUnit unit-cycles
   Count_
 };
 
@@ -47,6 +50,8 @@ enum class Stat : std::size_t {
   Count_
 };
 
+// Fixed point of Act::DividerUnits: a read-out node's k (n - k) / n is counted in 1/65536.
+inline constexpr uint64_t kDividerUnit = 65536;
 inline constexpr std::size_t kActs = std::size_t(Act::Count_);
 inline constexpr std::size_t kStats = std::size_t(Stat::Count_);
 

@@ -41,17 +41,26 @@ void MacroParams::declare(ParamVisitor& v) {
          {"fraction of supply", "how far a precharged bit-line segment swings (energy C V^2 x swing)", Affects::Price});
   v.real("cell_cap_ff", cell_cap_ff, 0.0, 0.0, 1000.0,
          {"fF", "compute capacitor per cell, charged when its product is 1 (charge-domain cells)", Affects::Price});
+  v.choice("cell", cell, "and", {"and", "divider", "xnor"},
+           {"", "how a cell drives its bit line: and (a product of 1 discharges it); divider (a driven row's cell "
+                "pulls the line up when it stores 1, down when it stores 0: static current through the divider while "
+                "the rows are on); xnor (every row of an active domain drives, up on a match, down on a mismatch)"});
 }
 
 void ReadoutParams::declare(ParamVisitor& v, int64_t cols) {
-  v.choice("kind", kind, "adc", {"adc", "digital"}, {"", "column read-out: ADC / sense amplifier, or a digital popcount adder tree"});
-  v.integer("bits", bits, 0, 0, 16, {"bits", "ADC resolution; 0 = lossless for rows (or enough for levels)"});
+  v.choice("kind", kind, "sar", {"sar", "flash", "sense", "adc", "digital"},
+           {"", "column read-out: sar (successive approximation), flash or sense (a 1-bit sense amplifier), each priced "
+                "from its circuit (comparator decisions, capacitive DAC, logic, reference); adc (a converter priced by "
+                "the technology's measured figure of merit per level); digital (a popcount adder tree)"});
+  v.integer("bits", bits, 0, 0, 16, {"bits", "ADC resolution; 0 = lossless for rows (or enough for levels; 1 for sense)"});
   v.integer("levels", levels, 0, 0, 65536,
             {"levels", "output levels of one conversion (e.g. 11 for an 11-level flash); 0 = 2^bits"});
   v.check(levels != 1, "levels", "an ADC needs at least 2 output levels (or 0 for 2^bits)");
   v.check(!(levels > 0 && bits > 0 && levels > (int64_t{1} << bits)), "levels",
           fmt::format("{} levels do not fit in arch.readout.bits = {} (at most {})", levels, bits,
                       bits > 0 && bits < 63 ? int64_t{1} << bits : 0));
+  v.check(kind != "sense" || bits <= 1, "bits", fmt::format("a sense amplifier resolves 1 bit, not {}", bits));
+  v.check(kind != "sense" || levels <= 2, "levels", fmt::format("a sense amplifier has 2 output levels, not {}", levels));
   v.integer("range", range, 0, 0, 1 << 16,
             {"counts", "ADC full scale: counts above it clip (0 = the rows beneath a read-out); with bits 0 the "
                        "resolution is lossless for this range"});
@@ -70,7 +79,8 @@ void ReadoutParams::declare(ParamVisitor& v, int64_t cols) {
            {"", "analog: input bit planes as word-line pulse trains and a weight's slices charge-shared, one "
                 "conversion per output (docs/tech.md)"});
   analog_accumulate = acc == "analog";
-  v.check(!analog_accumulate || kind == "adc", "accumulate", "analog accumulation needs an ADC read-out (arch.readout.kind: adc)");
+  v.check(!analog_accumulate || converter(), "accumulate",
+          "analog accumulation needs a converter read-out (arch.readout.kind: sar, flash, sense or adc)");
   v.integer("adder_cycles", adder_cycles, 2, 1, 1000,
             {"cycles", "digital adder-tree latency (popcount, or summing the read-outs below the root)"});
   v.integer("level", level, -1, -1, 64,
@@ -115,6 +125,9 @@ void ChipParams::declare_arch(ParamVisitor& v) {
             fmt::format("level {} is not a level of arch.macro.hierarchy [{}] (0 = leaf .. {} = root, or -1 for the root)",
                         readout.level, fmt::join(macro.hierarchy, ", "), int64_t(macro.hierarchy.size()) - 1));
     macro.readout_level = readout.level < int64_t(macro.hierarchy.size()) ? readout.level : -1;
+    v.check(!(macro.divider() && readout.analog_accumulate), "accumulate",
+            fmt::format("arch.macro.cell {} is priced per evaluate phase of one plane; analog accumulation's pulse trains "
+                        "need arch.macro.cell: and", macro.cell));
   });
   v.section("analog", "non-idealities of the analog macros' read-out (docs/analog.md)", [&] {
     std::string noise;

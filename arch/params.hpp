@@ -56,6 +56,12 @@ struct MacroParams {
   double supply_v = 0.0;  // operating supply (declared as arch.supply_v); 0 = the technology's vdd
   double bitline_swing;   // fraction of the supply a precharged bit-line segment swings
   double cell_cap_ff;     // compute capacitor per cell, charged when its product is 1
+  // How a cell drives its line (docs/tech.md): "and" (a product of 1 discharges it), "divider" (a
+  // driven row's cell pulls the line up when it stores 1 and down when it stores 0: a resistive
+  // divider, as a 6T cell whose storage nodes reach the line), "xnor" (every row of an active
+  // domain drives, up on a match of input and stored bit, down on a mismatch).
+  std::string cell;
+  bool divider() const { return cell != "and"; }
 
   MacroParams() { DefaultsVisitor d; declare(d); }
   void declare(ParamVisitor& v);
@@ -67,7 +73,10 @@ struct MacroParams {
 };
 
 struct ReadoutParams {
-  std::string kind;           // adc | digital
+  // sar | flash | sense (converters priced from their circuit: docs/tech.md) | adc (a converter
+  // priced by a measured figure of merit per level) | digital (popcount adder tree)
+  std::string kind;
+  bool converter() const { return kind != "digital"; }
   int64_t bits;               // adc: resolution; 0 = enough for the macro's rows (lossless)
   int64_t levels;             // adc: output levels (e.g. 11 for an 11-level flash); 0 = 2^bits
   int64_t share;              // adc: columns sharing one converter (serialised)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace cimsim {
 
@@ -20,20 +21,25 @@ int64_t ceil_log2(int64_t n) {
   return b;
 }
 
-// Shared ADCs (or sense amplifiers for 1 bit), one conversion per column that needs one, linear
-// over the column's range [0, full scale]: the rows beneath it, or the clip level
-// arch.readout.range below that; `share` adjacent columns share a converter.
+// Shared converters (SAR, flash, a 1-bit sense amplifier, or one priced by a figure of merit),
+// one conversion per column that needs one, linear over the column's range [0, full scale]: the
+// rows beneath it, or the clip level arch.readout.range below that; `share` adjacent columns
+// share a converter. The kinds differ in price (power/tech), not in function.
 class AdcReadout final : public IReadout {
  public:
   AdcReadout(const ReadoutParams& p, int64_t rows)
-      : m_full(p.range > 0 ? std::min(p.range, rows) : rows),
-        m_bits(p.bits > 0 ? p.bits : p.levels > 0 ? ceil_log2(p.levels) : lossless_bits(m_full)),
+      : m_kind(p.kind),
+        m_full(p.range > 0 ? std::min(p.range, rows) : rows),
+        m_bits(p.kind == "sense" ? 1
+               : p.bits > 0      ? p.bits
+               : p.levels > 0    ? ceil_log2(p.levels)
+                                 : lossless_bits(m_full)),
         m_rows(rows),
         m_levels((p.levels > 0 ? p.levels : int64_t{1} << m_bits) - 1),
         m_share(p.share),
         m_conversion(uint64_t(p.conversion_cycles)),
         m_adder(uint64_t(p.adder_cycles)) {}
-  const char* kind() const override { return "adc"; }
+  const char* kind() const override { return m_kind.c_str(); }
   int64_t columns_per_converter() const override { return m_share; }
   // A shared converter converts only the columns that need it, one after another.
   uint64_t cycles(int64_t conversions) const override { return uint64_t(conversions) * m_conversion; }
@@ -59,6 +65,7 @@ class AdcReadout final : public IReadout {
   uint64_t accumulate_cycles() const override { return m_adder; }
 
  private:
+  std::string m_kind;
   int64_t m_full, m_bits, m_rows, m_levels, m_share;
   uint64_t m_conversion, m_adder;
 };
@@ -96,8 +103,8 @@ std::unique_ptr<IReadout> make_readout(const ReadoutParams& p, const MacroParams
 }
 
 std::unique_ptr<IReadout> make_readout(const ReadoutParams& p, int64_t rows) {
-  if (p.kind == "adc") return std::make_unique<AdcReadout>(p, rows);
   if (p.kind == "digital") return std::make_unique<DigitalReadout>(p, rows);
+  if (p.converter()) return std::make_unique<AdcReadout>(p, rows);
   throw std::invalid_argument("unknown read-out kind " + p.kind);
 }
 

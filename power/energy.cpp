@@ -31,7 +31,8 @@ void EnergyBreakdown::add(const std::string& component, double pj) {
 EnergyBreakdown empty_breakdown(std::size_t levels) {
   EnergyBreakdown e;
   for (std::size_t l = 0; l < levels; ++l) e.items.emplace_back(fmt::format("precharge_l{}", l), 0.0);
-  for (const char* c : {"merge", "wordline", "evaluation", "readout", "readout_overhead", "digital", "buffer",
+  for (const char* c : {"merge", "wordline", "evaluation", "cell_current", "readout", "readout_dac", "readout_logic",
+                        "readout_reference", "readout_overhead", "digital", "buffer",
                         "weight_write", "gating_control", "wakeup", "leakage"})
     e.items.emplace_back(c, 0.0);
   return e;
@@ -44,7 +45,9 @@ Counts macro_counts(const MacroCounters& c) {
   for (auto m : c.merge) merges += double(m);
   n.emplace_back("merge", merges);
   n.emplace_back("wordline_cell", double(c[Act::InputLineCell]));
+  n.emplace_back("input_pulse", double(c[Act::InputPulse]));
   n.emplace_back("and_eval", double(c[Act::AndEval]));
+  n.emplace_back("divider_unit_cycle", double(c[Act::DividerUnits]) / double(kDividerUnit));
   n.emplace_back("adc_conversion", double(c[Act::AdcConversion]));
   n.emplace_back("adder_tree_bit", double(c[Act::AdderTreeBit]));
   n.emplace_back("cell_write", double(c[Act::CellWrite]));
@@ -65,10 +68,11 @@ Counts periphery_counts(const MacroCounters& c) {
 }
 
 PriceTable macro_prices(const TechTable& t, const MacroParams& g, int64_t readout_bits, int64_t readout_levels,
-                        double period_ns) {
-  const ActionPrices p = derive_prices(t, g, readout_bits, readout_levels);
+                        double period_ns, const std::string& readout_kind) {
+  const ActionPrices p = derive_prices(t, g, readout_bits, readout_levels, readout_kind);
   const double v = g.supply_v > 0 ? g.supply_v : t[Tech::Vdd];
   const double levels = readout_levels > 0 ? double(readout_levels) : double(int64_t{1} << readout_bits);
+  const ReadoutCircuit rc = readout_circuit(t, readout_kind, readout_bits, readout_levels, v);
   PriceTable tab;
   for (std::size_t l = 0; l < p.precharge.size(); ++l)
     tab.push_back({fmt::format("precharge_l{}", l), fmt::format("precharge_l{}", l), p.precharge[l],
@@ -76,13 +80,47 @@ PriceTable macro_prices(const TechTable& t, const MacroParams& g, int64_t readou
                                "read-out input) at {} V, swing {}",
                                l, p.segment_cap_ff[l], v, g.bitline_swing)});
   tab.push_back({"merge", "merge", p.merge, fmt::format("merge switch gate: switch_width x gate_cap at {} V", v)});
+  tab.push_back({"input_pulse", "wordline", p.input_pulse,
+                 fmt::format("a row's pulse-count input generator stepped once: one full-adder-equivalent, digital_add_bit "
+                             "{} fJ x (V/vdd)^2 (an estimate)", t[Tech::DigitalAddBit])});
   tab.push_back({"wordline_cell", "wordline", p.input_line_cell,
-                 fmt::format("one cell's word-line share: cell_width x wire_cap + and_width x gate_cap at {} V", v)});
+                 fmt::format("one cell's word-line share, cell_width x wire_cap + and_width x gate_cap, and its FO4 driver "
+                             "chain's C / 3, at {} V", v)});
   tab.push_back({"and_eval", "evaluation", p.and_eval,
                  fmt::format("a product of 1: and_width x drain_cap + cell_cap_ff {} fF at {} V", g.cell_cap_ff, v)});
-  tab.push_back({"adc_conversion", "readout", p.adc_conversion,
-                 fmt::format("adc_fom {} fJ/step x {} levels, x (V/vdd)^2 ({}: {})", t[Tech::AdcFom], levels, t.name,
-                             t.source[std::size_t(Tech::AdcFom)])});
+  if (g.divider())
+    tab.push_back({"divider_unit_cycle", "cell_current", p.divider_unit_mw * period_ns,
+                   fmt::format("{} cells: static current through a column's divider while its rows are on (evaluate, "
+                               "merges, until its converter samples it), per unit of k (n - k) / n (k of n driven cells "
+                               "pulling up) and {} ns cycle: V^2 / R_cell, R_cell = 2 x resistance_factor x vdd / "
+                               "(on_current_n x and_width) = {:.4g} kOhm, at {} V",
+                               g.cell, period_ns, divider_cell_kohm(t), v)});
+  if (readout_kind == "adc") {
+    tab.push_back({"adc_conversion", "readout", p.adc_conversion,
+                   fmt::format("adc_fom {} fJ/step x {} levels, x (V/vdd)^2 ({}: {})", t[Tech::AdcFom], levels, t.name,
+                               t.source[std::size_t(Tech::AdcFom)])});
+  } else {
+    tab.push_back({"adc_conversion", "readout", p.conv_comparator,
+                   fmt::format("{} comparator decisions of a StrongARM latch, {:.4g} fF switched each (5 x comparator_width "
+                               "{} um x (drain_cap + gate_cap)) at {} V: {:.4g} fJ per decision",
+                               rc.decisions, rc.comparator_cap_ff, t[Tech::ComparatorWidth], v, rc.decision_fj)});
+    if (readout_kind == "sar")
+      tab.push_back({"adc_conversion", "readout_dac", p.conv_dac,
+                     fmt::format("{}-bit binary-weighted capacitive DAC, conventional switching: {:.4g} x dac_unit_cap {} fF "
+                                 "x V^2 at {} V ({})",
+                                 readout_bits, rc.dac_units, t[Tech::DacUnitCap], v, t.source[std::size_t(Tech::DacUnitCap)])});
+    if (readout_kind != "sense")
+      tab.push_back({"adc_conversion", "readout_logic", p.conv_logic,
+                     fmt::format("{}: one full-adder-equivalent ({} fJ at vdd, x (V/vdd)^2) per {} (an estimate)",
+                                 readout_kind == "sar" ? "SAR register and sequencing" : "thermometer encoder",
+                                 t[Tech::DigitalAddBit], readout_kind == "sar" ? "decision" : "comparator output")});
+    if (readout_kind != "sar")
+      tab.push_back({"adc_conversion", "readout_reference", p.conv_reference,
+                     fmt::format("reference string sized to settle its taps' kickback ({:.4g} fF each, comparator_width x "
+                                 "gate_cap) to half an LSB within half a conversion: 2 ln(2^(b+1)) / pi^2 x taps x C x V^2 "
+                                 "at {} V, its static power over the conversion time",
+                                 rc.input_cap_ff, v)});
+  }
   tab.push_back({"adc_conversion", "readout_overhead", p.adc_overhead,
                  fmt::format("readout_overhead {} fF x V^2 ({})", t[Tech::ReadoutOverhead],
                              t.source[std::size_t(Tech::ReadoutOverhead)])});

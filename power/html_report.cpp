@@ -300,8 +300,10 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
                               "comparators, the firing ramp, and leakage (docs/ttfs.md defines each). Hover a segment for its value."
                               "</figcaption></figure>")
                 : std::string("<figcaption>Each bar is one step of the network (macro layers and digital-periphery steps), split by "
-                              "where the energy goes: bit-line precharge per hierarchy level, merges, word lines, evaluation, read-out, "
-                              "the technology's calibrated read-out overhead, digital periphery, buffers, weight writes, gating control, wake-ups, leakage and "
+                              "where the energy goes: bit-line precharge per hierarchy level, merges, word lines, evaluation, "
+                              "divider cells' static current, the read-out by circuit term (comparator decisions, DAC, logic, "
+                              "reference) and any empirical overhead, digital periphery, buffers, weight writes, gating control, "
+                              "wake-ups, leakage and "
                               "the digital MAC unit of layers with real-valued inputs or weights (docs/model.md defines "
                               "each). Hover a segment for its value.</figcaption></figure>"));
 

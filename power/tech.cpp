@@ -42,11 +42,77 @@ const std::array<TechKeyInfo, kTechKeys>& tech_keys() {
        "sigma of a 1 fF compute capacitor relative to its value, scaling as 1/sqrt(C) (arch.analog.noise)", true},
       {Tech::OffCurrentN, "off_current_n", "uA/um", 0.0, 100.0,
        "NMOS off-state current per width at 300 K: cells' leakage droops a read-out node while it waits (arch.analog.noise)", true},
+      {Tech::ComparatorWidth, "comparator_width", "um", 0.0, 100.0,
+       "input-pair device width of the read-out's StrongARM comparator (its decision energy and input load: "
+       "readout.kind sar, flash, sense)", true},
+      {Tech::DacUnitCap, "dac_unit_cap", "fF", 0.0, 1000.0,
+       "unit capacitor of a SAR read-out's binary-weighted capacitive DAC (readout.kind sar)", true},
   }};
   return keys;
 }
 
-ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t readout_bits, int64_t readout_levels) {
+double sar_dac_switching_units(int64_t bits) {
+  // Conventional switching of a binary-weighted array, averaged over the codes (the figure the
+  // literature on SAR switching procedures compares against: 1363.3 C V^2 for 10 bits; Liu et
+  // al., JSSC 45(4) 2010, whose monotonic procedure saves 81.2% of it).
+  double e = 0;
+  for (int64_t i = 1; i <= bits; ++i) e += std::ldexp(std::ldexp(1.0, int(i)) - 1.0, int(bits + 1 - 2 * i));
+  return e;
+}
+
+double divider_cell_kohm(const TechTable& t) {
+  return 2.0 * t[Tech::ResistanceFactor] * t[Tech::Vdd] / (t[Tech::OnCurrentN] * t[Tech::AndWidth]) * 1e3;
+}
+
+ReadoutCircuit readout_circuit(const TechTable& t, const std::string& kind, int64_t bits, int64_t levels, double v) {
+  ReadoutCircuit r;
+  const double v2 = v * v, tab = v2 / (t[Tech::Vdd] * t[Tech::Vdd]), fj_to_pj = 1e-3;
+  const double n_levels = levels > 0 ? double(levels) : std::ldexp(1.0, int(bits));
+  if (kind == "adc") {  // a measured converter: energy per nominal level x levels (Walden form)
+    r.comparator = t[Tech::AdcFom] * n_levels * tab * fj_to_pj;
+    return r;
+  }
+  // A StrongARM latch (Razavi, IEEE SSC Magazine 2015) of input width W: per decision it
+  // discharges and restores its two input-pair drain nodes (the pair's drain and the latch
+  // NMOS's source, W + W/2), its two outputs (two drains and two gates of W/2 each) and its
+  // clocked devices (the tail of 2W, four reset switches of W/4): 5 W of drain and 5 W of gate
+  // capacitance, C V^2 per decision. Its input load is the pair's gate, W x gate_cap.
+  const double w = t[Tech::ComparatorWidth];
+  r.comparator_cap_ff = 5.0 * w * (t[Tech::DrainCap] + t[Tech::GateCap]);
+  r.input_cap_ff = w * t[Tech::GateCap];
+  r.decision_fj = r.comparator_cap_ff * v2;
+  // A reference tap loaded by comparator inputs must recover from their kickback (a full swing
+  // away) to half an LSB, n = ln(2^(b + 1)) time constants, within half a conversion: a
+  // resistor string of total R and total load C settles with R C / pi^2 (a distributed line),
+  // so R <= pi^2 t / (2 n C) and its static power V^2 / R over the conversion time t is
+  // 2 n C V^2 / pi^2 per conversion, whatever t.
+  auto ladder = [&](double taps, int64_t b) {
+    const double n_tau = std::log(std::ldexp(2.0, int(b)));
+    return 2.0 * n_tau * taps * r.input_cap_ff * v2 / (M_PI * M_PI) * fj_to_pj;
+  };
+  if (kind == "sense") {  // one decision against one reference tap
+    r.decisions = 1;
+    r.reference = ladder(1, 1);
+  } else if (kind == "flash") {  // levels - 1 comparators against a resistor string; a thermometer encoder
+    r.decisions = n_levels - 1;
+    int64_t b = 0;
+    while (std::ldexp(1.0, int(b)) < n_levels) ++b;
+    r.reference = ladder(n_levels - 1, b);
+    // Encoder: one full-adder-equivalent per comparator output (an estimate).
+    r.logic = (n_levels - 1) * t[Tech::DigitalAddBit] * tab * fj_to_pj;
+  } else {  // sar: one decision per bit; the array switched between the supply rails
+    r.decisions = double(bits);
+    r.dac_units = sar_dac_switching_units(bits);
+    r.dac = r.dac_units * t[Tech::DacUnitCap] * v2 * fj_to_pj;
+    // The register bit set and the sequencing of each decision: one full-adder-equivalent (an estimate).
+    r.logic = double(bits) * t[Tech::DigitalAddBit] * tab * fj_to_pj;
+  }
+  r.comparator = r.decisions * r.decision_fj * fj_to_pj;
+  return r;
+}
+
+ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t readout_bits, int64_t readout_levels,
+                           const std::string& readout_kind) {
   const Hierarchy h(macro);
   // The operating supply. Switched-capacitance energies are C V^2 at it; numbers tabulated at
   // the node's nominal supply (from measured circuits) scale by (V / Vnom)^2, the same C V^2
@@ -78,17 +144,29 @@ ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t
     p.precharge.push_back(c * v2 * macro.bitline_swing * fj_to_pj);
   }
   p.merge = t[Tech::SwitchWidth] * t[Tech::GateCap] * v2 * fj_to_pj;
-  p.input_line_cell = (t[Tech::CellWidth] * t[Tech::WireCap] + t[Tech::AndWidth] * t[Tech::GateCap]) * v2 * fj_to_pj;
+  // A cell's share of its word line (wire pitch and AND gate), and of the tapered driver that
+  // switches it: a chain of stage effort 4 (FO4) driving a load C has input capacitances C/4 +
+  // C/16 + ... = C / 3 inside it (logical effort: Sutherland, Sproull and Harris, 1999).
+  p.input_line_cell = (t[Tech::CellWidth] * t[Tech::WireCap] + t[Tech::AndWidth] * t[Tech::GateCap]) *
+                      (1.0 + 1.0 / 3.0) * v2 * fj_to_pj;
+  // A pulse-count input's generator: a row counter stepped once per pulse, one
+  // full-adder-equivalent each (an estimate: a binary counter toggles two bits per step on average).
+  p.input_pulse = t[Tech::DigitalAddBit] * tab * fj_to_pj;
   // A product of 1 discharges the AND devices' drain; in a charge-domain cell it also charges
   // the cell's compute capacitor to the supply (C V^2 drawn) before the column shares it.
   p.and_eval = (t[Tech::AndWidth] * t[Tech::DrainCap] + macro.cell_cap_ff) * v2 * fj_to_pj;
-  // Walden figure of merit: energy per conversion = FoM x 2^ENOB (Murmann ADC survey), with
-  // 2^ENOB = the output levels (2^bits, or e.g. 11 for an 11-level flash).
-  const double levels = readout_levels > 0 ? double(readout_levels) : std::ldexp(1.0, int(readout_bits));
-  p.adc_conversion = t[Tech::AdcFom] * levels * tab * fj_to_pj;
-  // An empirical term: what measured macros of the node spend beyond the terms above, charged per
-  // conversion as a capacitance switched at the supply and calibrated against published macros
-  // (scripts/calibrate.py, docs/validate.md); 0 gives bottom-up energies only.
+  // One conversion from its circuit (readout_circuit), or for an `adc` the Walden figure of
+  // merit: FoM x 2^ENOB (Murmann ADC survey), 2^ENOB = the output levels (2^bits, or e.g. 11).
+  const ReadoutCircuit rc = readout_circuit(t, readout_kind, readout_bits, readout_levels, v);
+  p.conv_comparator = rc.comparator;
+  p.conv_dac = rc.dac;
+  p.conv_logic = rc.logic;
+  p.conv_reference = rc.reference;
+  p.adc_conversion = rc.total();
+  // A divider cell's static current: V / R_cell per unit of k (n - k) / n, drawn at V.
+  p.divider_unit_mw = macro.divider() ? v2 / divider_cell_kohm(t) : 0.0;
+  // A user's empirical term per conversion, as a capacitance switched at the supply (0 in every
+  // shipped table: no number is fitted to a published macro; docs/validate.md).
   p.adc_overhead = t[Tech::ReadoutOverhead] * v2 * fj_to_pj;
   p.adder_tree_bit = t[Tech::DigitalAddBit] * tab * fj_to_pj;
   // Writing a cell drives the column's whole path from the root to the leaf segment.

@@ -37,6 +37,8 @@ enum class Tech : std::size_t {
   CellSigma,
   CapMismatch,
   OffCurrentN,
+  ComparatorWidth,
+  DacUnitCap,
   Count_
 };
 inline constexpr std::size_t kTechKeys = std::size_t(Tech::Count_);
@@ -63,6 +65,14 @@ struct ActionPrices {
   std::vector<double> precharge;  // per hierarchy level, one segment of one column
   double merge = 0, input_line_cell = 0, and_eval = 0, adc_conversion = 0, adc_overhead = 0, adder_tree_bit = 0,
          cell_write = 0, gate_event = 0, wake_event = 0, digital_add_bit = 0, buffer_bit = 0;
+  // One conversion's circuit terms (adc_conversion is their sum): comparator decisions (or the
+  // figure-of-merit price of an `adc`), capacitive-DAC switching, SAR or encoder logic, and
+  // reference generation (readout_circuit()).
+  double conv_comparator = 0, conv_dac = 0, conv_logic = 0, conv_reference = 0;
+  double input_pulse = 0;  // one pulse of a row's pulse-count input generator (analog accumulation)
+  // Divider cells: the power one unit of k (n - k) / n driven cells draws through the line, in
+  // pJ per ns (mW), at the operating supply (macro_prices multiplies by the evaluate time).
+  double divider_unit_mw = 0;
   double leak_array_nw = 0;        // whole cell array, always (retention)
   double leak_domain_on_nw = 0;    // one domain's periphery, on
   double leak_domain_gated_nw = 0; // one domain's periphery, gated
@@ -74,7 +84,28 @@ struct ActionPrices {
 // directly; energies tabulated at the nominal vdd (ADC FoM, digital add, buffer bit) scale by
 // (V / vdd)^2, leakage powers by V / vdd (docs/tech.md).
 ActionPrices derive_prices(const TechTable& tech, const MacroParams& macro, int64_t readout_bits,
-                           int64_t readout_levels = 0);
+                           int64_t readout_levels = 0, const std::string& readout_kind = "adc");
+
+// The circuit of one conversion of a read-out kind (sar, flash, sense; adc: the figure of merit),
+// each term in pJ at supply `v`, with what it counts (docs/tech.md).
+struct ReadoutCircuit {
+  double comparator = 0, dac = 0, logic = 0, reference = 0;
+  double decisions = 0;         // comparator decisions per conversion
+  double decision_fj = 0;       // one decision, fJ
+  double comparator_cap_ff = 0; // switched per decision
+  double input_cap_ff = 0;      // one comparator's input (its reference tap's load)
+  double dac_units = 0;         // capacitive-DAC switching, in C_unit V^2
+  double total() const { return comparator + dac + logic + reference; }
+};
+ReadoutCircuit readout_circuit(const TechTable& tech, const std::string& kind, int64_t bits, int64_t levels, double v);
+
+// Average switching energy of an N-bit binary-weighted capacitive DAC under the conventional
+// (charge-redistribution) procedure, in units of C_unit V_ref^2: sum over i = 1..N of
+// 2^(N + 1 - 2i) (2^i - 1) (1363.3 for N = 10).
+double sar_dac_switching_units(int64_t bits);
+
+// A divider cell's path: two stacked devices of and_width, kOhm (factor x vdd / (I_on x W) each).
+double divider_cell_kohm(const TechTable& tech);
 
 // The signal one count (one product of 1) puts on a column's read-out node at each hierarchy
 // level from the leaf up to the read-out level (macro.readout_at()), in mV, when the segments beneath it are merged (docs/tech.md): a charge dQ shared over

@@ -5,8 +5,7 @@
                                                 [--write docs/hierarchy-study.md]
 
 Runs the sweep into DIR (default cimsim-sweep/study; points already complete there are kept,
-`cimsim sweep --resume`), prices every point a second time without the empirical read-out term
-(`cimsim reprice --set arch.tech.readout_overhead=0`), and prints the page (or writes it). Every
+`cimsim sweep --resume`) and prints the page (or writes it). Every
 number on the page comes from these runs; the page's prose around them is fixed text that names
 no figure. Run from anywhere: the sweep runs in the repository root (its workload paths are
 relative to it).
@@ -17,11 +16,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 SPEC = "configs/sweeps/hierarchy_study.yaml"
-READOUT_TERMS = ("readout", "readout_overhead")
+READOUT_TERMS = ("readout", "readout_dac", "readout_logic", "readout_reference", "readout_overhead")
 
 
 def run_sweep(cimsim, out, jobs):
@@ -37,14 +35,10 @@ def load_points(cimsim, out):
     if bad:
         sys.exit(f"hierarchy_study: {len(bad)} points of {out} did not finish: {bad[0]['error']}")
     points = []
-    with tempfile.TemporaryDirectory() as tmp:
+    if True:
         for r in rows:
             run_dir = os.path.join(out, r["report"])
             rep = json.load(open(os.path.join(run_dir, "report.json")))
-            bare = os.path.join(tmp, r["point"])
-            subprocess.run([cimsim, "reprice", run_dir, "--set", "arch.tech.readout_overhead=0", "--out", bare],
-                           check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-            rep0 = json.load(open(os.path.join(bare, "report.json")))
             t = rep["totals"]
             e = dict(rep["energy_breakdown_pj"])
             samples = rep["function"]["samples"]
@@ -60,7 +54,6 @@ def load_points(cimsim, out):
                 "stationary": r["mapping.stationary"],
                 "samples": samples,
                 "nj": t["energy_pj"] / samples * 1e-3,
-                "nj_bare": rep0["totals"]["energy_pj"] / samples * 1e-3,
                 "cycles": t["cycles"] / samples,
                 "area": float(r["area_um2"]),
                 "converters": rep["arch"]["readout"]["converters_per_macro"],
@@ -68,7 +61,6 @@ def load_points(cimsim, out):
                 "util": t["utilisation"],
                 "data": t["gated_fraction_data"],
                 "readout_share": sum(e.get(k, 0.0) for k in READOUT_TERMS) / t["energy_pj"],
-                "overhead_share": e.get("readout_overhead", 0.0) / t["energy_pj"],
                 "breakdown": e,
                 "total_pj": t["energy_pj"],
                 "match": r["outputs_match_reference"] == "true",
@@ -111,24 +103,23 @@ def section(name, pts):
     L.append(f"{len(pts)} designs, {pts[0]['samples']} samples each; outputs match the reference in "
              f"{'every one' if ok else 'only ' + str(sum(p['match'] for p in pts))}.\n")
     best = min(pts, key=lambda p: p["nj"])
-    best0 = min(pts, key=lambda p: p["nj_bare"])
+    best_sar = min(find(pts, kind="sar"), key=lambda p: p["nj"])
     fast = min(pts, key=lambda p: p["cycles"])
     L.append(f"- Least energy: **{label(best)}**, {best['nj']:.2f} nJ per sample "
-             f"(read-out {pct(best['readout_share'])} of it, the empirical term {pct(best['overhead_share'])}).")
-    L.append(f"- Least energy with bottom-up terms only (`readout_overhead` = 0): **{label(best0)}**, "
-             f"{best0['nj_bare']:.2f} nJ per sample.")
+             f"(read-out {pct(best['readout_share'])} of it).")
+    L.append(f"- Least energy with a SAR read-out: **{label(best_sar)}**, {best_sar['nj']:.2f} nJ per sample "
+             f"(read-out {pct(best_sar['readout_share'])} of it).")
     L.append(f"- Fewest cycles: **{label(fast)}**, {fast['cycles']:.0f} cycles per sample.\n")
 
     # Patterns at the shipped defaults otherwise (leaf gating, root ADC, weight-stationary).
-    base = [one(pts, pattern=pat, gating=0, at_root=True, kind="adc", stationary="weight")
+    base = [one(pts, pattern=pat, gating=0, at_root=True, kind="sar", stationary="weight")
             for pat in sorted({p["pattern"] for p in pts}, key=lambda s: (s.count(","), s))]
     multi = [b for b in base if b["levels"] > 1]
     flat = [b for b in base if b["levels"] == 1]
     lo, hi = min(b["nj"] for b in multi), max(b["nj"] for b in multi)
-    lo0, hi0 = min(b["nj_bare"] for b in multi), max(b["nj_bare"] for b in multi)
-    L.append(f"Spread over the {len(multi)} multi-level patterns (leaf gating, ADC at the root, weight-stationary): "
-             f"{pct(hi / lo - 1)} with the calibrated term, {pct(hi0 / lo0 - 1)} bottom-up. The flat line, whose "
-             f"only gating domain spans all 256 rows, takes {flat[0]['nj'] / lo:.2f}x the least of them.\n")
+    L.append(f"Spread over the {len(multi)} multi-level patterns (leaf gating, SAR at the root, weight-stationary): "
+             f"{pct(hi / lo - 1)}. The flat line, whose only gating domain spans all 256 rows, takes "
+             f"{flat[0]['nj'] / lo:.2f}x the least of them.\n")
 
     L.append("### Read-out at the root or at every leaf, and what fine gating domains save\n")
     L.append("Weight-stationary. *Leaf/root*: the leaf read-out's energy (and cycles) over the root's, same "
@@ -138,38 +129,38 @@ def section(name, pts):
              "macro the gating domain also sets the mapping (each tap's rows are aligned to a domain so that "
              "a zero window gates it), so for the SE-ResNet coarse domains also mean more operations; the "
              "MLP (dense layers on cim1x1 only) isolates the gating.\n")
-    L.append("| pattern | kind | leaf/root energy | bottom-up | leaf/root cycles | converters root → leaf "
-             "| fine gating saves (root read-out) | bottom-up | (leaf read-out) | bottom-up |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|")
+    L.append("| pattern | kind | leaf/root energy | leaf/root cycles | converters root → leaf "
+             "| fine gating saves (root read-out) | (leaf read-out) |")
+    L.append("|---|---|---|---|---|---|---|")
     for b in base:
         if b["levels"] == 1:
             continue
-        for kind in ("adc", "digital"):
+        for kind in ("sar", "digital"):
             r = one(pts, pattern=b["pattern"], gating=0, at_root=True, kind=kind, stationary="weight")
             f = one(pts, pattern=b["pattern"], gating=0, at_root=False, kind=kind, stationary="weight")
             rc = one(pts, pattern=b["pattern"], gating=b["levels"] - 1, at_root=True, kind=kind, stationary="weight")
             fc = one(pts, pattern=b["pattern"], gating=b["levels"] - 1, at_root=False, kind=kind, stationary="weight")
-            L.append(f"| {b['pattern']} | {kind} | {f['nj'] / r['nj']:.2f} | {f['nj_bare'] / r['nj_bare']:.2f} "
+            L.append(f"| {b['pattern']} | {kind} | {f['nj'] / r['nj']:.2f} "
                      f"| {f['cycles'] / r['cycles']:.2f} | {r['converters']} → {f['converters']} "
-                     f"| {pct(1 - r['nj'] / rc['nj'])} | {pct(1 - r['nj_bare'] / rc['nj_bare'])} "
-                     f"| {pct(1 - f['nj'] / fc['nj'])} | {pct(1 - f['nj_bare'] / fc['nj_bare'])} |")
+                     f"| {pct(1 - r['nj'] / rc['nj'])} | {pct(1 - f['nj'] / fc['nj'])} |")
     L.append("")
 
     L.append("### Weight- or input-stationary: the probability of gating\n")
-    L.append("[16, 4, 4], leaf gating, ADC at the root. *Gated by the data*: of the domain evaluations the "
+    L.append("[16, 4, 4], leaf gating, SAR at the root. *Gated by the data*: of the domain evaluations the "
              "mapping uses, the share gated because inputs, weights or discarded outputs are zero.\n")
     L.append("| stationary | utilisation | gated by the data | gated ops | nJ/sample | cycles/sample |")
     L.append("|---|---|---|---|---|---|")
     for st in ("weight", "input"):
-        p = one(pts, pattern="[16, 4, 4]", gating=0, at_root=True, kind="adc", stationary=st)
+        p = one(pts, pattern="[16, 4, 4]", gating=0, at_root=True, kind="sar", stationary=st)
         L.append(f"| {st} | {pct(p['util'])} | {pct(p['data'])} | {pct(p['gated'])} | {p['nj']:.2f} | {p['cycles']:.0f} |")
     L.append("")
 
     L.append("### Where the energy goes in the designs above\n")
-    keys = ["precharge", "merge", "wordline", "evaluation", "readout", "readout_overhead", "digital", "buffer"]
+    keys = ["precharge", "merge", "wordline", "evaluation", "readout", "readout_dac", "readout_logic", "digital",
+            "buffer"]
     shown = []
-    for p in (one(pts, pattern="[16, 4, 4]", gating=0, at_root=True, kind="adc", stationary="weight"),
-              one(pts, pattern="[16, 4, 4]", gating=0, at_root=False, kind="adc", stationary="weight"), best, best0):
+    for p in (one(pts, pattern="[16, 4, 4]", gating=0, at_root=True, kind="sar", stationary="weight"),
+              one(pts, pattern="[16, 4, 4]", gating=0, at_root=False, kind="sar", stationary="weight"), best, best_sar):
         if p not in shown:
             shown.append(p)
     L.append("| design | " + " | ".join(keys) + " | rest |")
@@ -183,10 +174,10 @@ def section(name, pts):
     L.append("")
 
     L.append("<details><summary>Every design, by energy per sample</summary>\n")
-    L.append("| design | nJ/sample | bottom-up nJ | cycles/sample | area µm² | converters | gated ops | gated by data | read-out share |")
-    L.append("|---|---|---|---|---|---|---|---|---|")
+    L.append("| design | nJ/sample | cycles/sample | area µm² | converters | gated ops | gated by data | read-out share |")
+    L.append("|---|---|---|---|---|---|---|---|")
     for p in sorted(pts, key=lambda p: (p["nj"], label(p))):
-        L.append(f"| {label(p)} | {p['nj']:.2f} | {p['nj_bare']:.2f} | {p['cycles']:.0f} | {p['area']:.0f} "
+        L.append(f"| {label(p)} | {p['nj']:.2f} | {p['cycles']:.0f} | {p['area']:.0f} "
                  f"| {p['converters']} | {pct(p['gated'])} | {pct(p['data'])} | {pct(p['readout_share'])} |")
     L.append("\n</details>\n")
     return L
@@ -202,19 +193,19 @@ leaf x read-out kind x stationarity, on the default MLP and the binarized SE-Res
 edit the figures by hand; rerun the script after a model change.
 
 How to read it:
-- A design is written `pattern gLEVEL READOUT KIND STATIONARY`: e.g. `[16, 4, 4] g0 root adc ws`
-  is the shipped default (gating domains of one leaf segment x 8 columns, one ADC conversion per
+- A design is written `pattern gLEVEL READOUT KIND STATIONARY`: e.g. `[16, 4, 4] g0 root sar ws`
+  is the shipped default (gating domains of one leaf segment x 8 columns, one SAR conversion per
   column at the root, weights in the cells).
 - With `arch.readout.level: 0` every leaf segment has its own read-out (lossless for its rows:
   5 bits for 16 rows), nothing above the leaves is built (no upper segments, merges or their
   precharge), converters are shared by `arch.readout.share` columns per leaf, only leaves with an
   active domain are converted, and a column's leaf results are summed by a digital adder tree
   (priced per full-adder bit). See docs/model.md.
-- Energies are per inference. *Bottom-up* prices the same counted actions without the 65 nm
-  table's one empirical term, `readout_overhead` (2.48 pJ charged per conversion, calibrated on
-  three published root-read-out macros: docs/validate.md). That term is a property of measured
-  8-to-9-bit column ADCs; charging it to a 5-bit leaf conversion is an extrapolation the data do
-  not support either way, so both prices are shown.
+- Energies are per inference. A SAR conversion is priced from its circuit (docs/tech.md): a
+  comparator decision per bit, a capacitive DAC whose switching doubles with every bit, and a
+  full-adder-equivalent of logic per decision; no number is fitted to a published macro. The
+  measured column ADC of the node spends 4.6 times these terms (docs/tech.md), so read-out
+  shares here are the model's floor, not a measurement.
 - *Area* is what the hierarchy and gating add to the cell array (precharge drivers, merge switches,
   wires of upper levels, domain headers; docs/sweeps.md). It does **not** include the converters:
   their number per macro is shown instead (a leaf read-out multiplies it by the leaves per column).
@@ -223,23 +214,23 @@ How to read it:
   uses, the share gated because of zeros (docs/report.md).
 
 ## What decides the winner (from the counted terms below)
-- **Conversions, not bit lines.** Precharge, merge, word line and evaluation together stay near or
-  under a few percent in every design shown in the breakdowns; with a root read-out the energy is
-  conversions plus buffer traffic, so the bit-line pattern moves the total by about a percent
-  (the spread lines). A digital popcount read-out pays no conversion and wins on energy on both
-  networks at this node; its cost is one adder tree per column per leaf, which the area column
-  does not count.
-- **Read-out placement decides what fine gating is worth.** A root read-out converts a column
-  whenever any of its domains is active, so leaf gating domains save almost nothing beyond
-  skipping whole column groups (MLP, root read-out). Read out at the leaves, a gated leaf is also
-  a skipped conversion: the same domains then save a sizeable share. Bottom-up, a 5-bit leaf
-  conversion costs a sixteenth of a 9-bit root one and only active leaves convert, so the leaf
-  ADC read-out is cheaper than the root's on every multi-level pattern; with the calibrated
-  per-conversion term it costs several times the root's, because that term is charged per
-  conversion whatever its resolution. (A digital read-out at the leaves costs more than at the
-  root: the same popcount inputs, plus the adds that sum a column's leaf results.) Which of the two holds for real leaf converters is what
-  circuit-level read-out energies (comparator, DAC, references, instead of the fitted term) must
-  decide.
+- **Buffers first, conversions second, bit lines last.** With conversions priced from their
+  circuit, buffer traffic is most of the energy in every design in the breakdowns, the read-out
+  (chiefly the SAR's capacitive DAC at the root) comes second, and precharge, merge, word line and
+  evaluation together stay near a percent; the bit-line pattern moves the total by about a
+  percent (the spread lines). A SAR at the root and a digital popcount come close on the MLP; on
+  the SE-ResNet the popcount wins, most with the finest pattern: a popcount's cost follows the
+  rows it evaluates, so finer gating domains cut it, while a root conversion is paid whenever
+  any domain of its column is active.
+- **Read-out placement decides what fine gating is worth, but not the energy.** A root read-out
+  converts a column whenever any of its domains is active, so leaf gating domains save almost
+  nothing beyond skipping whole column groups with a SAR at the root (MLP). Read out at the
+  leaves, a gated leaf is also a skipped conversion: the same domains then save a sizeable share.
+  Yet the leaf SAR read-out costs more than the root's on every multi-level pattern: a 5-bit leaf
+  conversion saves most of the DAC (which doubles with every bit) but still pays a comparator
+  decision and its logic per bit, and an active column converts several leaves. (A digital
+  read-out at the leaves costs more than at the root too: the same popcount inputs, plus the
+  adds that sum a column's leaf results.)
 - **Time.** Leaf read-outs save the merge phases; the converters per leaf serialise as many
   columns as the root's, and the adder tree adds its latency, so cycles change by a few percent
   on the MLP and by more on the SE-ResNet, whose operations are short.

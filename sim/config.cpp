@@ -426,7 +426,7 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
     double v = 0;
     std::string source;
     if ((!n.IsDefined() || n.IsNull()) && k.optional) {
-      // An optional entry (the calibrated one): a table without it prices bottom-up terms only.
+      // An optional entry: a table without it holds 0 for it (the source says so).
       source = "absent from the table: 0, bottom-up energies only";
     } else if (!n.IsDefined() || n.IsNull()) {
       r.fail(path, fmt::format("missing ({} in {}, with its source)", k.meaning, k.unit));
@@ -454,6 +454,15 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
     r.set_resolved(path + ".source", source);
   }
   r.check_unknown();
+  // A read-out priced from its circuit needs the technology's comparator (and a SAR its DAC unit).
+  const std::string& ro = cfg.chip.readout.kind;
+  if ((ro == "sar" || ro == "flash" || ro == "sense") && cfg.tech[Tech::ComparatorWidth] <= 0)
+    r.fail("arch.tech.comparator_width", fmt::format("arch.readout.kind {} prices its comparator decisions from this key; "
+                                                     "the technology table does not set it (or use arch.readout.kind: adc)",
+                                                     ro));
+  if (ro == "sar" && cfg.tech[Tech::DacUnitCap] <= 0)
+    r.fail("arch.tech.dac_unit_cap", "arch.readout.kind sar prices its capacitive DAC from this key; the technology "
+                                     "table does not set it (or use arch.readout.kind: adc)");
   // Circuit timing: the analog macros' phase cycles from the line's RC under this technology.
   if (cfg.chip.macro.timing == "circuit")
     apply_circuit_timing(cfg.tech, cfg.chip.macro, double(cfg.chip.period_ps()) * 1e-3);

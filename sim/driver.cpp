@@ -280,7 +280,7 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
     if (k.adc_readout && chip.count(k.name) > 0) o.lossless = readout->lossless();
   // Analog accumulation widens a conversion's range: pulse trains of every input plane and the
   // charge-shared slices of a weight.
-  if (chip.readout.analog_accumulate && o.lossless && chip.readout.kind == "adc")
+  if (chip.readout.analog_accumulate && o.lossless && chip.readout.converter())
     for (const auto& L : net.layers) {
       const std::string forced = chip.forced(L.name);
       if (!forced.empty() && !find_macro_kind(forced)->adc_readout) continue;  // not on an analog macro
@@ -440,7 +440,8 @@ std::vector<std::pair<std::string, PriceTable>> run_prices(const RunConfig& cfg,
     g.supply_v = chip.macro.supply_v;
     const int64_t bits = k.adc_readout ? readout->resolution_bits() : lossless_bits(g.rows);
     const int64_t levels = k.adc_readout ? readout->resolution_levels() : 0;
-    tables.emplace_back(k.name, macro_prices(cfg.tech, g, bits, levels, period_ns));
+    tables.emplace_back(k.name, macro_prices(cfg.tech, g, bits, levels, period_ns,
+                                             k.adc_readout && chip.readout.converter() ? chip.readout.kind : "adc"));
   }
   tables.emplace_back("periphery", periphery_prices(cfg.tech, chip.macro.supply_v));
   return tables;
@@ -704,7 +705,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     cal.chip.reorder_channels = false;
     const int64_t k = std::min(w.samples, cfg.chip.readout.range_samples);
     ChipOutcome o;
-    if (cal.chip.readout.kind == "adc") {
+    if (cal.chip.readout.converter()) {
       check_memory(w, cal.chip);
       o = run_chip(cal.chip, w.net, sample_inputs(w, w.net.input_numel(), k));
     }
@@ -780,7 +781,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.arch.readout_level = chip.macro.readout_at();
   r.arch.readout_range = chip_run.readout_range;
   r.arch.converters = chip_run.converters;
-  r.arch.adc_share = chip.readout.kind == "adc" ? chip.readout.share : 0;
+  r.arch.adc_share = chip.readout.converter() ? chip.readout.share : 0;
   r.prices = run_prices(cfg, false);
   const EnergyBreakdown zero = empty_breakdown(chip.macro.hierarchy.size());
   double layer_energy = 0;

@@ -126,7 +126,8 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
   }
   s += fmt::format("\n  {:<22}{:>12}  {:>6}\n", "energy by component", "energy", "share");
   for (const auto& [k, v] : r.energy.items) {
-    if (k == "digital_mac" && v == 0) continue;  // no layer on the MAC unit
+    // Components no action of this run charged (the MAC unit, another read-out's terms, divider cells).
+    if (v == 0 && k != "leakage") continue;
     s += fmt::format("  {:<22}{:>12}  {:>6}\n", k, format_energy(v), pct(r.energy_pj > 0 ? v / r.energy_pj : 0));
   }
   // Layers on the digital MAC unit (real-valued inputs or weights): their share of the run.

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <iterator>
 
 #include "helpers.hpp"
 #include "sim/config.hpp"
@@ -96,8 +97,26 @@ TEST_CASE("config errors name the file, the key path and what was expected", "[c
     CHECK_THAT(error_of(f), Catch::Contains(tech.string()) && Catch::Contains("arch.tech.vdd.source"));
   }
   SECTION("a --set override is named as the origin") {
-    const std::string e = error_of(default_config_path(), {"", "", {"arch.readout.kind=flash"}});
-    CHECK_THAT(e, Catch::Contains("--set arch.readout.kind") && Catch::Contains("'flash' is not one of adc, digital"));
+    const std::string e = error_of(default_config_path(), {"", "", {"arch.readout.kind=pipeline"}});
+    CHECK_THAT(e, Catch::Contains("--set arch.readout.kind") &&
+                      Catch::Contains("'pipeline' is not one of sar, flash, sense, adc, digital"));
+  }
+  SECTION("read-out circuits and divider cells") {
+    CHECK_THAT(error_of(default_config_path(), {"", "", {"arch.readout.kind=sense", "arch.readout.bits=2"}}),
+               Catch::Contains("arch.readout.bits") && Catch::Contains("a sense amplifier resolves 1 bit, not 2"));
+    CHECK_THAT(error_of(default_config_path(), {"", "", {"arch.macro.cell=xnor", "arch.readout.accumulate=analog"}}),
+               Catch::Contains("arch.readout.accumulate") && Catch::Contains("arch.macro.cell xnor"));
+    CHECK_THAT(error_of(default_config_path(), {"", "", {"arch.macro.cell=nand"}}),
+               Catch::Contains("arch.macro.cell") && Catch::Contains("not one of and, divider, xnor"));
+    // A table without the comparator's width cannot price a SAR's decisions.
+    std::ifstream in(test::source_dir() / "configs" / "tech" / "65nm.yaml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text = text.substr(0, text.find("comparator_width:"));
+    const auto t = write(dir, "nocmp.yaml", text);
+    const auto f = write(dir, "g.yaml", "workload: x\narch:\n  tech: " + t.string() + "\n  readout: {kind: sar}\n");
+    CHECK_THAT(error_of(f), Catch::Contains("arch.tech.comparator_width") && Catch::Contains("arch.readout.kind sar"));
+    const auto g = write(dir, "h.yaml", "workload: x\narch:\n  tech: " + t.string() + "\n  readout: {kind: adc}\n");
+    CHECK(error_of(g).empty());
   }
   SECTION("mapping keys") {
     CHECK_THAT(error_of(default_config_path(), {"", "", {"mapping.stationary=output"}}),

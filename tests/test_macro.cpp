@@ -14,6 +14,7 @@ struct Driver : sc_core::sc_module {
   sc_core::sc_port<MacroIf> macro;
   std::vector<uint8_t> bits, needed;
   std::vector<BitVec> inputs;
+  bool as_planes = false;  // apply `inputs` as the bit planes of one analog-accumulation operation
   std::vector<std::vector<int64_t>> outs;
   std::vector<uint64_t> op_cycles;
   uint64_t write_cycles = 0;
@@ -26,6 +27,14 @@ struct Driver : sc_core::sc_module {
   void run() {
     write_cycles = macro->write_weights(bits, rows, cols, needed);
     wait(period * double(write_cycles));
+    if (as_planes) {
+      std::vector<const uint64_t*> planes;
+      for (auto& in : inputs) planes.push_back(in.data());
+      std::vector<std::vector<int64_t>> o(inputs.size(), std::vector<int64_t>(std::size_t(cols)));
+      op_cycles.push_back(macro->operate_planes(planes, o, 1));
+      outs = o;
+      return;
+    }
     for (auto& in : inputs) {
       std::vector<int64_t> o(static_cast<std::size_t>(cols));
       const uint64_t c = macro->operate(in.data(), o);
@@ -431,4 +440,72 @@ TEST_CASE("row ranges that cross a 64-bit word count and sum the right cells", "
       CHECK(cells.and_sum(c, in.data(), r0, r1, delta.data()) == Approx(sum));
     }
   }
+}
+
+TEST_CASE("divider and xnor cells count k (n - k) / n of the cells driving each read-out node", "[macro][readout]") {
+  // Column 0 stores 1 in row 0, column 1 in rows 0 and 1, columns 2-7 store 0; the input drives
+  // rows 0, 1, 2 (leaf 0). Only domain (leaf 0, columns 0-3) is active (the others have no input
+  // or store only zeros), so each of columns 0-3 reads the 4 rows of leaf 0 at the root.
+  auto units = [](const std::string& cell, int64_t share = 1) {
+    const test::Context context;
+    MacroParams p = small_macro();
+    p.cell = cell;
+    ReadoutParams rp;
+    rp.share = share;
+    Rig rig(p, rp);
+    rig.drv.bits.assign(16 * 8, 0);
+    rig.drv.bits[0 * 16 + 0] = 1;
+    rig.drv.bits[1 * 16 + 0] = rig.drv.bits[1 * 16 + 1] = 1;
+    rig.drv.needed.assign(8, 1);
+    BitVec a(16);
+    for (int r : {0, 1, 2}) a.set(std::size_t(r), true);
+    rig.drv.inputs = {a};
+    sc_core::sc_start();
+    CHECK(rig.drv.outs[0] == std::vector<int64_t>{1, 2, 0, 0, 0, 0, 0, 0});  // the function is the AND count either way
+    return rig.macro.stats()[Act::DividerUnits];
+  };
+  // AND cells have no static path.
+  CHECK(units("and") == 0);
+  // The rows stay on for the evaluate (1 cycle) and the merge into the root (1 cycle); with a
+  // converter per column every column is sampled as the read-out starts: 2 cycles.
+  // Divider: the 3 driven rows pull up where they store 1. Column 0: k = 1 of n = 3 -> 2/3;
+  // column 1: k = 2 -> 2/3; columns 2, 3: k = 0, nothing pulls up, no current.
+  const uint64_t third2 = uint64_t(std::llround(65536.0 * 2.0 / 3.0));
+  CHECK(units("divider") == 2 * third2 * 2);
+  // XNOR: all 4 rows of the active domain drive, up on a match of input (1,1,1,0) and stored bit.
+  // Column 0 (1,0,0,0): 2 matches -> 2 x 2 / 4 = 1; column 1 (1,1,0,0): 3 -> 3/4; columns 2, 3
+  // (0,0,0,0): 1 match -> 3/4 each. Sum 3.25.
+  CHECK(units("xnor") == uint64_t(3.25 * 65536) * 2);
+  // Four columns per converter: columns 0-3 share one, sampled one after another, so the rows
+  // stay on 3 more conversion cycles until column 3 is sampled: 5 cycles.
+  CHECK(units("xnor", 4) == uint64_t(3.25 * 65536) * 5);
+}
+
+TEST_CASE("pulse-count inputs: each driven row's generator steps once per pulse", "[macro][readout]") {
+  // Two bit planes applied as pulse trains (analog accumulation): plane 0 gives 1 pulse per 1,
+  // plane 1 gives 2. Column 0 stores 1 in rows 0-3 (so leaf 0's domain with columns 0-3 is active).
+  // Plane 0 has rows 0, 1; plane 1 has rows 1, 2, and row 6 (leaf 1, whose domains store only
+  // zeros and stay gated): driven pulses 1 + 1 + 2 + 2 = 6 on leaf 0, none on leaf 1.
+  const test::Context context;
+  MacroParams p = small_macro();
+  ReadoutParams rp;
+  rp.share = 1;
+  rp.bits = 8;
+  Rig rig(p, rp);
+  rig.drv.bits.assign(16 * 8, 0);
+  for (int r = 0; r < 4; ++r) rig.drv.bits[std::size_t(r)] = 1;
+  rig.drv.needed.assign(8, 1);
+  BitVec a(16), b(16);
+  a.set(0, true);
+  a.set(1, true);
+  b.set(1, true);
+  b.set(2, true);
+  b.set(6, true);
+  rig.drv.inputs = {a, b};
+  rig.drv.as_planes = true;
+  sc_core::sc_start();
+  const MacroCounters& c = rig.macro.stats();
+  CHECK(c[Act::InputPulse] == 6);
+  // The word line carries every pulse: 6 pulses x 4 columns of the active domain.
+  CHECK(c[Act::InputLineCell] == 24);
 }

@@ -202,7 +202,8 @@ TEST_CASE("cimsim reprice gives a fresh run's energies under new prices, and ref
   const DefaultRun& d = default_run();
   const fs::path base = test::temp_dir("reprice");
   write_results(base / "run", d.cfg, d.w, d.r);
-  for (const std::string set : {"arch.tech.buffer_bit=100", "arch.supply_v=0.8", "arch.macro.bitline_swing=0.3"}) {
+  for (const std::string set : {"arch.tech.buffer_bit=100", "arch.supply_v=0.8", "arch.macro.bitline_swing=0.3",
+                                "arch.tech.dac_unit_cap=2", "arch.tech.comparator_width=4"}) {
     INFO(set);
     reprice(base / "run", {"", "", {set}}, base / "repriced");
     const json got = json::parse(slurp(base / "repriced" / "report.json"));
@@ -217,7 +218,7 @@ TEST_CASE("cimsim reprice gives a fresh run's energies under new prices, and ref
   }
   // Timing, geometry and function are not prices; nor is a technology value that changes the
   // phase timing the line's RC gives (a weaker precharge driver).
-  for (const std::string set : {"arch.clock_mhz=400", "arch.macro.hierarchy=[16,16]", "arch.readout.bits=6",
+  for (const std::string set : {"arch.clock_mhz=400", "arch.macro.hierarchy=[16,16]", "arch.readout.bits=6", "arch.macro.cell=xnor",
                                 "arch.tech.on_current_p=50"}) {
     INFO(set);
     try {
