@@ -28,6 +28,12 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::uniq
       m_cells(p.rows, p.cols, m_h.domain_rows(), p.gate_cols),
       m_count(std::size_t(m_h.levels())),
       m_bank(std::size_t(m_h.domains()), p.cycles.wakeup, m_trace),
+      m_cand(std::size_t(m_h.domains())),
+      m_cand_cols(std::size_t(m_h.row_domains())),
+      m_cand_count(std::size_t(m_h.row_domains())),
+      m_prev_row_any(std::size_t(m_h.row_domains())),
+      m_row_on_ops(std::size_t(m_h.row_domains())),
+      m_upper_precharge(std::size_t(m_h.levels())),
       m_row_any(std::size_t(m_h.row_domains())),
       m_active(std::size_t(m_h.domains())),
       m_row_ones(std::size_t(m_h.row_domains())),
@@ -60,12 +66,13 @@ void CimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t 
                  [&domains](std::size_t d) { return domains[d].state() == PowerDomain::State::Gated ? 1 : 0; }, from, to);
 }
 
-uint64_t CimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_used,
-                                 int64_t cols_used, const std::vector<uint8_t>& needed) {
+uint64_t CimMacro::write_weights(const PackedColumns& tile, const std::vector<uint8_t>& needed) {
   const uint64_t now = now_cycles();
+  flush_skips();
+  m_fresh = true;
   // Writing drives every column's bit line: all domains must be on.
   const uint64_t wake = m_bank.wake_all(now, m_count);
-  m_cells.store(bits, rows_used, cols_used, needed);
+  m_cells.store(tile, needed);
   // Every row of the macro is written (unused rows are cleared so no stale weight remains).
   m_count[Act::CellWrite] += uint64_t(m_p.rows * m_p.cols);
   const uint64_t write = uint64_t(m_p.rows * m_p.cycles.write_row);
@@ -106,42 +113,20 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   // Gating rule: a domain evaluates only if some input bit on its rows is 1, some stored bit is
   // 1 and some of its columns' outputs are kept.
   bool woke = false;
-  std::fill(m_group_active_rows.begin(), m_group_active_rows.end(), 0);
+  domain_pass(now, woke);
   std::fill(m_op_precharge.begin(), m_op_precharge.end(), 0);
-  for (int64_t r = 0; r < R; ++r) {
-    for (int64_t g = 0; g < G; ++g) {
-      const std::size_t d = std::size_t(r * G + g);
-      m_active[d] = m_bank.evaluate(d, m_row_any[r] && !m_cells.weight_zero(d) && !m_cells.discarded(g),
-                                    m_cells.used(d), now, m_count, woke);
-      if (!m_active[d]) continue;
-      const uint64_t gc = uint64_t(m_h.group_cols(g));
-      // Every segment at or below the gating level (and the read-out level) inside an active
-      // domain is precharged.
-      for (int l = 0; l <= std::min(GL, RO); ++l) m_op_precharge[l] += uint64_t(S / m_h.span(l)) * gc;
-      m_count[Act::InputLineCell] += uint64_t(m_row_ones[r]) * gc;
-      m_group_active_rows[g] += S;
-    }
-  }
+  // Every segment at or below the gating level (and the read-out level) inside an active domain
+  // is precharged; the input lines drive the active domains' cells.
+  for (int l = 0; l <= std::min(GL, RO); ++l) m_op_precharge[l] = uint64_t(S / m_h.span(l)) * uint64_t(m_active_cols);
+  for (int64_t r = 0; r < R; ++r)
+    if (m_row_any[r]) m_count[Act::InputLineCell] += uint64_t(m_row_ones[r]) * uint64_t(m_cand_cols[std::size_t(r)]);
   // Pulse-count inputs (analog accumulation): each driven row's generator steps once per pulse.
   if (analog)
     for (int64_t r = 0; r < R; ++r)
-      for (int64_t g = 0; g < G; ++g)
-        if (m_active[std::size_t(r * G + g)]) {
-          m_count[Act::InputPulse] += uint64_t(m_row_ones[r]);
-          break;
-        }
+      if (m_row_any[r] && m_cand_count[std::size_t(r)] > 0) m_count[Act::InputPulse] += uint64_t(m_row_ones[r]);
   // Segments above the gating level, up to the read-out level, are precharged when any domain
   // beneath them is active (nothing above the read-out level is built).
-  for (int l = GL + 1; l <= RO; ++l) {
-    const int64_t per_node = m_h.span(l) / S;
-    for (int64_t n = 0; n < m_h.nodes(l); ++n) {
-      for (int64_t g = 0; g < G; ++g) {
-        bool any = false;
-        for (int64_t r = n * per_node; !any && r < (n + 1) * per_node; ++r) any = m_active[std::size_t(r * G + g)];
-        if (any) m_op_precharge[l] += uint64_t(m_h.group_cols(g));
-      }
-    }
-  }
+  for (int l = GL + 1; l <= RO; ++l) m_op_precharge[l] = m_upper_precharge[std::size_t(l)];
   // Each precharged segment below the read-out level merges into its parent.
   for (int l = 0; l < L; ++l) {
     m_count.precharge[l] += m_op_precharge[l];
@@ -174,7 +159,36 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   const bool exact = m_readout.lossless();
   std::fill(m_conversions.begin(), m_conversions.end(), 0);
   uint64_t divider = 0;  // divider cells: this operation's k (n - k) / n, fixed point
-  for (int64_t c = 0; c < m_p.cols; ++c) {
+  // The common case, one plane read exactly by one read-out per column with nothing recorded:
+  // the same counts without the per-column branches.
+  const bool plain = B == 1 && !analog && exact && !m_noisy && m_hist.empty() && !m_divider && m_ro_nodes == 1;
+  if (plain) {
+    const uint64_t* in = planes[0];
+    std::vector<int64_t>& out = column_out[0];
+    uint64_t ands = 0;
+    for (int64_t g = 0; g < G; ++g) {
+      const int64_t c0 = m_cells.group_begin(g), c1 = m_cells.group_end(g);
+      if (m_group_active_rows[g] == 0) {
+        std::fill(out.begin() + c0, out.begin() + c1, 0);
+        continue;
+      }
+      uint64_t converted = 0;
+      for (int64_t c = c0; c < c1; ++c) {
+        if (!m_cells.needed(c)) {
+          out[std::size_t(c)] = 0;
+          continue;
+        }
+        const int64_t p = m_cells.and_popcount(c, in);
+        out[std::size_t(c)] = p;
+        ands += uint64_t(p);
+        ++m_conversions[std::size_t(c / share)];
+        ++converted;
+      }
+      if (converted) m_readout.count(m_count, m_node_rows[std::size_t(g)], converted);
+    }
+    m_count[Act::AndEval] += ands;
+  }
+  for (int64_t c = 0; !plain && c < m_p.cols; ++c) {
     const int64_t g = c / m_p.gate_cols;
     if (!m_cells.needed(c) || m_group_active_rows[g] == 0) {
       for (std::size_t b = 0; b < B; ++b) column_out[b][c] = 0;  // nothing evaluated: the count is known to be 0
@@ -226,7 +240,7 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
 
   // Zero-skipping: an operation whose every domain is gated has nothing to precharge, evaluate
   // or read: it takes no slot (its outputs are known to be 0).
-  if (std::none_of(m_active.begin(), m_active.end(), [](uint8_t a) { return a != 0; })) return 0;
+  if (m_active_cols == 0) return 0;
   const uint64_t wake = woke ? uint64_t(m_p.cycles.wakeup) : 0;
   // Read-outs below the root: their sums take the adder tree's latency.
   const uint64_t readout =
@@ -244,6 +258,97 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
   m_count[Stat::StallReadout] += m_readout.share_stall(conversions);
   m_count[Stat::Cycles] += cycles;
   return cycles;
+}
+
+void CimMacro::full_domain_pass(uint64_t now, bool& woke) {
+  const int64_t R = m_h.row_domains(), G = m_h.col_groups();
+  m_used_domains = 0;
+  for (int64_t r = 0; r < R; ++r) {
+    m_cand_cols[std::size_t(r)] = m_cand_count[std::size_t(r)] = 0;
+    for (int64_t g = 0; g < G; ++g) {
+      const std::size_t d = std::size_t(r * G + g);
+      m_cand[d] = !m_cells.weight_zero(d) && !m_cells.discarded(g);
+      m_used_domains += m_cells.used(d);
+      if (m_cand[d]) {
+        m_cand_cols[std::size_t(r)] += m_h.group_cols(g);
+        ++m_cand_count[std::size_t(r)];
+      }
+      m_active[d] = m_bank.evaluate(d, m_row_any[r] && m_cand[d], m_cells.used(d), now, m_count, woke);
+    }
+  }
+}
+
+void CimMacro::domain_pass(uint64_t now, bool& woke) {
+  const int64_t R = m_h.row_domains(), G = m_h.col_groups();
+  bool changed = m_fresh;
+  if (m_fresh) {
+    full_domain_pass(now, woke);
+    m_fresh = false;
+  } else {
+    // The stored tile fixes which domains can be active; a row node's input decides the rest.
+    int64_t active = 0;
+    for (int64_t r = 0; r < R; ++r) {
+      if (m_row_any[r]) {
+        active += m_cand_count[std::size_t(r)];
+        ++m_row_on_ops[std::size_t(r)];
+      }
+      if (m_row_any[r] == m_prev_row_any[std::size_t(r)]) continue;
+      changed = true;
+      for (int64_t g = 0; g < G; ++g) {
+        const std::size_t d = std::size_t(r * G + g);
+        if (!m_cand[d]) continue;
+        m_active[d] = m_row_any[r];
+        m_bank.set(d, m_active[d] ? PowerDomain::State::On : PowerDomain::State::Gated, now, m_count, woke);
+      }
+    }
+    ++m_epoch_ops;
+    const uint64_t all = uint64_t(R * G);
+    m_count[Stat::DomainEvals] += all;
+    m_count[Stat::DomainEvalsUsed] += uint64_t(m_used_domains);
+    m_count[Stat::DomainSkips] += all - uint64_t(active);
+    m_count[Stat::DomainSkipsUsed] += uint64_t(m_used_domains - active);  // a candidate is a used domain
+  }
+  for (int64_t r = 0; r < R; ++r) m_prev_row_any[std::size_t(r)] = m_row_any[r];
+  if (changed) derive_active();
+}
+
+void CimMacro::derive_active() {
+  const int64_t S = m_h.domain_rows(), R = m_h.row_domains(), G = m_h.col_groups();
+  const int GL = m_h.gating_level(), RO = m_ro_level;
+  std::fill(m_group_active_rows.begin(), m_group_active_rows.end(), 0);
+  m_active_cols = 0;
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t g = 0; g < G; ++g)
+      if (m_active[std::size_t(r * G + g)]) {
+        m_group_active_rows[g] += S;
+        m_active_cols += m_h.group_cols(g);
+      }
+  for (int l = GL + 1; l <= RO; ++l) {
+    uint64_t segs = 0;
+    const int64_t per_node = m_h.span(l) / S;
+    for (int64_t n = 0; n < m_h.nodes(l); ++n)
+      for (int64_t g = 0; g < G; ++g) {
+        bool any = false;
+        for (int64_t r = n * per_node; !any && r < (n + 1) * per_node; ++r) any = m_active[std::size_t(r * G + g)];
+        if (any) segs += uint64_t(m_h.group_cols(g));
+      }
+    m_upper_precharge[std::size_t(l)] = segs;
+  }
+}
+
+void CimMacro::flush_skips() {
+  // A domain was gated in every bulk operation but those in which its row node had input and it
+  // could be active.
+  if (m_epoch_ops == 0) return;
+  const int64_t R = m_h.row_domains(), G = m_h.col_groups();
+  for (int64_t r = 0; r < R; ++r) {
+    for (int64_t g = 0; g < G; ++g) {
+      const std::size_t d = std::size_t(r * G + g);
+      m_bank.add_skips(d, m_epoch_ops - (m_cand[d] ? m_row_on_ops[std::size_t(r)] : 0));
+    }
+    m_row_on_ops[std::size_t(r)] = 0;
+  }
+  m_epoch_ops = 0;
 }
 
 void CimMacro::quantise_combined(int64_t c, const uint64_t* const* planes, std::vector<int64_t>* column_out,

@@ -21,14 +21,17 @@ class CimMacro : public MacroModule {
   // The macro owns its read-out, made from `rp`.
   CimMacro(sc_core::sc_module_name name, const MacroParams& p, const ReadoutParams& rp, sc_core::sc_time period);
 
-  uint64_t write_weights(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
-                         const std::vector<uint8_t>& needed) override;
+  using MacroIf::write_weights;
+  uint64_t write_weights(const PackedColumns& tile, const std::vector<uint8_t>& needed) override;
   uint64_t operate(const uint64_t* input, std::vector<int64_t>& column_out) override;
   uint64_t operate_planes(const std::vector<const uint64_t*>& planes, std::vector<std::vector<int64_t>>& column_out,
                           int64_t combine) override;
 
   const MacroCounters& stats() override;
-  const std::vector<uint64_t>& domain_skips() const override { return m_bank.skips(); }
+  const std::vector<uint64_t>& domain_skips() override {
+    flush_skips();
+    return m_bank.skips();
+  }
   int64_t domain_rows() const override { return m_h.row_domains(); }
   int64_t domain_cols() const override { return m_h.col_groups(); }
   const Hierarchy& hierarchy() const { return m_h; }
@@ -69,6 +72,24 @@ class CimMacro : public MacroModule {
   CellArray m_cells;
   MacroCounters m_count;
   DomainBank m_bank;
+  // The domain pass of an operation: after a weight write every domain is evaluated one by one;
+  // afterwards a domain's state changes only when its row node's input switches between all
+  // zero and not (the stored tile fixes the rest), so only those rows are visited, and the
+  // operations' counts and per-domain skips are added in bulk (flush_skips).
+  void domain_pass(uint64_t now, bool& woke);
+  void full_domain_pass(uint64_t now, bool& woke);
+  void derive_active();  // m_group_active_rows, m_active_cols, m_upper_precharge from m_active
+  void flush_skips();
+  bool m_fresh = true;                 // no operation since the last weight write
+  std::vector<uint8_t> m_cand;         // per domain: can be active (stores a 1, some column kept)
+  std::vector<int64_t> m_cand_cols;    // per row node: columns of its candidate domains
+  std::vector<int64_t> m_cand_count;   // per row node: its candidate domains
+  int64_t m_used_domains = 0;
+  std::vector<uint8_t> m_prev_row_any;
+  uint64_t m_epoch_ops = 0;            // bulk operations since the last flush
+  std::vector<uint64_t> m_row_on_ops;  // of those, per row node: with input on its rows
+  int64_t m_active_cols = 0;           // columns of the active domains, this operation
+  std::vector<uint64_t> m_upper_precharge;  // per level above the gating level: segments precharged
   // Scratch reused by every operation.
   std::vector<uint8_t> m_row_any, m_active;
   std::vector<int64_t> m_row_ones, m_group_active_rows;

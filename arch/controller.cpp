@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <numeric>
 
 #include "arch/stop.hpp"
@@ -47,6 +48,13 @@ struct Controller::LayerWork {
   std::vector<uint32_t> units_done;  // per sample: units that finished it
   uint64_t weight_writes = 0;
   uint64_t units_total = 1, unit_samples_done = 0;
+  // Each tile's stored image, made when the tile is first written and reused for every chunk.
+  std::vector<std::unique_ptr<TileImage>> images;
+  const TileImage& image(std::size_t ti) {
+    if (images.size() <= ti) images.resize(plan.map.tiles.size());
+    if (!images[ti]) images[ti] = std::make_unique<TileImage>(fn.tile_image(plan.map.tiles[ti]));
+    return *images[ti];
+  }
 };
 
 Controller::Controller(sc_core::sc_module_name name, const Network& net, const std::vector<std::vector<double>>& inputs,
@@ -398,7 +406,7 @@ void Controller::run_layer(std::size_t i) {
     order = LayerFunction::zero_first_order(L, in, xs);
   }
   LayerWork w{i, L, p, LayerFunction(L, in, p.map, geo.rows, geo.cols, std::move(order), m_samples), m_step_counts[i],
-              std::vector<uint32_t>(m_samples, 0)};
+              std::vector<uint32_t>(m_samples, 0), 0, 1, 0, {}};
   w.units_total = std::max<uint64_t>(1, uint64_t(p.units.size()) * m_samples);
   m_values[std::size_t(L.output)].resize(m_samples);
 
@@ -499,7 +507,7 @@ void Controller::work_tiles(LayerWork& w, int g, const std::vector<std::size_t>&
 
   for (std::size_t ti : tiles) {
     const Tile& t = map.tiles[ti];
-    const TileImage img = w.fn.tile_image(t);
+    const TileImage& img = w.image(ti);
     const int slot = plan.slot_base >= 0 ? plan.slot_base + int(ti) : -1;
     // A macro that still holds this tile (resident, or written for the previous chunk of this
     // step and not overwritten since) is not written again.
@@ -508,7 +516,7 @@ void Controller::work_tiles(LayerWork& w, int g, const std::vector<std::size_t>&
     if (!held) {
       // The tile's weights come through the weight path while the macro writes them.
       const uint64_t arrive = weight_buffer->read(uint64_t(img.rows_used * img.cols_used), sink);
-      wait(m_period * double(mac.write_weights(img.bits, img.rows_used, img.cols_used, img.needed)));
+      wait(m_period * double(mac.write_weights(img.bits, img.needed)));
       if (arrive > now_cycles()) {
         sink[Stat::StallBuffer] += arrive - now_cycles();
         wait_until(arrive);

@@ -77,11 +77,10 @@ void DcimMacro::enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t
                  [&domains](std::size_t d) { return domains[d].state() == PowerDomain::State::Gated ? 1 : 0; }, from, to);
 }
 
-uint64_t DcimMacro::write_weights(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
-                                  const std::vector<uint8_t>& needed) {
+uint64_t DcimMacro::write_weights(const PackedColumns& tile, const std::vector<uint8_t>& needed) {
   const uint64_t now = now_cycles();
   const uint64_t wake = m_bank.wake_all(now, m_count);
-  m_cells.store(bits, rows_used, cols_used, needed);
+  m_cells.store(tile, needed);
   m_count[Act::CellWrite] += uint64_t(m_p.rows * m_p.cols);
   const uint64_t write = uint64_t(m_p.rows * m_p.write_row_cycles);
   m_trace.phases(now, {{Waveform::Wakeup, wake}, {Waveform::Write, write}});

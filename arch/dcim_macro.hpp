@@ -36,13 +36,13 @@ class DcimMacro : public MacroModule {
  public:
   DcimMacro(sc_core::sc_module_name name, const DcimParams& p, sc_core::sc_time period);
 
-  uint64_t write_weights(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
-                         const std::vector<uint8_t>& needed) override;
+  using MacroIf::write_weights;
+  uint64_t write_weights(const PackedColumns& tile, const std::vector<uint8_t>& needed) override;
   uint64_t operate(const uint64_t* input, std::vector<int64_t>& column_out) override;
   uint64_t operate_planes(const std::vector<const uint64_t*>& planes, std::vector<std::vector<int64_t>>& column_out,
                           int64_t combine) override;
   const MacroCounters& stats() override;
-  const std::vector<uint64_t>& domain_skips() const override { return m_bank.skips(); }
+  const std::vector<uint64_t>& domain_skips() override { return m_bank.skips(); }
   int64_t domain_rows() const override { return m_row_nodes; }
   int64_t domain_cols() const override { return m_groups; }
   void enable_trace(sc_core::sc_trace_file* tf, uint64_t from, uint64_t to) override;

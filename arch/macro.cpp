@@ -18,14 +18,11 @@ CellArray::CellArray(int64_t rows, int64_t cols, int64_t domain_rows, int64_t ga
       m_needed(std::size_t(cols), 0),
       m_used(std::size_t(m_row_nodes * m_groups), 0) {}
 
-void CellArray::store(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
-                      const std::vector<uint8_t>& needed) {
+void CellArray::store(const PackedColumns& tile, const std::vector<uint8_t>& needed) {
+  const int64_t rows_used = tile.rows, cols_used = tile.cols;
   std::fill(m_cells.begin(), m_cells.end(), 0);
-  for (int64_t c = 0; c < cols_used; ++c) {
-    uint64_t* col = &m_cells[std::size_t(c) * m_words];
-    for (int64_t r = 0; r < rows_used; ++r)
-      if (bits[std::size_t(c * rows_used + r)]) col[r >> 6] |= uint64_t{1} << (r & 63);
-  }
+  for (int64_t c = 0; c < cols_used; ++c) std::copy_n(tile.column(c), tile.words, &m_cells[std::size_t(c) * m_words]);
+  m_used_words = std::min(m_words, tile.words);
   for (int64_t c = 0; c < m_cols; ++c) m_needed[std::size_t(c)] = c < cols_used && needed[std::size_t(c)];
   const int64_t S = m_domain_rows;
   for (int64_t g = 0; g < m_groups; ++g) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "arch/counters.hpp"
+#include "workloads/bits.hpp"
 #include "arch/power_domain.hpp"
 #include "arch/waveform.hpp"
 
@@ -19,11 +20,14 @@ namespace cimsim {
 // What the controller sees of a macro: the operations it can issue.
 class MacroIf : public virtual sc_core::sc_interface {
  public:
-  // Writes tile weights: bits[c][r] for the tile's cols x rows (column-major, `rows_used` rows
-  // per column); columns whose `needed` flag is false hold outputs that are discarded.
-  // Returns the cycles the write takes.
-  virtual uint64_t write_weights(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
-                                 const std::vector<uint8_t>& needed) = 0;
+  // Writes tile weights (its columns' packed bits, rows beyond it cleared); columns whose
+  // `needed` flag is false hold outputs that are discarded. Returns the cycles the write takes.
+  virtual uint64_t write_weights(const PackedColumns& tile, const std::vector<uint8_t>& needed) = 0;
+  // The same from one byte a bit: bits[c x rows_used + r].
+  uint64_t write_weights(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
+                         const std::vector<uint8_t>& needed) {
+    return write_weights(pack_columns(bits, rows_used, cols_used), needed);
+  }
   // One operation with the input bits of all rows (macro rows, packed). Writes each column's
   // read-out value into `column_out` and returns the operation's cycles.
   virtual uint64_t operate(const uint64_t* input, std::vector<int64_t>& column_out) = 0;
@@ -37,7 +41,7 @@ class MacroIf : public virtual sc_core::sc_interface {
   // Counters so far, with each domain's residency brought up to now.
   virtual const MacroCounters& stats() = 0;
   // Operations in which each domain (row node x column group, row-major) was gated so far.
-  virtual const std::vector<uint64_t>& domain_skips() const = 0;
+  virtual const std::vector<uint64_t>& domain_skips() = 0;
   virtual int64_t domain_rows() const = 0;  // row nodes at the gating level
   virtual int64_t domain_cols() const = 0;  // column groups
 };
@@ -48,9 +52,9 @@ class MacroIf : public virtual sc_core::sc_interface {
 class CellArray {
  public:
   CellArray(int64_t rows, int64_t cols, int64_t domain_rows, int64_t gate_cols);
-  // Stores a tile: bits[c][r] for rows_used x cols_used, every other cell cleared; columns
-  // whose `needed` flag is false hold outputs that are discarded.
-  void store(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used, const std::vector<uint8_t>& needed);
+  // Stores a tile's packed columns, every other cell cleared; columns whose `needed` flag is
+  // false hold outputs that are discarded.
+  void store(const PackedColumns& tile, const std::vector<uint8_t>& needed);
   int64_t cols() const { return m_cols; }
   int64_t row_nodes() const { return m_row_nodes; }
   int64_t groups() const { return m_groups; }
@@ -65,7 +69,7 @@ class CellArray {
   int64_t and_popcount(int64_t c, const uint64_t* input) const {
     const uint64_t* col = &m_cells[std::size_t(c) * m_words];
     int64_t p = 0;
-    for (std::size_t w = 0; w < m_words; ++w) p += __builtin_popcountll(col[w] & input[w]);
+    for (std::size_t w = 0; w < m_used_words; ++w) p += __builtin_popcountll(col[w] & input[w]);  // rows beyond the tile hold 0
     return p;
   }
   // Sum over the rows [r0, r1) where (stored column c) AND `input` is 1 of `delta[row]`.
@@ -100,6 +104,7 @@ class CellArray {
  private:
   int64_t m_rows, m_cols, m_domain_rows, m_gate_cols, m_row_nodes, m_groups;
   std::size_t m_words;  // per column
+  std::size_t m_used_words = 0;  // per column, holding the stored tile's rows
   std::vector<uint64_t> m_cells;  // column-major packed bits
   std::vector<uint8_t> m_weight_zero, m_discarded, m_needed, m_used;
 };
@@ -142,6 +147,7 @@ class DomainBank {
   // Residency up to now into c (DomainCyclesOn / Gated / Idle).
   void residency(uint64_t now, MacroCounters& c);
   const std::vector<uint64_t>& skips() const { return m_skips; }
+  void add_skips(std::size_t d, uint64_t n) { m_skips[d] += n; }
   const std::vector<PowerDomain>& domains() const { return m_domains; }
   std::size_t size() const { return m_domains.size(); }
 

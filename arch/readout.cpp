@@ -61,7 +61,7 @@ class AdcReadout final : public IReadout {
     const int64_t code = std::clamp<int64_t>(std::llround(v * double(m_levels) / double(full)), 0, m_levels);
     return std::llround(double(code) * double(full) / double(m_levels));
   }
-  void count(MacroCounters& c, int64_t) const override { ++c[Act::AdcConversion]; }
+  void count(MacroCounters& c, int64_t, uint64_t times) const override { c[Act::AdcConversion] += times; }
   uint64_t accumulate_cycles() const override { return m_adder; }
 
  private:
@@ -86,8 +86,8 @@ class DigitalReadout final : public IReadout {
   int64_t read(int64_t count) const override { return count; }
   int64_t read_analog(double v) const override { return std::llround(v); }  // digital: no analog error reaches it
   int64_t quantise(double v, int64_t) const override { return std::llround(v); }  // exact
-  void count(MacroCounters& c, int64_t active_rows) const override {
-    c[Act::AdderTreeBit] += uint64_t(active_rows);
+  void count(MacroCounters& c, int64_t active_rows, uint64_t times) const override {
+    c[Act::AdderTreeBit] += uint64_t(active_rows) * times;
   }
   uint64_t accumulate_cycles() const override { return m_cycles; }
 

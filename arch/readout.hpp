@@ -35,7 +35,7 @@ class IReadout {
   virtual int64_t resolution_levels() const = 0;
   // Counts the actions of reading one column (or one node's segment of it) with `active_rows`
   // rows evaluated.
-  virtual void count(MacroCounters& c, int64_t active_rows) const = 0;
+  virtual void count(MacroCounters& c, int64_t active_rows, uint64_t times = 1) const = 0;
   // Cycles of the adder tree that sums a column's read-outs when they sit below the root.
   virtual uint64_t accumulate_cycles() const = 0;
 };

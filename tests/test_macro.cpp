@@ -425,7 +425,7 @@ TEST_CASE("row ranges that cross a 64-bit word count and sum the right cells", "
     in.set(std::size_t(r), (r % 2) == 0);
     delta[std::size_t(r)] = float(r) * 0.25f;
   }
-  cells.store(bits, 160, 2, needed);
+  cells.store(pack_columns(bits, 160, 2), needed);
   for (auto [r0, r1] : {std::pair<int64_t, int64_t>{60, 70}, {0, 160}, {63, 65}, {64, 128}, {100, 150}, {5, 5}}) {
     for (int64_t c = 0; c < 2; ++c) {
       int64_t want = 0;

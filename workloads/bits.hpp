@@ -31,6 +31,28 @@ class BitVec {
   std::vector<uint64_t> m_words;
 };
 
+// A tile of stored bits, column-major and packed: column c's rows are bits 0 .. rows - 1 of
+// words [c x words, (c + 1) x words). The operand of a macro's weight write.
+struct PackedColumns {
+  int64_t rows = 0, cols = 0;
+  std::size_t words = 0;  // per column
+  std::vector<uint64_t> bits;
+  PackedColumns() = default;
+  PackedColumns(int64_t r, int64_t c) : rows(r), cols(c), words(words_for(std::size_t(r))), bits(words * std::size_t(c), 0) {}
+  void set(int64_t c, int64_t r) { bits[std::size_t(c) * words + std::size_t(r >> 6)] |= uint64_t{1} << (r & 63); }
+  bool get(int64_t c, int64_t r) const { return (bits[std::size_t(c) * words + std::size_t(r >> 6)] >> (r & 63)) & 1u; }
+  const uint64_t* column(int64_t c) const { return &bits[std::size_t(c) * words]; }
+};
+
+// bytes[c x rows + r] (one byte a bit, nonzero = 1), packed.
+inline PackedColumns pack_columns(const std::vector<uint8_t>& bytes, int64_t rows, int64_t cols) {
+  PackedColumns p(rows, cols);
+  for (int64_t c = 0; c < cols; ++c)
+    for (int64_t r = 0; r < rows; ++r)
+      if (bytes[std::size_t(c * rows + r)]) p.set(c, r);
+  return p;
+}
+
 // Number of set bits of `words` in bit range [lo, hi).
 inline int popcount_range(const uint64_t* words, std::size_t lo, std::size_t hi) {
   int n = 0;

@@ -75,7 +75,7 @@ TileImage LayerFunction::tile_image(const Tile& t) const {
   TileImage img;
   img.rows_used = t.nt * t.tap_rows;
   img.cols_used = t.nc * slices;
-  img.bits.assign(std::size_t(img.rows_used * img.cols_used), 0);
+  img.bits = PackedColumns(img.rows_used, img.cols_used);
   img.w_ones.assign(std::size_t(img.cols_used * t.nt), 0);
   img.needed.assign(std::size_t(m_cols), 0);
   img.col_n.assign(std::size_t(m_cols), 0);
@@ -92,7 +92,7 @@ TileImage LayerFunction::tile_image(const Tile& t) const {
         if (m_dw && c != n) continue;  // block-diagonal: a channel's taps meet only its own column
         const int64_t kidx = m_dw ? tap : c * taps + tap;
         if (L.weight_bit(n, kidx, j)) {
-          img.bits[std::size_t(col * img.rows_used + t.row(tap, q))] = 1;
+          img.bits.set(col, t.row(tap, q));
           ++img.w_ones[std::size_t(col * t.nt + (tap - t.t0))];
         }
       }

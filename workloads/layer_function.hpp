@@ -17,7 +17,8 @@ namespace cimsim {
 // outputs are kept, and per column its output channel, weight slice and stored ones per tap.
 struct TileImage {
   int64_t rows_used = 0, cols_used = 0;
-  std::vector<uint8_t> bits, needed;
+  PackedColumns bits;
+  std::vector<uint8_t> needed;
   std::vector<int64_t> col_n, col_j;
   std::vector<int64_t> w_ones;  // [col][tap - t0]
 };
