@@ -34,6 +34,7 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::uniq
       m_prev_row_any(std::size_t(m_h.row_domains())),
       m_row_on_ops(std::size_t(m_h.row_domains())),
       m_upper_precharge(std::size_t(m_h.levels())),
+      m_upper_active(std::size_t(m_h.levels())),
       m_row_any(std::size_t(m_h.row_domains())),
       m_active(std::size_t(m_h.domains())),
       m_row_ones(std::size_t(m_h.row_domains())),
@@ -50,6 +51,8 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::uniq
       m_noisy(p.noise.on && std::string(m_readout.kind()) != "digital"),
       m_divider(p.divider()) {
   m_conversions.resize(std::size_t(m_ro_nodes * m_ro_converters));
+  for (int l = m_h.gating_level() + 1; l <= m_ro_level; ++l)
+    m_upper_active[std::size_t(l)].assign(std::size_t(m_h.nodes(l) * m_h.col_groups()), 0);
   // Droop per stored 1 of a column, by its position among its converter's shared columns.
   const double period_ns = double(period.value()) / double(sc_core::sc_time(1.0, sc_core::SC_NS).value());
   for (int64_t k = 0; k < m_readout.columns_per_converter(); ++k)
@@ -280,9 +283,9 @@ void CimMacro::full_domain_pass(uint64_t now, bool& woke) {
 
 void CimMacro::domain_pass(uint64_t now, bool& woke) {
   const int64_t R = m_h.row_domains(), G = m_h.col_groups();
-  bool changed = m_fresh;
   if (m_fresh) {
     full_domain_pass(now, woke);
+    derive_active();
     m_fresh = false;
   } else {
     // The stored tile fixes which domains can be active; a row node's input decides the rest.
@@ -293,12 +296,12 @@ void CimMacro::domain_pass(uint64_t now, bool& woke) {
         ++m_row_on_ops[std::size_t(r)];
       }
       if (m_row_any[r] == m_prev_row_any[std::size_t(r)]) continue;
-      changed = true;
       for (int64_t g = 0; g < G; ++g) {
         const std::size_t d = std::size_t(r * G + g);
         if (!m_cand[d]) continue;
         m_active[d] = m_row_any[r];
         m_bank.set(d, m_active[d] ? PowerDomain::State::On : PowerDomain::State::Gated, now, m_count, woke);
+        toggle_active(r, g, m_active[d] != 0);
       }
     }
     ++m_epoch_ops;
@@ -309,30 +312,32 @@ void CimMacro::domain_pass(uint64_t now, bool& woke) {
     m_count[Stat::DomainSkipsUsed] += uint64_t(m_used_domains - active);  // a candidate is a used domain
   }
   for (int64_t r = 0; r < R; ++r) m_prev_row_any[std::size_t(r)] = m_row_any[r];
-  if (changed) derive_active();
 }
 
 void CimMacro::derive_active() {
-  const int64_t S = m_h.domain_rows(), R = m_h.row_domains(), G = m_h.col_groups();
-  const int GL = m_h.gating_level(), RO = m_ro_level;
+  const int64_t R = m_h.row_domains(), G = m_h.col_groups();
   std::fill(m_group_active_rows.begin(), m_group_active_rows.end(), 0);
+  std::fill(m_upper_precharge.begin(), m_upper_precharge.end(), 0);
+  for (auto& counts : m_upper_active) std::fill(counts.begin(), counts.end(), 0);
   m_active_cols = 0;
   for (int64_t r = 0; r < R; ++r)
     for (int64_t g = 0; g < G; ++g)
-      if (m_active[std::size_t(r * G + g)]) {
-        m_group_active_rows[g] += S;
-        m_active_cols += m_h.group_cols(g);
-      }
-  for (int l = GL + 1; l <= RO; ++l) {
-    uint64_t segs = 0;
-    const int64_t per_node = m_h.span(l) / S;
-    for (int64_t n = 0; n < m_h.nodes(l); ++n)
-      for (int64_t g = 0; g < G; ++g) {
-        bool any = false;
-        for (int64_t r = n * per_node; !any && r < (n + 1) * per_node; ++r) any = m_active[std::size_t(r * G + g)];
-        if (any) segs += uint64_t(m_h.group_cols(g));
-      }
-    m_upper_precharge[std::size_t(l)] = segs;
+      if (m_active[std::size_t(r * G + g)]) toggle_active(r, g, true);
+}
+
+void CimMacro::toggle_active(int64_t r, int64_t g, bool on) {
+  // Domain (r, g) switched on or off: the rows its column group evaluates, the active columns,
+  // and each segment above the gating level that has it beneath (precharged while any does).
+  const int64_t S = m_h.domain_rows(), G = m_h.col_groups(), gc = m_h.group_cols(g);
+  const int GL = m_h.gating_level();
+  const int64_t sign = on ? 1 : -1;
+  m_group_active_rows[g] += sign * S;
+  m_active_cols += sign * gc;
+  for (int l = GL + 1; l <= m_ro_level; ++l) {
+    int64_t& n = m_upper_active[std::size_t(l)][std::size_t((r / (m_h.span(l) / S)) * G + g)];
+    n += sign;
+    if (on && n == 1) m_upper_precharge[std::size_t(l)] += uint64_t(gc);
+    if (!on && n == 0) m_upper_precharge[std::size_t(l)] -= uint64_t(gc);
   }
 }
 

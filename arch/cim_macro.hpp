@@ -79,6 +79,7 @@ class CimMacro : public MacroModule {
   void domain_pass(uint64_t now, bool& woke);
   void full_domain_pass(uint64_t now, bool& woke);
   void derive_active();  // m_group_active_rows, m_active_cols, m_upper_precharge from m_active
+  void toggle_active(int64_t r, int64_t g, bool on);  // their update when domain (r, g) switches
   void flush_skips();
   bool m_fresh = true;                 // no operation since the last weight write
   std::vector<uint8_t> m_cand;         // per domain: can be active (stores a 1, some column kept)
@@ -90,6 +91,7 @@ class CimMacro : public MacroModule {
   std::vector<uint64_t> m_row_on_ops;  // of those, per row node: with input on its rows
   int64_t m_active_cols = 0;           // columns of the active domains, this operation
   std::vector<uint64_t> m_upper_precharge;  // per level above the gating level: segments precharged
+  std::vector<std::vector<int64_t>> m_upper_active;  // per such level, per (node, column group): active domains beneath
   // Scratch reused by every operation.
   std::vector<uint8_t> m_row_any, m_active;
   std::vector<int64_t> m_row_ones, m_group_active_rows;

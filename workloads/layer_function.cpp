@@ -71,7 +71,13 @@ void LayerFunction::load_sample(std::size_t s, const std::vector<double>& x) {
 
 TileImage LayerFunction::tile_image(const Tile& t) const {
   const LayerSpec& L = m_L;
-  const int64_t taps = L.taps(), slices = m_map.slices;
+  const int64_t taps = L.taps(), slices = m_map.slices, K = L.k_per_out();
+  // LayerSpec::weight_bit of one weight value.
+  const bool sign = L.w_code == BitCode::Signed, one_bit = L.w_bits == 1;
+  const unsigned mask = (1u << L.w_bits) - 1;
+  auto weight_bit = [&](int w, int64_t j) {
+    return sign ? w > 0 : one_bit ? w != 0 : ((static_cast<unsigned>(w) & mask) >> j) & 1u;
+  };
   TileImage img;
   img.rows_used = t.nt * t.tap_rows;
   img.cols_used = t.nc * slices;
@@ -80,22 +86,28 @@ TileImage LayerFunction::tile_image(const Tile& t) const {
   img.needed.assign(std::size_t(m_cols), 0);
   img.col_n.assign(std::size_t(m_cols), 0);
   img.col_j.assign(std::size_t(m_cols), 0);
+  img.coef.assign(std::size_t(m_cols), 0);
   for (int64_t col = 0; col < img.cols_used; ++col) {
     const int64_t q_or_n = t.n0 + col / slices, j = col % slices;
     const int64_t n = m_dw ? m_order[std::size_t(q_or_n)] : q_or_n;  // depthwise columns follow the channel order
     img.col_n[std::size_t(col)] = n;
     img.col_j[std::size_t(col)] = j;
+    img.coef[std::size_t(col)] = L.slice_coef(j);
     img.needed[std::size_t(col)] = L.column_needed(n);
-    for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap)
-      for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
-        const int64_t c = m_order[std::size_t(q)];
-        if (m_dw && c != n) continue;  // block-diagonal: a channel's taps meet only its own column
-        const int64_t kidx = m_dw ? tap : c * taps + tap;
-        if (L.weight_bit(n, kidx, j)) {
+    int64_t* ones = &img.w_ones[std::size_t(col * t.nt)];
+    const int8_t* wn = &L.weights[std::size_t(n * K)];  // output channel n's weights, [k_per_out]
+    // Channel by channel, its taps side by side: the weights are read in their memory order.
+    for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
+      const int64_t c = m_order[std::size_t(q)];
+      if (m_dw && c != n) continue;  // block-diagonal: a channel's taps meet only its own column
+      const int8_t* wc = wn + (m_dw ? 0 : c * taps);
+      for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
+        if (weight_bit(wc[tap], j)) {
           img.bits.set(col, t.row(tap, q));
-          ++img.w_ones[std::size_t(col * t.nt + (tap - t.t0))];
+          ++ones[tap - t.t0];
         }
       }
+    }
   }
   return img;
 }
@@ -151,6 +163,17 @@ int64_t LayerFunction::accumulate(const Tile& t, const TileImage& img, const Bit
   const int64_t ones = popcount_range(x.data(), 0, std::size_t(img.rows_used));
   const bool need_w_ones = m_ic == BitCode::Signed || m_dw;
   int64_t kept = 0;
+  if (!need_w_ones) {  // every column sees the same input ones over the same valid rows
+    int64_t* a = &m_acc[(s * std::size_t(m_P) + std::size_t(pix)) * std::size_t(m_N)];
+    const int64_t rows_valid = int64_t(valid_taps.size()) * t.cc;
+    for (int64_t col = 0; col < img.cols_used; ++col) {
+      if (!img.needed[std::size_t(col)]) continue;
+      ++kept;
+      const int64_t d = signed_dot(m_wc, m_ic, out[std::size_t(col)], ones, 0, rows_valid);
+      a[img.col_n[std::size_t(col)]] += (int64_t{1} << plane) * img.coef[std::size_t(col)] * d;
+    }
+    return kept;
+  }
   for (int64_t col = 0; col < img.cols_used; ++col) {
     if (!img.needed[std::size_t(col)]) continue;
     ++kept;
@@ -164,7 +187,7 @@ int64_t LayerFunction::accumulate(const Tile& t, const TileImage& img, const Bit
     if (need_w_ones)
       for (int64_t tap : valid_taps) wo += img.w_ones[std::size_t(col * t.nt + (tap - t.t0))];
     const int64_t d = signed_dot(m_wc, m_ic, out[std::size_t(col)], in_ones, wo, rows_valid);
-    acc(s, pix, img.col_n[std::size_t(col)]) += (int64_t{1} << plane) * m_L.slice_coef(img.col_j[std::size_t(col)]) * d;
+    acc(s, pix, img.col_n[std::size_t(col)]) += (int64_t{1} << plane) * img.coef[std::size_t(col)] * d;
   }
   return kept;
 }

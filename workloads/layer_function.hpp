@@ -20,6 +20,7 @@ struct TileImage {
   PackedColumns bits;
   std::vector<uint8_t> needed;
   std::vector<int64_t> col_n, col_j;
+  std::vector<int64_t> coef;     // [col]: the slice's weight in the dot product (LayerSpec::slice_coef)
   std::vector<int64_t> w_ones;  // [col][tap - t0]
 };
 
