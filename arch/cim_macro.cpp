@@ -31,6 +31,7 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::uniq
       m_cand(std::size_t(m_h.domains())),
       m_cand_cols(std::size_t(m_h.row_domains())),
       m_cand_count(std::size_t(m_h.row_domains())),
+      m_cand_groups(std::size_t(m_h.row_domains())),
       m_prev_row_any(std::size_t(m_h.row_domains())),
       m_row_on_ops(std::size_t(m_h.row_domains())),
       m_upper_precharge(std::size_t(m_h.levels())),
@@ -51,8 +52,11 @@ CimMacro::CimMacro(sc_core::sc_module_name name, const MacroParams& p, std::uniq
       m_noisy(p.noise.on && std::string(m_readout.kind()) != "digital"),
       m_divider(p.divider()) {
   m_conversions.resize(std::size_t(m_ro_nodes * m_ro_converters));
-  for (int l = m_h.gating_level() + 1; l <= m_ro_level; ++l)
+  m_row_nodes_per.assign(std::size_t(m_h.levels()), 1);
+  for (int l = m_h.gating_level() + 1; l <= m_ro_level; ++l) {
     m_upper_active[std::size_t(l)].assign(std::size_t(m_h.nodes(l) * m_h.col_groups()), 0);
+    m_row_nodes_per[std::size_t(l)] = m_h.span(l) / m_h.domain_rows();
+  }
   // Droop per stored 1 of a column, by its position among its converter's shared columns.
   const double period_ns = double(period.value()) / double(sc_core::sc_time(1.0, sc_core::SC_NS).value());
   for (int64_t k = 0; k < m_readout.columns_per_converter(); ++k)
@@ -169,6 +173,8 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
     const uint64_t* in = planes[0];
     std::vector<int64_t>& out = column_out[0];
     uint64_t ands = 0;
+    // The converter of column c is c / share: its conversions are summed as the columns pass.
+    int64_t conv = 0, conv_end = share, conv_n = 0;
     for (int64_t g = 0; g < G; ++g) {
       const int64_t c0 = m_cells.group_begin(g), c1 = m_cells.group_end(g);
       if (m_group_active_rows[g] == 0) {
@@ -181,14 +187,21 @@ uint64_t CimMacro::evaluate(const uint64_t* const* planes, std::vector<int64_t>*
           out[std::size_t(c)] = 0;
           continue;
         }
+        while (c >= conv_end) {
+          m_conversions[std::size_t(conv)] += conv_n;
+          conv_n = 0;
+          ++conv;
+          conv_end += share;
+        }
         const int64_t p = m_cells.and_popcount(c, in);
         out[std::size_t(c)] = p;
         ands += uint64_t(p);
-        ++m_conversions[std::size_t(c / share)];
+        ++conv_n;
         ++converted;
       }
       if (converted) m_readout.count(m_count, m_node_rows[std::size_t(g)], converted);
     }
+    if (conv_n) m_conversions[std::size_t(conv)] += conv_n;
     m_count[Act::AndEval] += ands;
   }
   for (int64_t c = 0; !plain && c < m_p.cols; ++c) {
@@ -268,6 +281,7 @@ void CimMacro::full_domain_pass(uint64_t now, bool& woke) {
   m_used_domains = 0;
   for (int64_t r = 0; r < R; ++r) {
     m_cand_cols[std::size_t(r)] = m_cand_count[std::size_t(r)] = 0;
+    m_cand_groups[std::size_t(r)].clear();
     for (int64_t g = 0; g < G; ++g) {
       const std::size_t d = std::size_t(r * G + g);
       m_cand[d] = !m_cells.weight_zero(d) && !m_cells.discarded(g);
@@ -275,6 +289,7 @@ void CimMacro::full_domain_pass(uint64_t now, bool& woke) {
       if (m_cand[d]) {
         m_cand_cols[std::size_t(r)] += m_h.group_cols(g);
         ++m_cand_count[std::size_t(r)];
+        m_cand_groups[std::size_t(r)].push_back(int32_t(g));
       }
       m_active[d] = m_bank.evaluate(d, m_row_any[r] && m_cand[d], m_cells.used(d), now, m_count, woke);
     }
@@ -296,12 +311,12 @@ void CimMacro::domain_pass(uint64_t now, bool& woke) {
         ++m_row_on_ops[std::size_t(r)];
       }
       if (m_row_any[r] == m_prev_row_any[std::size_t(r)]) continue;
-      for (int64_t g = 0; g < G; ++g) {
+      const bool on = m_row_any[r] != 0;
+      for (int32_t g : m_cand_groups[std::size_t(r)]) {
         const std::size_t d = std::size_t(r * G + g);
-        if (!m_cand[d]) continue;
-        m_active[d] = m_row_any[r];
-        m_bank.set(d, m_active[d] ? PowerDomain::State::On : PowerDomain::State::Gated, now, m_count, woke);
-        toggle_active(r, g, m_active[d] != 0);
+        m_active[d] = on;
+        m_bank.set(d, on ? PowerDomain::State::On : PowerDomain::State::Gated, now, m_count, woke);
+        toggle_active(r, g, on);
       }
     }
     ++m_epoch_ops;
@@ -329,12 +344,11 @@ void CimMacro::toggle_active(int64_t r, int64_t g, bool on) {
   // Domain (r, g) switched on or off: the rows its column group evaluates, the active columns,
   // and each segment above the gating level that has it beneath (precharged while any does).
   const int64_t S = m_h.domain_rows(), G = m_h.col_groups(), gc = m_h.group_cols(g);
-  const int GL = m_h.gating_level();
   const int64_t sign = on ? 1 : -1;
   m_group_active_rows[g] += sign * S;
   m_active_cols += sign * gc;
-  for (int l = GL + 1; l <= m_ro_level; ++l) {
-    int64_t& n = m_upper_active[std::size_t(l)][std::size_t((r / (m_h.span(l) / S)) * G + g)];
+  for (int l = m_h.gating_level() + 1; l <= m_ro_level; ++l) {
+    int64_t& n = m_upper_active[std::size_t(l)][std::size_t(r / m_row_nodes_per[std::size_t(l)] * G + g)];
     n += sign;
     if (on && n == 1) m_upper_precharge[std::size_t(l)] += uint64_t(gc);
     if (!on && n == 0) m_upper_precharge[std::size_t(l)] -= uint64_t(gc);

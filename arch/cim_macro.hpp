@@ -85,6 +85,7 @@ class CimMacro : public MacroModule {
   std::vector<uint8_t> m_cand;         // per domain: can be active (stores a 1, some column kept)
   std::vector<int64_t> m_cand_cols;    // per row node: columns of its candidate domains
   std::vector<int64_t> m_cand_count;   // per row node: its candidate domains
+  std::vector<std::vector<int32_t>> m_cand_groups;  // per row node: the column groups of its candidates
   int64_t m_used_domains = 0;
   std::vector<uint8_t> m_prev_row_any;
   uint64_t m_epoch_ops = 0;            // bulk operations since the last flush
@@ -92,6 +93,7 @@ class CimMacro : public MacroModule {
   int64_t m_active_cols = 0;           // columns of the active domains, this operation
   std::vector<uint64_t> m_upper_precharge;  // per level above the gating level: segments precharged
   std::vector<std::vector<int64_t>> m_upper_active;  // per such level, per (node, column group): active domains beneath
+  std::vector<int64_t> m_row_nodes_per;  // per such level: gating-level row nodes beneath one of its nodes
   // Scratch reused by every operation.
   std::vector<uint8_t> m_row_any, m_active;
   std::vector<int64_t> m_row_ones, m_group_active_rows;

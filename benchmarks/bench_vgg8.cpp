@@ -4,13 +4,15 @@
 // full cycle and energy accounting, against the floor: tight bit-packed inference of the same
 // network (weights packed once; word-level AND + popcount in every layer).
 //
-//   build/cimsim_bench_vgg8 [images]      (default 2)
+//   build/cimsim_bench_vgg8 [images [key=value ...]]      (default 8 images; overrides as --set)
 #include <fmt/format.h>
 
 #include <array>
 #include <chrono>
 #include <cstdlib>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "arch/readout.hpp"
 #include "sim/driver.hpp"
@@ -231,7 +233,7 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 }  // namespace
 
 int sc_main(int argc, char** argv) {
-  const int images = argc > 1 ? std::max(1, std::atoi(argv[1])) : 2;
+  const int images = argc > 1 ? std::max(1, std::atoi(argv[1])) : 8;
   std::mt19937 rng(1);
   const Network net = vgg8(rng);
   uint64_t macs = 0;
@@ -241,7 +243,11 @@ int sc_main(int argc, char** argv) {
     for (auto& e : s) e = double(rng() % 256) / 255.0;
 
   // The shipped default architecture: one cim1x1 and one cim3x3 macro of 256 x 256, [16, 4, 4].
-  const ChipParams chip = load_config(default_config_path(), {}).chip;
+  // Further arguments are config overrides (key=value, as --set), e.g. a 512 x 512 macro:
+  // arch.macro.rows=512 arch.macro.cols=512 arch.macro.hierarchy=[32,4,4]
+  std::vector<std::string> sets;
+  for (int i = 2; i < argc; ++i) sets.emplace_back(argv[i]);
+  const ChipParams chip = load_config(default_config_path(), {"", "", sets}).chip;
   auto t0 = Clock::now();
   const ChipOutcome sim = run_chip(chip, net, x);
   const double t_sim = seconds_since(t0) / images;
@@ -260,7 +266,8 @@ int sc_main(int argc, char** argv) {
   const double t_floor = seconds_since(t0) / images / reps;
 
   uint64_t ops = sim.run.total[Stat::Ops];
-  fmt::print("binarized VGG-8, 32x32x3 8-bit input, {} images, one core\n", images);
+  fmt::print("binarized VGG-8, 32x32x3 8-bit input, {} images, one core, macros of {} x {}\n", images, chip.macro.rows,
+             chip.macro.cols);
   fmt::print("  MACs per image               {:.3g}\n", double(macs));
   fmt::print("  macro operations per image   {}\n", ops / uint64_t(images));
   fmt::print("  simulated cycles per image   {}\n", sim.run.cycles / uint64_t(images));
