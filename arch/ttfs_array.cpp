@@ -168,8 +168,9 @@ void TtfsChip::layer_thread(std::size_t l) {
         std::sort(active.begin(), active.end());
         for (int64_t n = 0; n < L.out; ++n) {
           in.clear();
-          for (const auto& [rank, k] : active) in.push_back({sorted_t[std::size_t(rank)], L.w[std::size_t(n * L.in + k)]});
+          // In time order: the bias (switched on at 0) first, then the inputs by spike time.
           if (!L.bias.empty()) in.push_back({0.0, L.bias[std::size_t(n)]});
+          for (const auto& [rank, k] : active) in.push_back({sorted_t[std::size_t(rank)], L.w[std::size_t(n * L.in + k)]});
           const NeuronWindow r = m_p.solver == "dstd" ? solve_dstd(in, e_pos, e_neg, m_p.dstd_steps) : solve_exact(in, e_pos, e_neg);
           const std::size_t idx = std::size_t((n * L.out_h + oy) * L.out_w + ox);
           const double t = fire_time(r.v1, L.threshold, ramp);

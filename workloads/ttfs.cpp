@@ -47,7 +47,9 @@ Decay decay(double B, double d) {
 
 // Integrates v from 0 over [0, 1] with coefficients that change at the switch-on points.
 NeuronWindow integrate(std::vector<SwitchOn>& pts) {
-  std::sort(pts.begin(), pts.end(), [](const SwitchOn& a, const SwitchOn& b) { return a.t < b.t; });
+  // Inputs that arrive in time order (the array's, bias first) need no sort.
+  const auto by_time = [](const SwitchOn& a, const SwitchOn& b) { return a.t < b.t; };
+  if (!std::is_sorted(pts.begin(), pts.end(), by_time)) std::sort(pts.begin(), pts.end(), by_time);
   NeuronWindow r;
   double v = 0, A = 0, B = 0, t = 0;
   // V(t_k) = integral of v from the k-th switch point to 1, from the segment integrals.
