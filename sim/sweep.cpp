@@ -271,6 +271,8 @@ int run_point(const SweepSpec& spec, const SweepPoint& p, const fs::path& points
   } catch (const std::exception& e) {
     if (stop_requested()) return 3;
     write_file_atomic(points / (point_name(p.id) + ".error"), std::string(e.what()) + "\n");
+    // Also on the standard error, even when quiet: a cluster task's log then says why.
+    fmt::print(stderr, "cimsim: sweep point {} failed: {}\n", p.id, e.what());
     return 1;
   }
 }
@@ -395,7 +397,12 @@ int run_sweep(const SweepSpec& spec, const fs::path& out, const SweepOptions& o)
   while (!running.empty()) reap();
   if (tty) fmt::print(stderr, "\n");
   write_outputs(spec, out, o.shard, o.shards);
-  if (stop_requested()) throw Interrupted(fmt::format("sweep interrupted; {} points are complete in {}; continue with --resume", done, out.string()));
+  if (stop_requested()) {
+    std::size_t complete_now = 0;  // workers stopped mid-point left nothing: count what is there
+    for (const auto* p : pending) complete_now += complete(points, p->id);
+    throw Interrupted(fmt::format("sweep interrupted; {} of this run's {} points are complete in {}; continue with --resume",
+                                  complete_now, pending.size(), out.string()));
+  }
   return failed;
 }
 
@@ -411,6 +418,21 @@ void merge_sweeps(const std::vector<fs::path>& shards, const fs::path& out) {
     }
     if (!first) first = m;
   }
+  // Every point of the sweep must be in some shard (finished, or failed with its .error):
+  // a merge of incomplete shards would be a sweep.csv with rows missing.
+  std::size_t missing = 0;
+  int64_t first_missing = -1;
+  const auto& all = (*first)["points"];
+  for (const auto& p : all) {
+    const int64_t id = p["id"].get<int64_t>();
+    bool found = false;
+    for (const auto& d : shards) found = found || complete(d / "points", id);
+    if (!found && missing++ == 0) first_missing = id;
+  }
+  if (missing > 0)
+    throw InputError(fmt::format("--merge: {} of the sweep's {} points are in none of the shards (the first: point {}); "
+                                 "finish the shards (rerun them: --resume continues) and merge again",
+                                 missing, all.size(), first_missing));
   fs::create_directories(out / "points");
   for (const auto& d : shards) {
     if (!fs::exists(d / "points")) continue;
@@ -419,7 +441,13 @@ void merge_sweeps(const std::vector<fs::path>& shards, const fs::path& out) {
       if (name[0] == '.') continue;
       const fs::path to = out / "points" / name;
       if (fs::exists(to)) continue;  // the same point from two shards: identical by determinism
-      fs::copy(e.path(), to, fs::copy_options::recursive);
+      // Hard links where the file system allows them (no second copy of every point), else a copy.
+      std::error_code ec;
+      fs::copy(e.path(), to, fs::copy_options::recursive | fs::copy_options::create_hard_links, ec);
+      if (ec) {
+        fs::remove_all(to, ec);
+        fs::copy(e.path(), to, fs::copy_options::recursive);
+      }
     }
   }
   SweepSpec spec;
