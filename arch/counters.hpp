@@ -50,8 +50,9 @@ enum class Stat : std::size_t {
   Count_
 };
 
-// Fixed point of Act::DividerUnits: a read-out node's k (n - k) / n is counted in 1/65536.
-inline constexpr uint64_t kDividerUnit = 65536;
+// Fixed point of Act::DividerUnits: a read-out node's k (n - k) / n is counted in 1/256 (a
+// 4096-row column held 100 cycles in each of 10^9 operations still fits 64 bits).
+inline constexpr uint64_t kDividerUnit = 256;
 inline constexpr std::size_t kActs = std::size_t(Act::Count_);
 inline constexpr std::size_t kStats = std::size_t(Stat::Count_);
 

@@ -1,5 +1,8 @@
 #include "arch/macro.hpp"
 
+#include <stdexcept>
+#include <string>
+
 #include "workloads/bits.hpp"
 
 namespace cimsim {
@@ -20,6 +23,9 @@ CellArray::CellArray(int64_t rows, int64_t cols, int64_t domain_rows, int64_t ga
 
 void CellArray::store(const PackedColumns& tile, const std::vector<uint8_t>& needed) {
   const int64_t rows_used = tile.rows, cols_used = tile.cols;
+  if (tile.words > m_words || cols_used > m_cols || rows_used > m_rows)
+    throw std::logic_error("a tile of " + std::to_string(rows_used) + " x " + std::to_string(cols_used) +
+                           " does not fit a macro of " + std::to_string(m_rows) + " x " + std::to_string(m_cols));
   std::fill(m_cells.begin(), m_cells.end(), 0);
   for (int64_t c = 0; c < cols_used; ++c) std::copy_n(tile.column(c), tile.words, &m_cells[std::size_t(c) * m_words]);
   m_used_words = std::min(m_words, tile.words);

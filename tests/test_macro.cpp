@@ -470,15 +470,16 @@ TEST_CASE("divider and xnor cells count k (n - k) / n of the cells driving each 
   // converter per column every column is sampled as the read-out starts: 2 cycles.
   // Divider: the 3 driven rows pull up where they store 1. Column 0: k = 1 of n = 3 -> 2/3;
   // column 1: k = 2 -> 2/3; columns 2, 3: k = 0, nothing pulls up, no current.
-  const uint64_t third2 = uint64_t(std::llround(65536.0 * 2.0 / 3.0));
+  const double unit = double(kDividerUnit);
+  const uint64_t third2 = uint64_t(std::llround(unit * 2.0 / 3.0));
   CHECK(units("divider") == 2 * third2 * 2);
   // XNOR: all 4 rows of the active domain drive, up on a match of input (1,1,1,0) and stored bit.
   // Column 0 (1,0,0,0): 2 matches -> 2 x 2 / 4 = 1; column 1 (1,1,0,0): 3 -> 3/4; columns 2, 3
   // (0,0,0,0): 1 match -> 3/4 each. Sum 3.25.
-  CHECK(units("xnor") == uint64_t(3.25 * 65536) * 2);
+  CHECK(units("xnor") == uint64_t(std::llround(unit * 1.0) + 3 * std::llround(unit * 0.75)) * 2);
   // Four columns per converter: columns 0-3 share one, sampled one after another, so the rows
   // stay on 3 more conversion cycles until column 3 is sampled: 5 cycles.
-  CHECK(units("xnor", 4) == uint64_t(3.25 * 65536) * 5);
+  CHECK(units("xnor", 4) == uint64_t(std::llround(unit * 1.0) + 3 * std::llround(unit * 0.75)) * 5);
 }
 
 TEST_CASE("pulse-count inputs: each driven row's generator steps once per pulse", "[macro][readout]") {
