@@ -72,7 +72,7 @@ PriceTable macro_prices(const TechTable& t, const MacroParams& g, int64_t readou
   const ActionPrices p = derive_prices(t, g, readout_bits, readout_levels, readout_kind);
   const double v = g.supply_v > 0 ? g.supply_v : t[Tech::Vdd];
   const double levels = readout_levels > 0 ? double(readout_levels) : double(int64_t{1} << readout_bits);
-  const ReadoutCircuit rc = readout_circuit(t, readout_kind, readout_bits, readout_levels, v);
+  const ReadoutCircuit& rc = p.readout;
   PriceTable tab;
   for (std::size_t l = 0; l < p.precharge.size(); ++l)
     tab.push_back({fmt::format("precharge_l{}", l), fmt::format("precharge_l{}", l), p.precharge[l],
@@ -100,22 +100,22 @@ PriceTable macro_prices(const TechTable& t, const MacroParams& g, int64_t readou
                    fmt::format("adc_fom {} fJ/step x {} levels, x (V/vdd)^2 ({}: {})", t[Tech::AdcFom], levels, t.name,
                                t.source[std::size_t(Tech::AdcFom)])});
   } else {
-    tab.push_back({"adc_conversion", "readout", p.conv_comparator,
+    tab.push_back({"adc_conversion", "readout", rc.comparator,
                    fmt::format("{} comparator decisions of a StrongARM latch, {:.4g} fF switched each (5 x comparator_width "
                                "{} um x (drain_cap + gate_cap)) at {} V: {:.4g} fJ per decision",
                                rc.decisions, rc.comparator_cap_ff, t[Tech::ComparatorWidth], v, rc.decision_fj)});
     if (readout_kind == "sar")
-      tab.push_back({"adc_conversion", "readout_dac", p.conv_dac,
+      tab.push_back({"adc_conversion", "readout_dac", rc.dac,
                      fmt::format("{}-bit binary-weighted capacitive DAC, conventional switching: {:.4g} x dac_unit_cap {} fF "
                                  "x V^2 at {} V ({})",
                                  readout_bits, rc.dac_units, t[Tech::DacUnitCap], v, t.source[std::size_t(Tech::DacUnitCap)])});
     if (readout_kind != "sense")
-      tab.push_back({"adc_conversion", "readout_logic", p.conv_logic,
+      tab.push_back({"adc_conversion", "readout_logic", rc.logic,
                      fmt::format("{}: one full-adder-equivalent ({} fJ at vdd, x (V/vdd)^2) per {} (an estimate)",
                                  readout_kind == "sar" ? "SAR register and sequencing" : "thermometer encoder",
                                  t[Tech::DigitalAddBit], readout_kind == "sar" ? "decision" : "comparator output")});
     if (readout_kind != "sar")
-      tab.push_back({"adc_conversion", "readout_reference", p.conv_reference,
+      tab.push_back({"adc_conversion", "readout_reference", rc.reference,
                      fmt::format("reference string sized to settle its taps' kickback ({:.4g} fF each, comparator_width x "
                                  "gate_cap) to half an LSB within half a conversion: 2 ln(2^(b+1)) / pi^2 x taps x C x V^2 "
                                  "at {} V, its static power over the conversion time",

@@ -157,12 +157,8 @@ ActionPrices derive_prices(const TechTable& t, const MacroParams& macro, int64_t
   p.and_eval = (t[Tech::AndWidth] * t[Tech::DrainCap] + macro.cell_cap_ff) * v2 * fj_to_pj;
   // One conversion from its circuit (readout_circuit), or for an `adc` the Walden figure of
   // merit: FoM x 2^ENOB (Murmann ADC survey), 2^ENOB = the output levels (2^bits, or e.g. 11).
-  const ReadoutCircuit rc = readout_circuit(t, readout_kind, readout_bits, readout_levels, v);
-  p.conv_comparator = rc.comparator;
-  p.conv_dac = rc.dac;
-  p.conv_logic = rc.logic;
-  p.conv_reference = rc.reference;
-  p.adc_conversion = rc.total();
+  p.readout = readout_circuit(t, readout_kind, readout_bits, readout_levels, v);
+  p.adc_conversion = p.readout.total();
   // A divider cell's static current: V / R_cell per unit of k (n - k) / n, drawn at V.
   p.divider_unit_mw = macro.divider() ? v2 / divider_cell_kohm(t) : 0.0;
   // A user's empirical term per conversion, as a capacitance switched at the supply (0 in every

@@ -60,15 +60,26 @@ struct TechTable {
   double operator[](Tech t) const { return value[std::size_t(t)]; }
 };
 
+// The circuit of one conversion of a read-out kind (sar, flash, sense; adc: the figure of merit),
+// each term in pJ at supply `v`, with what it counts (docs/tech.md).
+struct ReadoutCircuit {
+  double comparator = 0, dac = 0, logic = 0, reference = 0;
+  double decisions = 0;         // comparator decisions per conversion
+  double decision_fj = 0;       // one decision, fJ
+  double comparator_cap_ff = 0; // switched per decision
+  double input_cap_ff = 0;      // one comparator's input (its reference tap's load)
+  double dac_units = 0;         // capacitive-DAC switching, in C_unit V^2
+  double total() const { return comparator + dac + logic + reference; }
+};
 // Energies per counted action, in pJ, and leakage powers in nW.
 struct ActionPrices {
   std::vector<double> precharge;  // per hierarchy level, one segment of one column
   double merge = 0, input_line_cell = 0, and_eval = 0, adc_conversion = 0, adc_overhead = 0, adder_tree_bit = 0,
          cell_write = 0, gate_event = 0, wake_event = 0, digital_add_bit = 0, buffer_bit = 0;
-  // One conversion's circuit terms (adc_conversion is their sum): comparator decisions (or the
+  // One conversion's circuit (adc_conversion is its total): comparator decisions (or the
   // figure-of-merit price of an `adc`), capacitive-DAC switching, SAR or encoder logic, and
   // reference generation (readout_circuit()).
-  double conv_comparator = 0, conv_dac = 0, conv_logic = 0, conv_reference = 0;
+  ReadoutCircuit readout;
   double input_pulse = 0;  // one pulse of a row's pulse-count input generator (analog accumulation)
   // Divider cells: the power one unit of k (n - k) / n driven cells draws through the line, in
   // pJ per ns (mW), at the operating supply (macro_prices multiplies by the evaluate time).
@@ -86,17 +97,6 @@ struct ActionPrices {
 ActionPrices derive_prices(const TechTable& tech, const MacroParams& macro, int64_t readout_bits,
                            int64_t readout_levels = 0, const std::string& readout_kind = "adc");
 
-// The circuit of one conversion of a read-out kind (sar, flash, sense; adc: the figure of merit),
-// each term in pJ at supply `v`, with what it counts (docs/tech.md).
-struct ReadoutCircuit {
-  double comparator = 0, dac = 0, logic = 0, reference = 0;
-  double decisions = 0;         // comparator decisions per conversion
-  double decision_fj = 0;       // one decision, fJ
-  double comparator_cap_ff = 0; // switched per decision
-  double input_cap_ff = 0;      // one comparator's input (its reference tap's load)
-  double dac_units = 0;         // capacitive-DAC switching, in C_unit V^2
-  double total() const { return comparator + dac + logic + reference; }
-};
 ReadoutCircuit readout_circuit(const TechTable& tech, const std::string& kind, int64_t bits, int64_t levels, double v);
 
 // Average switching energy of an N-bit binary-weighted capacitive DAC under the conventional

@@ -363,7 +363,7 @@ TEST_CASE("read-out energy from its circuit: comparator decisions, DAC, logic an
   MacroParams m;
   const ActionPrices p = derive_prices(t, m, 9, 0, "sar");
   CHECK(p.adc_conversion == Approx(sar.total()));
-  CHECK(p.conv_dac == Approx(sar.dac));
+  CHECK(p.readout.dac == Approx(sar.dac));
 }
 
 TEST_CASE("divider cells draw V^2 / R_cell per unit of k (n - k) / n and cycle their rows are on", "[tech][readout]") {
