@@ -35,6 +35,8 @@ ReadNoise::ReadNoise(const NoiseParams& p, const std::string& instance, int64_t 
   for (auto& o : m_offset) o = p.offset_lsb > 0 ? p.offset_lsb * chip.gauss() : 0.0;
   m_cell.resize(std::size_t(cells));
   for (auto& d : m_cell) d = p.cell_sigma > 0 ? float(p.cell_sigma * chip.gauss()) : 0.0f;
+  // A later chunk's conversions: a stream of their own, split off by the chunk's index.
+  if (p.stream > 0) m_rng = Rng(m_rng.next() ^ Rng(p.stream).next());
 }
 
 }  // namespace cimsim

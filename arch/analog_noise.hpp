@@ -19,6 +19,11 @@ namespace cimsim {
 struct NoiseParams {
   bool on = false;
   uint64_t seed = 1;
+  // Not a key: the sample chunk a run of this chip simulates (sim/driver). The chip instance
+  // (offsets, mismatch) comes from the seed alone; each chunk's conversion noise has a stream of
+  // its own, so chunks simulated apart draw independent noise and the same draws whatever the
+  // number of worker processes.
+  uint64_t stream = 0;
   int64_t chips = 1;          // chip instances of the Monte Carlo (seeds seed .. seed + chips - 1)
   double thermal_lsb = 0;     // sqrt(kT / C_node) over one count's signal
   double comparator_lsb = 0;  // comparator input-referred noise over one count's signal

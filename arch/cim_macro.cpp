@@ -90,6 +90,14 @@ uint64_t CimMacro::write_weights(const PackedColumns& tile, const std::vector<ui
   return wake + write;
 }
 
+void CimMacro::preload(const PackedColumns& tile, const std::vector<uint8_t>& needed) {
+  flush_skips();
+  m_fresh = true;
+  MacroCounters uncounted(m_count.precharge.size());
+  m_bank.wake_all(now_cycles(), uncounted);
+  m_cells.store(tile, needed);
+}
+
 uint64_t CimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_out) {
   return evaluate(&input, &column_out, 1, 1, false);
 }

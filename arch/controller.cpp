@@ -513,7 +513,12 @@ void Controller::work_tiles(LayerWork& w, int g, const std::vector<std::size_t>&
     // step and not overwritten since) is not written again.
     const bool held = slot >= 0 ? m_written.count({plan.kind, slot}) > 0
                                 : m_holds[std::size_t(g)] == std::make_pair(w.step, ti);
-    if (!held) {
+    if (!held && slot >= 0 && m_chip.weights_loaded) {
+      // A later chunk of the run: the resident tile has been in its macro since the first.
+      mac.preload(img.bits, img.needed);
+      m_written.insert({plan.kind, slot});
+      m_holds[std::size_t(g)] = {w.step, ti};
+    } else if (!held) {
       // The tile's weights come through the weight path while the macro writes them.
       const uint64_t arrive = weight_buffer->read(uint64_t(img.rows_used * img.cols_used), sink);
       wait(m_period * double(mac.write_weights(img.bits, img.needed)));

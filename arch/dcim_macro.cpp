@@ -90,6 +90,12 @@ uint64_t DcimMacro::write_weights(const PackedColumns& tile, const std::vector<u
   return wake + write;
 }
 
+void DcimMacro::preload(const PackedColumns& tile, const std::vector<uint8_t>& needed) {
+  MacroCounters uncounted(m_count.precharge.size());
+  m_bank.wake_all(now_cycles(), uncounted);
+  m_cells.store(tile, needed);
+}
+
 uint64_t DcimMacro::operate(const uint64_t* input, std::vector<int64_t>& column_out) {
   const uint64_t now = now_cycles();
   const int64_t D = m_p.domain_rows, R = m_row_nodes, G = m_groups;

@@ -38,6 +38,7 @@ class DcimMacro : public MacroModule {
 
   using MacroIf::write_weights;
   uint64_t write_weights(const PackedColumns& tile, const std::vector<uint8_t>& needed) override;
+  void preload(const PackedColumns& tile, const std::vector<uint8_t>& needed) override;
   uint64_t operate(const uint64_t* input, std::vector<int64_t>& column_out) override;
   uint64_t operate_planes(const std::vector<const uint64_t*>& planes, std::vector<std::vector<int64_t>>& column_out,
                           int64_t combine) override;

@@ -23,6 +23,10 @@ class MacroIf : public virtual sc_core::sc_interface {
   // Writes tile weights (its columns' packed bits, rows beyond it cleared); columns whose
   // `needed` flag is false hold outputs that are discarded. Returns the cycles the write takes.
   virtual uint64_t write_weights(const PackedColumns& tile, const std::vector<uint8_t>& needed) = 0;
+  // Weights that are already in the cells when the run starts (resident weights, in a later
+  // sample chunk of the same run): stored and every domain on, as after a write, but no action
+  // counted and no time taken.
+  virtual void preload(const PackedColumns& tile, const std::vector<uint8_t>& needed) = 0;
   // The same from one byte a bit: bits[c x rows_used + r].
   uint64_t write_weights(const std::vector<uint8_t>& bits, int64_t rows_used, int64_t cols_used,
                          const std::vector<uint8_t>& needed) {

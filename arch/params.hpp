@@ -118,6 +118,9 @@ struct ChipParams {
   // Not a key: the controller keeps the binary outputs of each binarized macro layer for the
   // first `record_samples` samples (LayerRun::out_bits), to compare two runs.
   int64_t record_samples = 0;
+  // Not a key: a later sample chunk of the same run (sim/driver). Resident weights are already in
+  // the cells: each is stored when its tile first runs, without a write counted or timed.
+  bool weights_loaded = false;
 
   ChipParams();
   // The `arch` section's keys (without arch.tech and arch.ttfs) and the `mapping` section's.

@@ -310,6 +310,11 @@ std::vector<ConfigDifference> config_differences(const YAML::Node& ya, const YAM
 void RunConfig::declare(ParamVisitor& v) {
   v.section("run", "", [&] {
     v.integer("samples", samples, 0, 0, int64_t{1} << 40, {"samples", "simulate only the first N samples (0 = all)"});
+    v.integer("chunk", chunk, 128, 0, int64_t{1} << 40,
+              {"samples", "samples the host sends the chip at a time; the chip finishes a chunk before the next "
+                          "arrives (its pipeline drains, resident weights stay). Chunks are simulated apart, in "
+                          "--jobs worker processes, and joined: memory grows with the chunk, and results do not "
+                          "depend on --jobs (0 = all samples in one chunk)"});
   });
   v.section("check", "", [&] {
     v.real("tolerance", tolerance, 1e-4, 0.0, 1.0,

@@ -31,6 +31,7 @@ struct RunConfig {
   TtfsParams ttfs;           // TTFS arrays (used when the workload is a TTFS network)
   TtfsCircuit ttfs_circuit;
   int64_t samples = 0;       // 0 = all
+  int64_t chunk = 128;       // samples the chip takes at a time (sim/chunks.hpp); 0 = all at once
   double tolerance = 1e-4;   // relative match tolerance against reference outputs
   std::string resolved_yaml;
 

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 #include <fstream>
 #include <map>
@@ -27,12 +28,21 @@
 #include "power/ttfs_energy.hpp"
 #include "arch/readout.hpp"
 #include "power/tech.hpp"
+#include "sim/chunks.hpp"
+#include "sim/worker_pool.hpp"
 #include "workloads/atomic_file.hpp"
 #include "workloads/errors.hpp"
 #include "workloads/tensor.hpp"
 
 namespace cimsim {
 namespace fs = std::filesystem;
+
+namespace {
+int g_chip_workers = 0;  // 0: one per core
+int worker_limit() { return g_chip_workers > 0 ? g_chip_workers : std::max(1, int(std::thread::hardware_concurrency())); }
+}  // namespace
+
+void set_chip_workers(int n) { g_chip_workers = n; }
 
 namespace {
 
@@ -50,11 +60,13 @@ int64_t argmax(const double* v, int64_t n) {
   return best;
 }
 
-// The first `count` samples' input vectors (`numel` elements each) of a workload.
-std::vector<std::vector<double>> sample_inputs(const Workload& w, int64_t numel, int64_t count) {
-  std::vector<std::vector<double>> inputs(static_cast<std::size_t>(count));
-  for (std::size_t s = 0; s < inputs.size(); ++s)
-    inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(int64_t(s) * numel), w.inputs.begin() + std::ptrdiff_t(int64_t(s + 1) * numel));
+// Samples [s0, s1)'s input vectors (`numel` elements each) of a workload.
+std::vector<std::vector<double>> sample_inputs(const Workload& w, int64_t numel, int64_t s0, int64_t s1) {
+  std::vector<std::vector<double>> inputs(static_cast<std::size_t>(s1 - s0));
+  for (std::size_t s = 0; s < inputs.size(); ++s) {
+    const int64_t at = (s0 + int64_t(s)) * numel;
+    inputs[s].assign(w.inputs.begin() + std::ptrdiff_t(at), w.inputs.begin() + std::ptrdiff_t(at + numel));
+  }
   return inputs;
 }
 
@@ -119,11 +131,11 @@ int64_t flip_record_samples(const Workload& w) {
   return bits > 0 ? std::min<int64_t>(w.samples, int64_t(std::max<uint64_t>(1, cap / bits))) : 0;
 }
 
-// Refuses, before allocating, a run that needs more memory than the machine has free: the
-// controller's values and temporaries, and every macro's cells and domains; with noise, each
-// macro's mismatch table (4 bytes a cell), the recorded activations, and the worker processes
-// that run chip instances at the same time (`workers`), each a run of its own.
-void check_memory(const Workload& w, const ChipParams& chip, int workers = 0) {
+// Refuses, before allocating, a run that needs more memory than the machine has free: per worker
+// process (`workers` of them at once, each simulating a chunk of `samples` samples) the
+// controller's values and temporaries, and every macro's cells and domains (with noise, each
+// macro's mismatch table, 4 bytes a cell); and the recorded activations.
+void check_memory(const Workload& w, const ChipParams& chip, int64_t samples, int64_t workers) {
   uint64_t macro_bytes = 0;
   for (const auto& k : macro_kinds()) {
     const MacroParams g = k.geometry(chip);
@@ -134,13 +146,14 @@ void check_memory(const Workload& w, const ChipParams& chip, int workers = 0) {
   // The recorded activations: the exact pass's and the noisy worker's, as received.
   const uint64_t record =
       chip.macro.noise.on ? 2 * uint64_t(flip_record_samples(w)) * (binary_output_bits(w.net) / 8 + 8) : 0;
-  const uint64_t one = Controller::estimate_peak_bytes(w.net, uint64_t(w.samples), chip.overlap) + macro_bytes;
-  const uint64_t need = one * uint64_t(1 + workers) + record;
+  const uint64_t one = Controller::estimate_peak_bytes(w.net, uint64_t(samples), chip.overlap) + macro_bytes;
+  const uint64_t need = one * uint64_t(std::max<int64_t>(1, workers)) + record;
   const uint64_t have = available_memory();
   if (have > 0 && need > have) {
-    throw InputError(fmt::format("{}: simulating {} samples needs about {:.1f} GiB of memory, but {:.1f} GiB are "
-                                 "available; simulate fewer samples (run.samples) or a smaller network",
-                                 w.dir.string(), w.samples, double(need) / double(1ull << 30),
+    throw InputError(fmt::format("{}: simulating chunks of {} samples in {} worker processes needs about {:.1f} GiB "
+                                 "of memory, but {:.1f} GiB are available; use a smaller run.chunk, fewer --jobs or "
+                                 "a smaller network",
+                                 w.dir.string(), samples, std::max<int64_t>(1, workers), double(need) / double(1ull << 30),
                                  double(have) / double(1ull << 30)));
   }
 }
@@ -149,11 +162,11 @@ void check_memory(const Workload& w, const ChipParams& chip, int workers = 0) {
 
 namespace {
 
-// Draws "[#####.....] step 3/15 /conv2/Conv, 12 s left" on standard error from 2 s into a run.
-class ProgressBar {
+// Each step's share of a chip run (its MACs times input bit planes; digital steps by their output
+// elements), to turn the controller's Progress into a fraction and a label.
+class StepWeights {
  public:
-  ProgressBar(const Network& net, Progress& p, bool enabled) : m_net(net), m_p(p) {
-    // Steps weigh by their MACs times input bit planes (digital steps by their output elements).
+  explicit StepWeights(const Network& net) : m_net(net) {
     for (const Step& st : net.steps) {
       const double w = st.macro ? double(net.layers[std::size_t(st.index)].macs_per_sample() * net.layers[std::size_t(st.index)].in_bits)
                                 : double(net.values[std::size_t(net.digital[std::size_t(st.index)].output)].numel());
@@ -161,6 +174,31 @@ class ProgressBar {
       m_weight.push_back(w);
       m_total += w;
     }
+  }
+  double fraction(const Progress& p) const {
+    const std::size_t steps = m_net.steps.size(), done = p.steps_done;
+    return done >= steps ? 1.0 : (m_before[done] + m_weight[done] * double(p.step_ppm) * 1e-6) / std::max(1.0, m_total);
+  }
+  std::string label(const Progress& p) const {
+    const std::size_t steps = m_net.steps.size(), done = p.steps_done;
+    if (done >= steps) return fmt::format("step {}/{}", steps, steps);
+    const Step& st = m_net.steps[done];
+    return fmt::format("step {}/{} {}", done + 1, steps,
+                       st.macro ? m_net.layers[std::size_t(st.index)].name : m_net.digital[std::size_t(st.index)].name);
+  }
+
+ private:
+  const Network& m_net;
+  std::vector<double> m_before, m_weight;
+  double m_total = 0;
+};
+
+// Draws "[#####.....]  40% chunk 2/8 step 3/15 /conv2/Conv, 12 s left" on standard error from
+// 2 s into a run; `probe` gives the fraction done and the label.
+class ProgressBar {
+ public:
+  using Probe = std::function<std::pair<double, std::string>()>;
+  ProgressBar(Probe probe, bool enabled) : m_probe(std::move(probe)) {
     if (enabled && ::isatty(2)) m_thread = std::thread([this] { loop(); });
   }
   ~ProgressBar() {
@@ -176,28 +214,20 @@ class ProgressBar {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (el < 2.0 || m_done) continue;
-      const std::size_t steps = m_net.steps.size(), done = m_p.steps_done;
-      const double frac = done >= steps ? 1.0 : (m_before[done] + m_weight[done] * double(m_p.step_ppm) * 1e-6) / std::max(1.0, m_total);
+      const auto [f, label] = m_probe();
+      const double frac = std::clamp(f, 0.0, 1.0);
       const int fill = int(30 * frac);
-      std::string name;
-      if (done < steps) {
-        const Step& st = m_net.steps[done];
-        name = st.macro ? m_net.layers[std::size_t(st.index)].name : m_net.digital[std::size_t(st.index)].name;
-      }
-      fmt::print(stderr, "\r[{}{}] step {}/{} {:<24.24} {:3.0f}%, {:.0f} s left ", std::string(std::size_t(fill), '#'),
-                 std::string(std::size_t(30 - fill), '.'), std::min(done + 1, steps), steps, name, 100 * frac,
-                 frac > 0 ? el / frac - el : 0.0);
+      fmt::print(stderr, "\r[{}{}] {:3.0f}% {:<40.40}, {:.0f} s left ", std::string(std::size_t(fill), '#'),
+                 std::string(std::size_t(30 - fill), '.'), 100 * frac, label, frac > 0 ? el / frac - el : 0.0);
       drawn = true;
     }
-    if (drawn) fmt::print(stderr, "\r{:80}\r", "");
+    if (drawn) fmt::print(stderr, "\r{:100}\r", "");
   }
-  const Network& m_net;
-  Progress& m_p;
-  std::vector<double> m_before, m_weight;
-  double m_total = 0;
+  Probe m_probe;
   std::atomic<bool> m_done{false};
   std::thread m_thread;
 };
+
 
 }  // namespace
 
@@ -229,13 +259,11 @@ void close_trace(sc_core::sc_trace_file* tf, const TraceOptions& t, const ChipPa
 }  // namespace
 
 ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs,
-                     const TraceOptions& trace, bool show_progress) {
+                     const TraceOptions& trace, Progress* progress) {
   ChipOutcome o;
   {
     const ScContext context;
     const sc_core::sc_time period(double(chip.period_ps()), sc_core::SC_PS);
-    Progress progress;
-    ProgressBar bar(net, progress, show_progress);
     // The chip: its macros of every registered kind, the buffers, the vector unit, the controller.
     std::vector<std::unique_ptr<MacroModule>> macros;
     std::vector<const MacroKind*> kinds;
@@ -248,7 +276,7 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
         weights("weight_buffer", chip.weight_buffer, period, Act::WeightReadBit);
     VectorUnit vector("vector_unit", chip.digital_lanes, period);
     VectorUnit mac("mac_unit", chip.mac_lanes, period, Act::DigitalMacBit);
-    auto ctrl = std::make_unique<Controller>("controller", net, inputs, chip, kinds, &progress);
+    auto ctrl = std::make_unique<Controller>("controller", net, inputs, chip, kinds, progress);
     for (auto& m : macros) ctrl->macros.bind(m->op_target);
     ctrl->input_buffer.bind(input.port);
     ctrl->output_buffer.bind(output.port);
@@ -304,17 +332,26 @@ namespace {
 // exported spike times (first spike wins; ties go to the larger v(1)).
 RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w, const TraceOptions& trace) {
   const TtfsNetwork& net = w.ttfs;
-  const std::vector<std::vector<double>> inputs = sample_inputs(w, net.input_numel(), w.samples);
+  const std::vector<SampleChunk> chunks = sample_chunks(w.samples, cfg.chunk);
+  std::vector<WorkerTask> tasks;
+  for (const SampleChunk& k : chunks)
+    tasks.push_back([&cfg, &w, &net, &trace, k] {
+      const std::vector<std::vector<double>> inputs = sample_inputs(w, net.input_numel(), k.s0, k.s1);
+      const ScContext context;
+      const sc_core::sc_time period(double(cfg.chip.period_ps()), sc_core::SC_PS);
+      auto chip = array_kinds().front().make("ttfs", net, inputs, cfg.ttfs, period);
+      sc_core::sc_trace_file* tf = k.index == 0 ? open_trace(trace, cfg.chip) : nullptr;
+      if (tf) chip->enable_trace(tf, trace.from, trace.to);
+      sc_core::sc_start();
+      if (tf) close_trace(tf, trace, cfg.chip);
+      if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");
+      return encode_ttfs(chip->result());
+    });
+  std::vector<std::string> results = run_tasks(tasks, worker_limit());
   TtfsRun run;
-  {
-    const ScContext context;
-    const sc_core::sc_time period(double(cfg.chip.period_ps()), sc_core::SC_PS);
-    auto chip = array_kinds().front().make("ttfs", net, inputs, cfg.ttfs, period);
-    sc_core::sc_trace_file* tf = open_trace(trace, cfg.chip);
-    if (tf) chip->enable_trace(tf, trace.from, trace.to);
-    sc_core::sc_start();
-    if (tf) close_trace(tf, trace, cfg.chip);
-    run = chip->result();
+  for (std::string& bytes : results) {
+    append_chunk(run, decode_ttfs(bytes));
+    std::string().swap(bytes);
   }
   if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");
 
@@ -448,7 +485,7 @@ std::vector<std::pair<std::string, PriceTable>> run_prices(const RunConfig& cfg,
 }
 
 namespace {
-// The read-error counters of a macro's counters, as a worker sends them.
+// The read-error counters of a macro's counters.
 struct ReadCounts {
   uint64_t reads = 0, pos = 0, neg = 0, sq = 0, wrong = 0;
 };
@@ -456,209 +493,6 @@ struct ReadCounts {
 ReadCounts read_counts(const MacroCounters& c) {
   return {c[Stat::ReadChecks], c[Stat::ReadErrPos], c[Stat::ReadErrNeg], c[Stat::ReadErrSq], c[Stat::ReadErrNonzero]};
 }
-
-// One chip instance's noisy pass, as its worker process sends it back.
-struct NoisyOutcome {
-  int64_t mismatched = 0;
-  int64_t match = 0, has_accuracy = 0;
-  double accuracy = 0;
-  ReadCounts total{};
-  std::vector<ReadCounts> layers;  // per step of the run (ChipRun::layers)
-  std::vector<std::vector<uint64_t>> out_bits;  // per step: its recorded binary outputs (LayerRun::out_bits)
-};
-
-template <class T>
-void put(std::string& b, const T& v) {
-  b.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-template <class T>
-bool get(const std::string& b, std::size_t& at, T& v) {
-  if (at + sizeof v > b.size()) return false;
-  std::memcpy(&v, b.data() + at, sizeof v);
-  at += sizeof v;
-  return true;
-}
-
-std::string encode(const NoisyOutcome& o) {
-  std::string b;
-  put(b, o.mismatched);
-  put(b, o.match);
-  put(b, o.has_accuracy);
-  put(b, o.accuracy);
-  put(b, o.total);
-  put(b, uint64_t(o.layers.size()));
-  for (const auto& l : o.layers) put(b, l);
-  put(b, uint64_t(o.out_bits.size()));
-  for (const auto& v : o.out_bits) {
-    put(b, uint64_t(v.size()));
-    if (!v.empty()) b.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(uint64_t));
-  }
-  return b;
-}
-
-bool decode(const std::string& b, NoisyOutcome& o) {
-  std::size_t at = 0;
-  uint64_t n = 0;
-  if (!get(b, at, o.mismatched) || !get(b, at, o.match) || !get(b, at, o.has_accuracy) || !get(b, at, o.accuracy) ||
-      !get(b, at, o.total) || !get(b, at, n) || n > (b.size() - at) / sizeof(ReadCounts))
-    return false;
-  o.layers.resize(std::size_t(n));
-  for (auto& l : o.layers)
-    if (!get(b, at, l)) return false;
-  if (!get(b, at, n) || n > (b.size() - at) / sizeof(uint64_t)) return false;
-  o.out_bits.resize(std::size_t(n));
-  for (auto& v : o.out_bits) {
-    uint64_t k = 0;
-    if (!get(b, at, k) || k > (b.size() - at) / sizeof(uint64_t)) return false;
-    v.resize(std::size_t(k));
-    if (k > 0) std::memcpy(v.data(), b.data() + at, std::size_t(k) * sizeof(uint64_t));
-    at += std::size_t(k) * sizeof(uint64_t);
-  }
-  return at == b.size();
-}
-
-// The noisy passes of chip instances seed, seed + 1, ..., seed + chips - 1, each in a worker
-// process (the first beside the parent's exact pass); results by instance, whatever the order
-// they finish in. The destructor stops and waits for the workers still running.
-class NoisyPool {
- public:
-  NoisyPool(const RunConfig& cfg, const Workload& w, const ChipParams& chip,
-            const std::vector<std::vector<double>>& inputs)
-      : m_cfg(cfg), m_w(w), m_chip(chip), m_inputs(inputs), m_out(static_cast<std::size_t>(chip.macro.noise.chips)) {}
-  ~NoisyPool() { stop_all(); }
-  NoisyPool(const NoisyPool&) = delete;
-  NoisyPool& operator=(const NoisyPool&) = delete;
-
-  // Starts instances while fewer than `limit` workers run.
-  void start(int limit) {
-    while (m_next < int64_t(m_out.size()) && int(m_running.size()) < limit && !stop_requested()) launch(m_next++);
-  }
-  // Runs every instance, at most `limit` at a time, and returns their outcomes.
-  std::vector<NoisyOutcome> finish(int limit) {
-    while (m_next < int64_t(m_out.size()) || !m_running.empty()) {
-      if (stop_requested()) break;
-      start(limit);
-      reap();
-    }
-    if (stop_requested()) {
-      stop_all();
-      throw Interrupted("interrupted before every chip instance finished; no results were written");
-    }
-    return m_out;
-  }
-
- private:
-  struct Job {
-    int64_t instance;
-    int fd;
-    std::string data;
-  };
-
-  void launch(int64_t i) {
-    int fds[2];
-    if (::pipe(fds) != 0) fail_start("pipe");
-    std::fflush(nullptr);
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      ::close(fds[0]);
-      ::close(fds[1]);
-      fail_start("fork");
-    }
-    if (pid == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(1);  // the parent died before the death signal was set
-      ::close(fds[0]);
-      std::string msg;
-      try {
-        ChipParams c = m_chip;
-        c.macro.noise.seed = m_chip.macro.noise.seed + uint64_t(i);
-        if (i > 0) c.record_samples = 0;  // only the reported instance's outputs are compared
-        const ChipOutcome o = run_chip(c, m_w.net, m_inputs);
-        const FunctionReport f = check_function(m_cfg, m_w, o.run.outputs, o.lossless);
-        NoisyOutcome r;
-        r.mismatched = f.mismatched_samples;
-        r.match = f.outputs_match_reference;
-        r.has_accuracy = f.accuracy.has_value();
-        r.accuracy = f.accuracy.value_or(0.0);
-        r.total = read_counts(o.run.total);
-        for (const auto& l : o.run.layers) {
-          r.layers.push_back(read_counts(l.counters));
-          r.out_bits.push_back(l.out_bits);
-        }
-        msg = encode(r);
-      } catch (...) {
-        ::_exit(1);
-      }
-      for (std::size_t at = 0; at < msg.size();) {
-        const ssize_t k = ::write(fds[1], msg.data() + at, msg.size() - at);
-        if (k <= 0) ::_exit(1);
-        at += std::size_t(k);
-      }
-      ::_exit(0);
-    }
-    ::close(fds[1]);
-    m_running[pid] = {i, fds[0], {}};
-  }
-
-  // Reads from the workers until one closes its pipe, then takes its result (or fails).
-  void reap() {
-    std::vector<pollfd> fds;
-    std::vector<pid_t> pids;
-    for (const auto& [pid, job] : m_running) {
-      fds.push_back({job.fd, POLLIN, 0});
-      pids.push_back(pid);
-    }
-    if (::poll(fds.data(), fds.size(), 200) <= 0) return;  // a timeout or a signal: the caller looks again
-    for (std::size_t k = 0; k < fds.size(); ++k) {
-      if (fds[k].revents == 0) continue;
-      Job& job = m_running[pids[k]];
-      char buf[1 << 16];
-      const ssize_t n = ::read(job.fd, buf, sizeof buf);
-      if (n > 0) {
-        job.data.append(buf, std::size_t(n));
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      int st = 0;
-      ::waitpid(pids[k], &st, 0);
-      ::close(job.fd);
-      const Job done = std::move(job);
-      m_running.erase(pids[k]);
-      NoisyOutcome r;
-      if (n < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || !decode(done.data, r)) {
-        stop_all();
-        if (stop_requested()) throw Interrupted("interrupted before every chip instance finished; no results were written");
-        throw SimulationError(fmt::format("chip instance {} (seed {}) did not finish", done.instance,
-                                          m_chip.macro.noise.seed + uint64_t(done.instance)));
-      }
-      m_out[std::size_t(done.instance)] = std::move(r);
-    }
-  }
-
-  void stop_all() {
-    for (const auto& [pid, job] : m_running) ::kill(pid, SIGKILL);
-    for (const auto& [pid, job] : m_running) {
-      int st = 0;
-      ::waitpid(pid, &st, 0);
-      ::close(job.fd);
-    }
-    m_running.clear();
-  }
-
-  [[noreturn]] void fail_start(const char* what) {
-    stop_all();
-    throw SimulationError(fmt::format("cannot start a chip instance ({} failed)", what));
-  }
-
-  const RunConfig& m_cfg;
-  const Workload& m_w;
-  const ChipParams& m_chip;
-  const std::vector<std::vector<double>>& m_inputs;
-  std::vector<NoisyOutcome> m_out;
-  std::map<pid_t, Job> m_running;
-  int64_t m_next = 0;
-};
 
 ReadErrors read_errors_of(const ReadCounts& c) {
   ReadErrors e;
@@ -673,11 +507,6 @@ ReadErrors read_errors_of(const ReadCounts& c) {
 }  // namespace
 
 
-namespace {
-int g_chip_workers = 0;  // 0: one per core
-}  // namespace
-
-void set_chip_workers(int n) { g_chip_workers = n; }
 
 int64_t percentile_count(const std::vector<uint64_t>& hist, double percentile) {
   uint64_t total = 0;
@@ -693,6 +522,61 @@ int64_t percentile_count(const std::vector<uint64_t>& hist, double percentile) {
   return int64_t(hist.size()) - 1;
 }
 
+namespace {
+
+// One chip simulated over a run's sample chunks: the exact pass, a noisy chip instance, or the
+// baseline of channel reordering.
+struct ChipJob {
+  ChipParams chip;
+  bool traced = false;  // writes the trace (of its first chunk)
+  bool shown = false;   // its steps drive the progress bar (when the chunks run in this process)
+};
+
+// Every job over every chunk, as tasks of the worker pool; each job's chunks joined in order.
+std::vector<ChipOutcome> simulate_chunks(const std::vector<ChipJob>& jobs, const Workload& w,
+                                         const std::vector<SampleChunk>& chunks, const TraceOptions& trace,
+                                         bool show_progress) {
+  const int limit = worker_limit();
+  const bool here = limit <= 1 || jobs.size() * chunks.size() <= 1;
+  Progress progress;
+  std::atomic<std::size_t> done{0}, current{0};
+  const std::size_t total = jobs.size() * chunks.size();
+  std::vector<WorkerTask> tasks;
+  for (const ChipJob& job : jobs)
+    for (const SampleChunk& k : chunks)
+      tasks.push_back([&w, &job, k, &trace, &progress, &current, here] {
+        const ChipParams c = chunk_chip(job.chip, k);
+        const bool shown = here && job.shown;
+        if (shown) {
+          progress.steps_done = 0;
+          progress.step_ppm = 0;
+          current = std::size_t(k.index);
+        }
+        return encode_outcome(run_chip(c, w.net, sample_inputs(w, w.net.input_numel(), k.s0, k.s1),
+                                       job.traced && k.index == 0 ? trace : TraceOptions{}, shown ? &progress : nullptr));
+      });
+  const StepWeights steps(w.net);
+  ProgressBar bar(
+      [&]() -> std::pair<double, std::string> {
+        const double d = double(done);
+        if (!here) return {d / double(total), fmt::format("{} of {} chunk runs, {} workers", done.load(), total, limit)};
+        return {(d + steps.fraction(progress)) / double(total),
+                fmt::format("chunk {}/{} {}", current.load() + 1, chunks.size(), steps.label(progress))};
+      },
+      show_progress);
+  std::vector<std::string> results = run_tasks(tasks, limit, &done);
+  std::vector<ChipOutcome> out(jobs.size());
+  for (std::size_t j = 0; j < jobs.size(); ++j)
+    for (std::size_t k = 0; k < chunks.size(); ++k) {
+      std::string& bytes = results[j * chunks.size() + k];
+      append_chunk(out[j], decode_outcome(bytes));
+      std::string().swap(bytes);
+    }
+  return out;
+}
+
+}  // namespace
+
 RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& trace, bool progress) {
   if (w.is_ttfs) return simulate_ttfs(cfg, w, trace);
   if (cfg.chip.readout.range_percentile > 0) {
@@ -706,8 +590,9 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     const int64_t k = std::min(w.samples, cfg.chip.readout.range_samples);
     ChipOutcome o;
     if (cal.chip.readout.converter()) {
-      check_memory(w, cal.chip);
-      o = run_chip(cal.chip, w.net, sample_inputs(w, w.net.input_numel(), k));
+      const std::vector<SampleChunk> chunks = sample_chunks(k, cfg.chunk);
+      check_memory(w, cal.chip, chunks.front().size(), std::min<int64_t>(int64_t(chunks.size()), worker_limit()));
+      o = std::move(simulate_chunks({{cal.chip}}, w, chunks, {}, false).front());
     }
     // The range changes no noise parameter (those follow the signal per count and the timing).
     RunConfig run = cfg;
@@ -730,26 +615,35 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
                                    cfg.config_file.string(), name, w.dir.string(), names));
     }
   }
-  const int jobs = g_chip_workers > 0 ? g_chip_workers : std::max(1, int(std::thread::hardware_concurrency()));
-  check_memory(w, chip, chip.macro.noise.on ? int(std::min<int64_t>(chip.macro.noise.chips, jobs)) : 0);
-  const std::vector<std::vector<double>> inputs = sample_inputs(w, w.net.input_numel(), w.samples);
-
   // The exact path (the report's timing, energy and function check) runs without the read-out's
-  // noise; with arch.analog.noise on, a second pass of the same chip gives the noisy hardware.
+  // noise; with arch.analog.noise on, more passes of the same chip give the noisy hardware, one
+  // per chip instance. The exact pass and the reported instance keep their binarized layers'
+  // outputs of the first samples (up to 32 MiB), to count the activations the noise flips.
   ChipParams exact = chip;
   exact.macro.noise.on = false;
-  // The noisy chip instances run in worker processes, the reported one beside the exact pass.
-  // Both keep their binarized layers' outputs of the first samples (up to 32 MiB), to count the
-  // activations the noise flips.
-  std::optional<NoisyPool> pool;
-  ChipParams noisy = chip;
-  if (chip.macro.noise.on) {
-    exact.record_samples = flip_record_samples(w);
-    noisy.record_samples = exact.record_samples;
-    pool.emplace(cfg, w, noisy, inputs);
-    pool->start(std::max(1, jobs - 1));
+  std::vector<ChipJob> jobs;
+  if (chip.macro.noise.on) exact.record_samples = flip_record_samples(w);
+  jobs.push_back({exact, true, true});
+  if (chip.macro.noise.on)
+    for (int64_t i = 0; i < chip.macro.noise.chips; ++i) {
+      ChipParams c = chip;
+      c.macro.noise.seed = chip.macro.noise.seed + uint64_t(i);
+      c.record_samples = i == 0 ? exact.record_samples : 0;  // only the reported instance's outputs are compared
+      jobs.push_back({c});
+    }
+  if (chip.reorder_channels) {
+    // The same chip without reordering, for the gated fractions it would have had.
+    ChipParams plain = exact;
+    plain.reorder_channels = false;
+    plain.record_samples = 0;
+    jobs.push_back({plain});
   }
-  ChipOutcome chip_run = run_chip(exact, w.net, inputs, trace, progress);
+  const std::vector<SampleChunk> chunks = sample_chunks(w.samples, cfg.chunk);
+  check_memory(w, chip, chunks.front().size(), std::min<int64_t>(int64_t(jobs.size() * chunks.size()), worker_limit()));
+  std::vector<ChipOutcome> outcomes = simulate_chunks(jobs, w, chunks, trace, progress);
+  ChipOutcome& chip_run = outcomes.front();
+  if (!chip_run.run.complete)
+    throw SimulationError(fmt::format("the controller finished {} of {} steps", chip_run.run.steps_done, w.net.steps.size()));
   RunResult res;
   res.chip = std::move(chip_run.run);
   const double period_ns = double(chip.period_ps()) * 1e-3;
@@ -836,29 +730,31 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.gated_fraction_data = ratio(t[Stat::DomainSkipsUsed], t[Stat::DomainEvalsUsed]);
   r.stalls = stalls_of(t);
   r.function = check_function(cfg, w, res.chip.outputs, chip_run.lossless);
-  if (pool) {
-    const std::vector<NoisyOutcome> chips = pool->finish(jobs);
-    const NoisyOutcome& first = chips.front();
+  if (chip.macro.noise.on) {
     FunctionReport::Noise n;
     n.chip = chip.macro.noise;
-    n.outputs_match_reference = first.match != 0;
-    n.mismatched_samples = first.mismatched;
-    if (first.has_accuracy) n.accuracy = first.accuracy;
-    n.reads = read_errors_of(first.total);
-    if (chips.size() > 1)
-      for (const auto& c : chips) {
-        n.chip_mismatched.push_back(c.mismatched);
-        if (c.has_accuracy) n.chip_accuracy.push_back(c.accuracy);
+    const ChipOutcome& first = outcomes[1];
+    const FunctionReport f = check_function(cfg, w, first.run.outputs, first.lossless);
+    n.outputs_match_reference = f.outputs_match_reference;
+    n.mismatched_samples = f.mismatched_samples;
+    n.accuracy = f.accuracy;
+    n.reads = read_errors_of(read_counts(first.run.total));
+    if (chip.macro.noise.chips > 1)
+      for (int64_t i = 0; i < chip.macro.noise.chips; ++i) {
+        const ChipOutcome& c = outcomes[std::size_t(1 + i)];
+        const FunctionReport fc = check_function(cfg, w, c.run.outputs, c.lossless);
+        n.chip_mismatched.push_back(fc.mismatched_samples);
+        if (fc.accuracy) n.chip_accuracy.push_back(*fc.accuracy);
       }
-    for (std::size_t i = 0; i < r.layers.size() && i < first.layers.size(); ++i)
+    for (std::size_t i = 0; i < r.layers.size() && i < first.run.layers.size(); ++i)
       if (const MacroKind* k = find_macro_kind(r.layers[i].macro); k && k->adc_readout)
-        r.layers[i].read_errors = read_errors_of(first.layers[i]);
+        r.layers[i].read_errors = read_errors_of(read_counts(first.run.layers[i].counters));
     // Activations flipped: the noisy pass's binary outputs against the exact pass's.
     uint64_t flipped = 0, compared = 0;
-    for (std::size_t i = 0; i < r.layers.size() && i < first.out_bits.size(); ++i) {
+    for (std::size_t i = 0; i < r.layers.size() && i < first.run.layers.size(); ++i) {
       LayerRun& e = res.chip.layers[i];
       std::vector<uint64_t>& a = e.out_bits;
-      const std::vector<uint64_t>& b = first.out_bits[i];
+      const std::vector<uint64_t>& b = first.run.layers[i].out_bits;
       if (a.empty() || a.size() != b.size()) continue;
       uint64_t f = 0;
       for (std::size_t k = 0; k < a.size(); ++k) f += uint64_t(__builtin_popcountll(a[k] ^ b[k]));
@@ -873,11 +769,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
     r.function.noise = n;
   }
   if (chip.reorder_channels) {
-    // The same chip without reordering, for the gated fractions it would have had.
-    ChipParams plain = exact;
-    plain.reorder_channels = false;
-    plain.record_samples = 0;
-    const ChipOutcome base = run_chip(plain, w.net, inputs);
+    const ChipOutcome& base = outcomes.back();
     const MacroCounters& b = base.run.total;
     r.gated_fraction_ops_without_reorder = ratio(b[Stat::DomainSkips], b[Stat::DomainEvals]);
     r.gated_fraction_time_without_reorder =

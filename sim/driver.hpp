@@ -43,10 +43,9 @@ int64_t percentile_count(const std::vector<uint64_t>& hist, double percentile);
 
 // Elaborates the chip (macros, controller) in a fresh SystemC context, so that one process may
 // simulate several designs, and runs the network on one input vector per sample.
-// `progress`: draw a progress bar on standard error when the run takes more than 2 s (and
-// standard error is a terminal).
+// `progress` (when given) follows the controller's steps, for a progress display.
 ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs,
-                     const TraceOptions& trace = {}, bool progress = false);
+                     const TraceOptions& trace = {}, Progress* progress = nullptr);
 
 // The price tables a run of `cfg` uses: one per macro kind on the chip and the periphery's, or
 // the TTFS arrays' (`ttfs`).

@@ -79,8 +79,11 @@ int cmd_run(const std::vector<std::string>& args) {
   std::string workload, arch, out = "cimsim-out", trace_file, trace_window = "0:100000";
   std::vector<std::string> sets;
   bool quiet = false;
+  int jobs = int(std::max(1u, std::thread::hardware_concurrency()));
   opts.add_options()
       ("help,h", "show this help")
+      ("jobs,j", po::value(&jobs), "worker processes for the sample chunks and chip instances (default: the core "
+                                   "count); results are the same for any number")
       ("workload", po::value(&workload), "exported bundle folder (model.onnx, test_data_set_N/); overrides the config's")
       ("arch", po::value(&arch), "architecture YAML file; overrides the config's")
       ("set", po::value(&sets)->composing(), "override any key, e.g. --set arch.macro.hierarchy=[16,16] (repeatable)")
@@ -95,6 +98,8 @@ int cmd_run(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_command(args, opts, positional, vm)) return kOk;
   if (positional.size() > 1) throw po::error("run takes at most one CONFIG file");
+  if (jobs < 1 || jobs > 1024) throw po::error("--jobs must be in [1, 1024]");
+  set_chip_workers(jobs);
   const std::filesystem::path config = positional.empty() ? default_config_path() : std::filesystem::path(positional[0]);
 
   TraceOptions trace;
