@@ -119,6 +119,28 @@ TEST_CASE("exact TTFS solution matches an adaptive ODE integrator to 1e-9", "[tt
   std::printf("TTFS exact vs Dormand-Prince (tol 1e-14), 1000 inputs, |E| 0.5..1000: max |dv(1)| = %.2e\n", worst);
 }
 
+TEST_CASE("one synapse's closed form holds to 1e-14 on both sides of the solver's series range", "[ttfs]") {
+  // One excitatory synapse of weight w switched on at t0: v' = w (1 - v / E), so with
+  // x = (w / E)(1 - t0), v(1) = E (1 - e^-x), and its charge, the integral of w (1 - v / E), is the same.
+  // The solver uses a series below x = 1/2 and exp above; both must give the closed form.
+  for (double x : {1e-9, 1e-6, 1e-3, 0.05, 0.3, 0.499, 0.5, 0.501, 0.9, 3.0, 30.0}) {
+    for (double E : {0.7, 2.8, 40.0}) {
+      const double t0 = 0.25, w = x * E / (1 - t0);
+      const NeuronWindow r = solve_exact({{t0, w}}, E, -E);
+      const double want = -E * std::expm1(-x);
+      INFO("x = " << x << ", E = " << E << ": v(1) " << r.v1 << " vs " << want);
+      CHECK(std::fabs(r.v1 - want) <= 1e-14 * want);
+      CHECK(std::fabs(r.q_exc - want) <= 1e-14 * want);
+      CHECK(r.q_inh == 0.0);
+      CHECK(r.events == 1);
+      // The same synapse inhibitory (w < 0 towards E- = -E): v(1) = -E (1 - e^-x).
+      const NeuronWindow n = solve_exact({{t0, -w}}, E, -E);
+      CHECK(std::fabs(n.v1 + want) <= 1e-14 * want);
+      CHECK(std::fabs(n.q_inh - want) <= 1e-14 * want);
+    }
+  }
+}
+
 TEST_CASE("the ideal integrator gives x' = clamp(W x + 1 - V_th, 0, 1)", "[ttfs]") {
   std::mt19937 rng(3);
   std::uniform_real_distribution<double> u(0, 1);
