@@ -6,8 +6,11 @@
 #include <cmath>
 #include <limits>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "workloads/errors.hpp"
@@ -47,8 +50,11 @@ class Reader {
     throw InputError(fmt::format("{}: key '{}': {}", m_origin(path), path, why));
   }
 
+  // Walks the tree through const handles rebound with reset (never assigned to, which would
+  // write into the tree), so a lookup costs the path's length, not a copy of the tree.
   YAML::Node find(const std::string& path) const {
-    YAML::Node cur = YAML::Clone(m_root);
+    YAML::Node cur;
+    cur.reset(m_root);
     for (const auto& part : split_path(path)) {
       if (!cur.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
       const YAML::Node& c = cur;
@@ -333,9 +339,29 @@ YAML::Node load_yaml(const fs::path& file) {
   if (!fs::exists(file, ec)) throw InputError(fmt::format("{}: file not found", file.string()));
   if (!fs::is_regular_file(file, ec)) throw InputError(fmt::format("{}: not a regular file (expected a YAML file)", file.string()));
   if (fs::file_size(file, ec) > (16u << 20)) throw InputError(fmt::format("{}: larger than 16 MiB; not a config file", file.string()));
+  // A process parses each text once (a sweep loads the same base, architecture and technology
+  // files for every point): a file whose bytes are those parsed before gets a copy of that tree,
+  // which the caller may change.
+  static std::mutex lock;
+  static std::map<std::string, std::pair<std::string, YAML::Node>> cache;  // path -> (text, tree)
+  const std::string key = fs::absolute(file, ec).lexically_normal().string();
+  std::string text;
+  {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw InputError(fmt::format("{}: cannot read file", file.string()));
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  {
+    std::lock_guard<std::mutex> g(lock);
+    if (auto it = cache.find(key); it != cache.end() && it->second.first == text) return YAML::Clone(it->second.second);
+  }
   try {
-    YAML::Node n = YAML::LoadFile(file.string());
+    YAML::Node n = YAML::Load(text);
     if (!n.IsMap()) throw InputError(fmt::format("{}: expected a mapping of keys at the top level", file.string()));
+    {
+      std::lock_guard<std::mutex> g(lock);
+      cache[key] = {text, YAML::Clone(n)};
+    }
     return n;
   } catch (const YAML::ParserException& e) {
     throw InputError(fmt::format("{}:{}:{}: YAML syntax error: {}", file.string(), e.mark.line + 1,

@@ -810,8 +810,14 @@ void write_folder_atomic(const fs::path& dir, const std::vector<std::pair<std::s
 }
 
 void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w, const RunResult& r,
-                   const std::vector<std::pair<std::string, std::string>>& extra) {
+                   const std::vector<std::pair<std::string, std::string>>& extra, ResultFiles which) {
   const std::string text = report_json(r.report);
+  if (which == ResultFiles::ReportOnly) {
+    std::vector<std::pair<std::string, std::string>> files = {{"report.json", text}, {"resolved.yaml", cfg.resolved_yaml}};
+    files.insert(files.end(), extra.begin(), extra.end());
+    write_folder_atomic(out, files, {"report.json", "resolved.yaml"});
+    return;
+  }
   const Json j = Json::parse(text);
   std::vector<std::pair<std::string, std::string>> files = {{"report.json", text},
                                                             {"layers.csv", layers_csv(j)},

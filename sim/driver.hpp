@@ -63,7 +63,12 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
 void write_folder_atomic(const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files,
                          const std::vector<std::string>& markers);
 
+// What a results folder holds: everything `cimsim run` writes, or (a sweep point's default)
+// report.json and resolved.yaml alone; `cimsim report DIR` renders the rest from report.json.
+enum class ResultFiles { All, ReportOnly };
+
 void write_results(const std::filesystem::path& out, const RunConfig& cfg, const Workload& w,
-                   const RunResult& r, const std::vector<std::pair<std::string, std::string>>& extra = {});
+                   const RunResult& r, const std::vector<std::pair<std::string, std::string>>& extra = {},
+                   ResultFiles which = ResultFiles::All);
 
 }  // namespace cimsim

@@ -207,7 +207,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
                                "sweep.csv with the Pareto front marked, and sweep.html.\n\noptions");
   std::string out = "cimsim-sweep", shard = "0/1";
   int jobs = int(std::max(1u, std::thread::hardware_concurrency()));
-  bool resume = false, merge = false, quiet = false;
+  bool resume = false, merge = false, quiet = false, full_reports = false;
   opts.add_options()
       ("help,h", "show this help")
       ("jobs,j", po::value(&jobs), "worker processes (default: the core count)")
@@ -215,6 +215,9 @@ int cmd_sweep(const std::vector<std::string>& args) {
       ("resume", po::bool_switch(&resume), "keep the points already complete in --out and run the rest")
       ("shard", po::value(&shard), "run only shard I of N (points with id % N == I), e.g. --shard 2/8")
       ("merge", po::bool_switch(&merge), "join shard folders (given as arguments) into --out")
+      ("full-reports", po::bool_switch(&full_reports), "each point also writes report.html, layers.csv, components.csv "
+                                                       "and outputs/, as cimsim run does (default: report.json, "
+                                                       "resolved.yaml, point.json; cimsim report renders the rest)")
       ("quiet,q", po::bool_switch(&quiet), "no progress bar, no summary");
   std::vector<std::string> positional;
   po::variables_map vm;
@@ -231,6 +234,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   o.jobs = jobs;
   o.resume = resume;
   o.quiet = quiet;
+  o.full_reports = full_reports;
   const auto slash = shard.find('/');
   try {
     o.shard = std::stoi(shard.substr(0, slash));

@@ -1,12 +1,15 @@
 #include "sim/sweep.hpp"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <functional>
@@ -15,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "arch/stop.hpp"
 #include "power/area.hpp"
@@ -236,7 +240,7 @@ bool complete(const fs::path& points, int64_t id) {
 
 // One point, in a worker process.
 int run_point(const SweepSpec& spec, const SweepPoint& p, const fs::path& points, const RunConfig& base_cfg,
-              const Workload& base_w) {
+              const Workload& base_w, bool full_reports) {
   const fs::path dir = points / point_name(p.id);
   try {
     std::vector<std::string> sets;
@@ -264,7 +268,8 @@ int run_point(const SweepSpec& spec, const SweepPoint& p, const fs::path& points
     pj["area"] = {{"precharge_um2", area.precharge_um2}, {"switches_um2", area.switches_um2},
                   {"gating_um2", area.gating_um2}, {"wires_um2", area.wires_um2}, {"segments", area.segments},
                   {"switches", area.switches}, {"domains", area.domains}};
-    write_results(dir, cfg, w, r, {{"point.json", pj.dump(2) + "\n"}});
+    write_results(dir, cfg, w, r, {{"point.json", pj.dump(2) + "\n"}},
+                  full_reports ? ResultFiles::All : ResultFiles::ReportOnly);
     return 0;
   } catch (const Interrupted&) {
     return 3;
@@ -366,35 +371,80 @@ int run_sweep(const SweepSpec& spec, const fs::path& out, const SweepOptions& o)
 
   const bool tty = !o.quiet && ::isatty(2);
   const auto t0 = std::chrono::steady_clock::now();
-  std::map<pid_t, int64_t> running;
-  std::size_t next = 0, done = 0;
-  int failed = 0;
-  auto reap = [&] {
-    int st = 0;
-    const pid_t pid = ::waitpid(-1, &st, 0);
-    if (pid <= 0) return;
-    running.erase(pid);
-    ++done;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) == 1) ++failed;
-    if (tty) progress(done, pending.size(), failed, t0);
+  // Worker processes each take point after point from a shared counter until none is left, so a
+  // process starts per worker, not per point. Shared with them: the counter, the points done and
+  // failed, and the point each one is on (to name the point a crashed worker leaves).
+  const int workers = int(std::min<std::size_t>(std::size_t(std::clamp(o.jobs, 1, 1024)), pending.size()));
+  struct Shared {
+    std::atomic<std::size_t> next{0}, done{0};
+    std::atomic<int> failed{0};
+    std::atomic<int64_t> on[1024];
   };
-  while (next < pending.size() && !stop_requested()) {
-    while (int(running.size()) >= o.jobs) reap();
-    if (stop_requested()) break;
-    const SweepPoint& p = *pending[next++];
+  void* mem = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) throw SimulationError("cannot share memory with the sweep's worker processes (mmap failed)");
+  Shared* sh = new (mem) Shared();
+  struct Unmap {
+    void* m;
+    ~Unmap() { ::munmap(m, sizeof(Shared)); }
+  } unmap{mem};
+  for (auto& x : sh->on) x = -1;
+  std::map<pid_t, int> running;  // pid -> worker slot
+  auto spawn = [&](int slot) {
     std::fflush(nullptr);
     const pid_t pid = ::fork();
     if (pid < 0) throw SimulationError("cannot start a worker process (fork failed)");
     if (pid == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed sweep takes its workers along
       set_chip_workers(1);                 // a point's noisy chip instances one at a time beside it
-      ::_exit(run_point(spec, p, points, base_cfg, base_w));
+      while (!stop_requested()) {
+        const std::size_t i = sh->next++;
+        if (i >= pending.size()) break;
+        sh->on[slot] = int64_t(i);
+        const int rc = run_point(spec, *pending[i], points, base_cfg, base_w, o.full_reports);
+        if (rc == 3) ::_exit(3);
+        if (rc == 1) ++sh->failed;
+        sh->on[slot] = -1;
+        ++sh->done;
+      }
+      ::_exit(0);
     }
-    running[pid] = p.id;
+    running[pid] = slot;
+  };
+  for (int k = 0; k < workers; ++k) spawn(k);
+  std::size_t drawn = 0;
+  while (!running.empty()) {
+    int st = 0;
+    const pid_t pid = ::waitpid(-1, &st, WNOHANG);
+    if (pid > 0 && running.count(pid)) {
+      const int slot = running[pid];
+      running.erase(pid);
+      const int64_t i = sh->on[slot].exchange(-1);
+      if (i >= 0 && !stop_requested()) {  // the worker died in a point: that point failed, the rest go on
+        const std::string why = WIFSIGNALED(st) ? fmt::format("the worker process was killed by signal {} while simulating it", WTERMSIG(st))
+                                                : fmt::format("the worker process exited with status {} while simulating it", WEXITSTATUS(st));
+        write_file_atomic(points / (point_name(pending[std::size_t(i)]->id) + ".error"), why + "\n");
+        fmt::print(stderr, "cimsim: sweep point {} failed: {}\n", pending[std::size_t(i)]->id, why);
+        ++sh->failed;
+        ++sh->done;
+        if (sh->next.load() < pending.size()) spawn(slot);
+      }
+      continue;
+    }
+    if (stop_requested()) {
+      for (const auto& [p, slot] : running) ::kill(p, SIGINT);
+      while (!running.empty()) {
+        const pid_t q = ::waitpid(-1, &st, 0);
+        if (q > 0) running.erase(q);
+        else if (errno != EINTR) break;
+      }
+      break;
+    }
+    if (tty && sh->done.load() != drawn) progress(drawn = sh->done.load(), pending.size(), sh->failed.load(), t0);
+    if (pid == 0 || (pid < 0 && errno == EINTR)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    else if (pid < 0) break;  // no children left
   }
-  if (stop_requested())
-    for (const auto& [pid, id] : running) ::kill(pid, SIGINT);
-  while (!running.empty()) reap();
+  const int failed = sh->failed.load();
+  if (tty) progress(sh->done.load(), pending.size(), failed, t0);
   if (tty) fmt::print(stderr, "\n");
   write_outputs(spec, out, o.shard, o.shards);
   if (stop_requested()) {

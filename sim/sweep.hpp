@@ -42,6 +42,7 @@ struct SweepOptions {
   int jobs = 1;
   bool resume = false;
   bool quiet = false;
+  bool full_reports = false;  // each point also writes report.html, layers.csv, components.csv, outputs/
   int shard = 0, shards = 1;  // run points with id % shards == shard
 };
 

@@ -139,3 +139,17 @@ TEST_CASE("config errors name the file, the key path and what was expected", "[c
     CHECK_THAT(error_of(f), Catch::Contains("key 'workload'") && Catch::Contains("missing"));
   }
 }
+
+TEST_CASE("a config file read again is parsed again when its bytes changed, and overrides never reach the next read",
+          "[config]") {
+  // The process keeps each parsed file: a rewrite of the same size within the file system's
+  // time resolution must still be seen, and a --set on one load must not stay in the kept tree.
+  const fs::path dir = test::temp_dir("cfgcache");
+  const std::string wl = "workload: " + (test::source_dir() / "models/fmnist_bnn_mlp").string() + "\n";
+  const fs::path f = write(dir, "c.yaml", wl + kArchRef + "run:\n  samples: 5\n");
+  CHECK(load_config(f, {}).samples == 5);
+  CHECK(load_config(f, {"", "", {"run.samples=7"}}).samples == 7);
+  CHECK(load_config(f, {}).samples == 5);
+  write(dir, "c.yaml", wl + kArchRef + "run:\n  samples: 6\n");
+  CHECK(load_config(f, {}).samples == 6);
+}

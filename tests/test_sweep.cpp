@@ -81,7 +81,16 @@ TEST_CASE("sweep results do not depend on the number of worker processes", "[swe
     const std::string a = slurp(dir / "one" / p / "report.json");
     CHECK(a.size() > 1000);
     CHECK(a == slurp(dir / "two" / p / "report.json"));
+    // A point folder holds the report, the resolved config and point.json; the rest on request.
+    for (const char* f : {"resolved.yaml", "point.json"}) CHECK(fs::exists(dir / "one" / p / f));
+    for (const char* f : {"report.html", "layers.csv", "components.csv", "outputs"}) CHECK_FALSE(fs::exists(dir / "one" / p / f));
   }
+  SweepOptions full = one;
+  full.full_reports = true;
+  CHECK(run_sweep(s, dir / "full", full) == 0);
+  CHECK(slurp(dir / "full/sweep.csv") == slurp(dir / "one/sweep.csv"));
+  for (const char* f : {"report.html", "layers.csv", "components.csv", "outputs"}) CHECK(fs::exists(dir / "full/points/000017" / f));
+  CHECK(slurp(dir / "full/points/000017/report.json") == slurp(dir / "one/points/000017/report.json"));
   // Without --resume a finished sweep folder is not overwritten.
   CHECK_THROWS_AS(run_sweep(s, dir / "one", one), InputError);
 }
