@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <csignal>
 #include <cstdio>
 #include <map>
@@ -44,35 +47,53 @@ std::string unwrap(std::string msg) {
   throw SimulationError(msg);
 }
 
+// `limit` worker processes, forked once each, take task after task from a counter they share
+// with this process, and send each result back as a frame: the task's index, the message's
+// length, the message. A worker that dies leaves its pipe closed with the task it was on
+// unanswered, which fails the run with the task named.
 class Pool {
  public:
   Pool(const std::vector<WorkerTask>& tasks, std::atomic<std::size_t>* done)
-      : m_tasks(tasks), m_out(tasks.size()), m_done(done) {}
-  ~Pool() { stop_all(); }
+      : m_tasks(tasks), m_out(tasks.size()), m_got(tasks.size(), false), m_done(done) {
+    void* mem = ::mmap(nullptr, sizeof(std::atomic<std::size_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) throw SimulationError("cannot share memory with worker processes (mmap failed)");
+    m_next = new (mem) std::atomic<std::size_t>(0);
+  }
+  ~Pool() {
+    stop_all();
+    ::munmap(m_next, sizeof(std::atomic<std::size_t>));
+  }
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
   std::vector<std::string> run(int limit) {
-    while (m_next < m_tasks.size() || !m_running.empty()) {
-      if (stop_requested()) break;
-      while (m_next < m_tasks.size() && int(m_running.size()) < limit && !stop_requested()) launch(m_next++);
-      reap();
-    }
+    const int workers = int(std::min<std::size_t>(std::size_t(limit), m_tasks.size()));
+    for (int k = 0; k < workers && !stop_requested(); ++k) launch();
+    while (!m_running.empty() && !stop_requested()) reap();
     if (stop_requested()) {
       stop_all();
       throw Interrupted("interrupted before the simulation finished; no results were written");
     }
+    for (std::size_t i = 0; i < m_got.size(); ++i)
+      if (!m_got[i]) throw SimulationError(fmt::format("a worker process ended without the result of task {}", i));
     return std::move(m_out);
   }
 
  private:
   struct Job {
-    std::size_t task;
     int fd;
-    std::string data;
+    std::string data;  // bytes received and not yet parsed into frames
   };
 
-  void launch(std::size_t i) {
+  static void write_all(int fd, const char* p, std::size_t n) {
+    for (std::size_t at = 0; at < n;) {
+      const ssize_t k = ::write(fd, p + at, n - at);
+      if (k <= 0) ::_exit(1);
+      at += std::size_t(k);
+    }
+  }
+
+  void launch() {
     int fds[2];
     if (::pipe(fds) != 0) fail_start("pipe");
     std::fflush(nullptr);
@@ -87,19 +108,40 @@ class Pool {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(1);  // the parent died before the death signal was set
       ::close(fds[0]);
-      const std::string msg = run_one(m_tasks[i]);
-      for (std::size_t at = 0; at < msg.size();) {
-        const ssize_t k = ::write(fds[1], msg.data() + at, msg.size() - at);
-        if (k <= 0) ::_exit(1);
-        at += std::size_t(k);
+      while (!stop_requested()) {
+        const std::size_t i = (*m_next)++;
+        if (i >= m_tasks.size()) break;
+        const std::string msg = run_one(m_tasks[i]);
+        const uint64_t head[2] = {uint64_t(i), uint64_t(msg.size())};
+        write_all(fds[1], reinterpret_cast<const char*>(head), sizeof head);
+        write_all(fds[1], msg.data(), msg.size());
+        if (msg[0] != 'o') break;  // an error ends the run: no more tasks
       }
       ::_exit(0);
     }
     ::close(fds[1]);
-    m_running[pid] = {i, fds[0], {}};
+    m_running[pid] = {fds[0], {}};
   }
 
-  // Reads from the workers until one closes its pipe, then takes its result (or fails).
+  // Takes the complete frames out of a worker's bytes.
+  void frames(Job& job) {
+    std::size_t at = 0;
+    while (job.data.size() - at >= 16) {
+      uint64_t head[2];
+      std::memcpy(head, job.data.data() + at, sizeof head);
+      if (job.data.size() - at - 16 < head[1]) break;
+      if (head[0] >= m_out.size() || m_got[head[0]]) throw SimulationError("a worker process sent back a damaged result");
+      std::string msg = job.data.substr(at + 16, head[1]);
+      at += 16 + head[1];
+      m_out[head[0]] = unwrap(std::move(msg));  // throws a worker's error here
+      m_got[head[0]] = true;
+      if (m_done) ++*m_done;
+    }
+    job.data.erase(0, at);
+  }
+
+  // Reads from the workers; a worker that closes its pipe is reaped (and fails the run unless it
+  // exited cleanly).
   void reap() {
     std::vector<pollfd> fds;
     std::vector<pid_t> pids;
@@ -115,28 +157,29 @@ class Pool {
       const ssize_t n = ::read(job.fd, buf, sizeof buf);
       if (n > 0) {
         job.data.append(buf, std::size_t(n));
+        try {
+          frames(job);
+        } catch (...) {
+          stop_all();
+          throw;
+        }
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
       int st = 0;
       ::waitpid(pids[k], &st, 0);
       ::close(job.fd);
-      Job finished = std::move(job);
+      const bool leftover = !job.data.empty();
       m_running.erase(pids[k]);
-      if (n < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      if (n < 0 || leftover || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         stop_all();
         if (stop_requested()) throw Interrupted("interrupted before the simulation finished; no results were written");
-        throw SimulationError(fmt::format("a worker process ({}) did not finish: {}", finished.task,
+        std::size_t pending = 0;
+        while (pending < m_got.size() && m_got[pending]) ++pending;
+        throw SimulationError(fmt::format("a worker process did not finish (working on task {} or later): {}", pending,
                                           WIFSIGNALED(st) ? fmt::format("killed by signal {}", WTERMSIG(st))
                                                           : fmt::format("exit status {}", WEXITSTATUS(st))));
       }
-      try {
-        m_out[finished.task] = unwrap(std::move(finished.data));
-      } catch (...) {
-        stop_all();
-        throw;
-      }
-      if (m_done) ++*m_done;
     }
   }
 
@@ -157,9 +200,10 @@ class Pool {
 
   const std::vector<WorkerTask>& m_tasks;
   std::vector<std::string> m_out;
+  std::vector<bool> m_got;
   std::atomic<std::size_t>* m_done;
+  std::atomic<std::size_t>* m_next = nullptr;
   std::map<pid_t, Job> m_running;
-  std::size_t m_next = 0;
 };
 
 }  // namespace

@@ -1,8 +1,8 @@
 // Worker processes for the parts of a run that are independent of each other (sample chunks,
-// chip instances): each task runs in a forked child (SystemC is not thread-safe, and a child's
-// memory goes when it exits) and sends its result back as bytes through a pipe. Results are kept
-// by task index, whatever order the workers finish in, so what the caller builds from them does
-// not depend on how many run at once.
+// chip instances): forked children (SystemC is not thread-safe), each forked once, take task
+// after task and send each result back as bytes through a pipe. Results are kept by task index,
+// whatever order the workers finish in, so what the caller builds from them does not depend on
+// how many run at once.
 #pragma once
 #include <atomic>
 #include <cstdint>
