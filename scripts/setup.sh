@@ -9,7 +9,7 @@ packages=(
   libsystemc-dev libonnx-dev libprotobuf-dev protobuf-compiler libyaml-cpp-dev libfmt-dev
   libboost-program-options-dev nlohmann-json3-dev catch2
   python3-torch python3-torchvision python3-onnx python3-numpy python3-yaml dataset-fashion-mnist ngspice
-  clang libclang-rt-14-dev chromium
+  clang libclang-rt-14-dev chromium slurm-wlm munge
 )
 missing=()
 for p in "${packages[@]}"; do
