@@ -419,7 +419,10 @@ int run_sweep(const SweepSpec& spec, const fs::path& out, const SweepOptions& o)
       const int slot = running[pid];
       running.erase(pid);
       const int64_t i = sh->on[slot].exchange(-1);
-      if (i >= 0 && !stop_requested()) {  // the worker died in a point: that point failed, the rest go on
+      const bool interrupted = WIFEXITED(st) && WEXITSTATUS(st) == 3;  // stopped by its own signal: no result, no error
+      if (i >= 0 && interrupted && !stop_requested()) {
+        if (sh->next.load() < pending.size()) spawn(slot);  // the point stays to do (missing; --resume reruns it)
+      } else if (i >= 0 && !stop_requested()) {  // the worker died in a point: that point failed, the rest go on
         const std::string why = WIFSIGNALED(st) ? fmt::format("the worker process was killed by signal {} while simulating it", WTERMSIG(st))
                                                 : fmt::format("the worker process exited with status {} while simulating it", WEXITSTATUS(st));
         write_file_atomic(points / (point_name(pending[std::size_t(i)]->id) + ".error"), why + "\n");

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,23 @@ struct Result {
   std::string output;
 };
 
+// In the sanitizer build (scripts/sanitize.sh) AddressSanitizer notes, once per process, that
+// SystemC's coroutines switch stacks ("ASan is ignoring requested __asan_handle_no_return",
+// three lines); each worker process prints it again. Those lines are not cimsim's output.
+std::string without_sanitizer_notes(const std::string& text) {
+  std::string out, line;
+  std::istringstream in(text);
+  while (std::getline(in, line)) {
+    if (line.find("ASan is ignoring requested __asan_handle_no_return") != std::string::npos ||
+        line == "False positive error reports may follow" ||
+        line == "For details see https://github.com/google/sanitizers/issues/189")
+      continue;
+    out += line;
+    if (!in.eof()) out += '\n';
+  }
+  return out;
+}
+
 Result run(const std::string& args) {
   const std::string cmd = std::string(CIMSIM_BINARY) + " " + args + " 2>&1";
   Result r{-1, ""};
@@ -29,6 +47,7 @@ Result run(const std::string& args) {
   while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
   const int st = ::pclose(p);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.output = without_sanitizer_notes(r.output);
   return r;
 }
 
