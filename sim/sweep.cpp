@@ -1,7 +1,6 @@
 #include "sim/sweep.hpp"
 
 #include <fmt/format.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +24,7 @@
 #include "power/sweep_report.hpp"
 #include "sim/config.hpp"
 #include "sim/driver.hpp"
+#include "sim/worker_pool.hpp"
 #include "workloads/atomic_file.hpp"
 #include "workloads/bundle.hpp"
 #include "workloads/errors.hpp"
@@ -380,13 +380,7 @@ int run_sweep(const SweepSpec& spec, const fs::path& out, const SweepOptions& o)
     std::atomic<int> failed{0};
     std::atomic<int64_t> on[1024];
   };
-  void* mem = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) throw SimulationError("cannot share memory with the sweep's worker processes (mmap failed)");
-  Shared* sh = new (mem) Shared();
-  struct Unmap {
-    void* m;
-    ~Unmap() { ::munmap(m, sizeof(Shared)); }
-  } unmap{mem};
+  SharedWithWorkers<Shared> sh;
   for (auto& x : sh->on) x = -1;
   std::map<pid_t, int> running;  // pid -> worker slot
   auto spawn = [&](int slot) {

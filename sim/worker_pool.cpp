@@ -19,6 +19,14 @@
 
 namespace cimsim {
 
+void* shared_map(std::size_t bytes) {
+  void* mem = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) throw SimulationError("cannot share memory with worker processes (mmap failed)");
+  return mem;
+}
+
+void shared_unmap(void* p, std::size_t bytes) { ::munmap(p, bytes); }
+
 void ByteReader::fail() { throw SimulationError("a worker process sent back a damaged result"); }
 
 namespace {
@@ -54,15 +62,8 @@ std::string unwrap(std::string msg) {
 class Pool {
  public:
   Pool(const std::vector<WorkerTask>& tasks, std::atomic<std::size_t>* done)
-      : m_tasks(tasks), m_out(tasks.size()), m_got(tasks.size(), false), m_done(done) {
-    void* mem = ::mmap(nullptr, sizeof(std::atomic<std::size_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) throw SimulationError("cannot share memory with worker processes (mmap failed)");
-    m_next = new (mem) std::atomic<std::size_t>(0);
-  }
-  ~Pool() {
-    stop_all();
-    ::munmap(m_next, sizeof(std::atomic<std::size_t>));
-  }
+      : m_tasks(tasks), m_out(tasks.size()), m_got(tasks.size(), false), m_done(done) {}
+  ~Pool() { stop_all(); }
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
@@ -202,7 +203,7 @@ class Pool {
   std::vector<std::string> m_out;
   std::vector<bool> m_got;
   std::atomic<std::size_t>* m_done;
-  std::atomic<std::size_t>* m_next = nullptr;
+  SharedWithWorkers<std::atomic<std::size_t>> m_next;  // the next task to take
   std::map<pid_t, Job> m_running;
 };
 

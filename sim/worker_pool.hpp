@@ -8,12 +8,36 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <new>
 #include <string>
 #include <vector>
 
 namespace cimsim {
 
 using WorkerTask = std::function<std::string()>;
+
+// Anonymous memory shared with the processes this one forks after mapping it (MAP_SHARED); throws
+// SimulationError when it cannot be had.
+void* shared_map(std::size_t bytes);
+void shared_unmap(void* p, std::size_t bytes);
+
+// A T (atomics only, e.g. the counter the workers take tasks from) built in such memory.
+template <class T>
+class SharedWithWorkers {
+ public:
+  SharedWithWorkers() : m_p(new (shared_map(sizeof(T))) T()) {}
+  ~SharedWithWorkers() {
+    m_p->~T();
+    shared_unmap(m_p, sizeof(T));
+  }
+  SharedWithWorkers(const SharedWithWorkers&) = delete;
+  SharedWithWorkers& operator=(const SharedWithWorkers&) = delete;
+  T* operator->() const { return m_p; }
+  T& operator*() const { return *m_p; }
+
+ private:
+  T* m_p;
+};
 
 // Runs every task, at most `limit` at a time, and returns their results by index. With
 // `limit` 1 (or a single task) the tasks run one after another in this process. `done` (when

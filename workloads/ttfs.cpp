@@ -20,14 +20,12 @@ int64_t TtfsNetwork::input_numel() const {
 
 namespace {
 
-// A point at which synapses switch on (partly, under DSTD): the changes of the ODE's
-// coefficients and of the charge bookkeeping.
+// A DSTD grid point at which synapses switch on (partly): what it adds to the sums of the
+// switched-on synapses.
 struct SwitchOn {
   double t;
-  double dA, dB;          // sum of w, sum of w / E
   double a_exc, b_exc;    // excitatory: sum of w, sum of w / E+
   double a_inh, b_inh;    // inhibitory: sum of |w|, sum of |w| / E- (negative)
-  int64_t events;
 };
 
 // e^{-B d}, phi = (1 - e^{-B d}) / B and psi = (d - phi) / B, stable as B d -> 0.
@@ -58,108 +56,77 @@ Decay decay(double B, double d) {
   return {e, phi, (d - phi) / B};
 }
 
-// Integrates v from 0 over [0, 1] with coefficients that change at the switch-on points
-// (sorted by time). The charge of a synapse switched on at t_i is a_i (1 - t_i) - b_i V(t_i)
-// with V(t_i) the integral of v from t_i to 1; summed over synapses that is, segment by segment,
-// (sum of a switched on so far) d - (sum of b so far) (integral of v over the segment), so one
-// forward pass gives every term.
-NeuronWindow integrate_sorted(const SwitchOn* pts, std::size_t n) {
+// A window being integrated: the potential and charges so far, and the sums of the synapses
+// switched on so far, from which the ODE's coefficients are A = a_exc - a_inh (sum of w) and
+// B = b_exc - b_inh (sum of w / E). The charge of a synapse switched on at t_i is
+// a_i (1 - t_i) - b_i V(t_i), with V(t_i) the integral of v from t_i to 1; summed over synapses
+// that is, segment by segment, (sum of a so far) d - (sum of b so far) (integral of v over the
+// segment), so one forward pass over the segments gives v(1) and both charges.
+struct Window {
+  double v = 0, a_exc = 0, b_exc = 0, a_inh = 0, b_inh = 0;
   NeuronWindow r;
-  double v = 0, A = 0, B = 0, t = 0, a_exc = 0, b_exc = 0, a_inh = 0, b_inh = 0;
-  std::size_t k = 0;
-  while (true) {
-    while (k < n && pts[k].t <= t) {
-      const SwitchOn& p = pts[k++];
-      A += p.dA;
-      B += p.dB;
-      a_exc += p.a_exc;
-      b_exc += p.b_exc;
-      a_inh += p.a_inh;
-      b_inh += p.b_inh;
-      r.events += p.events;
-    }
-    const double next = k < n ? std::min(1.0, pts[k].t) : 1.0;
-    const double d = next - t;
+  // Advances over a segment of length d with the coefficients constant.
+  void advance(double d) {
+    const double A = a_exc - a_inh, B = b_exc - b_inh;
     const Decay dc = decay(B, d);
     const double seg = v * dc.phi + A * dc.psi;  // integral of v over the segment
     r.q_exc += a_exc * d - b_exc * seg;
     r.q_inh += a_inh * d - b_inh * seg;
     v = v * dc.e + A * dc.phi;
-    t = next;
-    if (t >= 1.0) break;
   }
-  r.v1 = v;
-  return r;
-}
-
-NeuronWindow integrate(std::vector<SwitchOn>& pts) {
-  // Inputs that arrive in time order (the array's, bias first) need no sort.
-  const auto by_time = [](const SwitchOn& a, const SwitchOn& b) { return a.t < b.t; };
-  if (!std::is_sorted(pts.begin(), pts.end(), by_time)) std::stable_sort(pts.begin(), pts.end(), by_time);
-  return integrate_sorted(pts.data(), pts.size());
-}
+  NeuronWindow done() {
+    r.v1 = v;
+    return r;
+  }
+};
 
 SwitchOn contribution(double t, double w, double frac, double e_pos, double e_neg) {
-  SwitchOn p{t, 0, 0, 0, 0, 0, 0, 0};
+  SwitchOn p{t, 0, 0, 0, 0};
   const double fw = frac * w;
   if (w >= 0) {
-    const double inv = std::isinf(e_pos) ? 0.0 : 1.0 / e_pos;
-    p.dA = fw;
-    p.dB = fw * inv;
     p.a_exc = fw;
-    p.b_exc = fw * inv;
+    p.b_exc = std::isinf(e_pos) ? 0.0 : fw * (1.0 / e_pos);
   } else {
-    const double inv = std::isinf(e_neg) ? 0.0 : 1.0 / e_neg;
-    p.dA = fw;
-    p.dB = fw * inv;
     p.a_inh = -fw;
-    p.b_inh = -fw * inv;
+    p.b_inh = std::isinf(e_neg) ? 0.0 : -fw * (1.0 / e_neg);
   }
   return p;
 }
 
 }  // namespace
 
-// The exact solution integrates straight from the inputs: the coefficients are sums of each
-// input's weight split by sign (a weight adds to the excitatory or the inhibitory sums, chosen
-// without a branch), A = a_exc - a_inh and B = b_exc - b_inh, as in the switch-on points above.
+// The exact solution integrates straight from the inputs, in time order: each input adds its
+// weight to the excitatory or the inhibitory sums (chosen without a branch).
 NeuronWindow solve_exact(const std::vector<SynapseInput>& in, double e_pos, double e_neg) {
   const double inv_pos = std::isinf(e_pos) ? 0.0 : 1.0 / e_pos, inv_neg = std::isinf(e_neg) ? 0.0 : 1.0 / e_neg;
   // Switch-on time: spikes before 0 switch on at 0; no spike in the window (or NaN) never.
   const auto key = [](const SynapseInput& s) { return s.t < 1.0 ? std::max(0.0, s.t) : INFINITY; };
   const auto by_time = [&](const SynapseInput& a, const SynapseInput& b) { return key(a) < key(b); };
   const SynapseInput* p = in.data();
-  const std::size_t n = in.size();
   if (!std::is_sorted(in.begin(), in.end(), by_time)) {
     thread_local std::vector<SynapseInput> sorted;  // scratch, reused from neuron to neuron
     sorted.assign(in.begin(), in.end());
     std::stable_sort(sorted.begin(), sorted.end(), by_time);
     p = sorted.data();
   }
-  NeuronWindow r;
-  double v = 0, t = 0, a_exc = 0, b_exc = 0, a_inh = 0, b_inh = 0;
-  std::size_t k = 0;
-  while (true) {
-    for (; k < n && key(p[k]) <= t; ++k) {
-      const double w = p[k].w, wp = w > 0 ? w : 0.0, wn = w < 0 ? -w : 0.0;
-      a_exc += wp;
-      b_exc += wp * inv_pos;
-      a_inh += wn;
-      b_inh += wn * inv_neg;
-      r.events += w != 0.0;
+  Window win;
+  double t = 0;
+  for (std::size_t k = 0; k < in.size(); ++k) {
+    const double at = key(p[k]);
+    if (at >= 1.0) break;  // the rest switch on at or after the window's end
+    if (at > t) {
+      win.advance(at - t);
+      t = at;
     }
-    const double next = k < n ? std::min(1.0, key(p[k])) : 1.0;
-    const double d = next - t, A = a_exc - a_inh, B = b_exc - b_inh;
-    const Decay dc = decay(B, d);
-    const double seg = v * dc.phi + A * dc.psi;  // integral of v over the segment
-    r.q_exc += a_exc * d - b_exc * seg;
-    r.q_inh += a_inh * d - b_inh * seg;
-    v = v * dc.e + A * dc.phi;
-    t = next;
-    if (t >= 1.0) break;
+    const double w = p[k].w, wp = w > 0 ? w : 0.0, wn = w < 0 ? -w : 0.0;
+    win.a_exc += wp;
+    win.b_exc += wp * inv_pos;
+    win.a_inh += wn;
+    win.b_inh += wn * inv_neg;
+    win.r.events += w != 0.0;
   }
-  r.v1 = v;
-  return r;
+  win.advance(1.0 - t);
+  return win.done();
 }
 
 NeuronWindow solve_dstd(const std::vector<SynapseInput>& in, double e_pos, double e_neg, int64_t steps) {
@@ -179,15 +146,26 @@ NeuronWindow solve_dstd(const std::vector<SynapseInput>& in, double e_pos, doubl
       auto [it, fresh] = grid.try_emplace(m, c);
       if (!fresh) {
         SwitchOn& g = it->second;
-        g.dA += c.dA; g.dB += c.dB; g.a_exc += c.a_exc; g.b_exc += c.b_exc; g.a_inh += c.a_inh; g.b_inh += c.b_inh;
+        g.a_exc += c.a_exc; g.b_exc += c.b_exc; g.a_inh += c.a_inh; g.b_inh += c.b_inh;
       }
     }
   }
-  std::vector<SwitchOn> pts;
-  for (auto& [m, p] : grid) pts.push_back(p);
-  NeuronWindow r = integrate(pts);
-  r.events = events;
-  return r;
+  Window win;  // the grid points in time order (the map's)
+  double t = 0;
+  for (const auto& [m, g] : grid) {
+    if (g.t >= 1.0) break;
+    if (g.t > t) {
+      win.advance(g.t - t);
+      t = g.t;
+    }
+    win.a_exc += g.a_exc;
+    win.b_exc += g.b_exc;
+    win.a_inh += g.a_inh;
+    win.b_inh += g.b_inh;
+  }
+  win.advance(1.0 - t);
+  win.r.events = events;
+  return win.done();
 }
 
 double fire_time(double v1, double threshold, const RampModel& ramp) {
