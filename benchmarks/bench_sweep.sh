@@ -2,12 +2,12 @@
 # Sweep throughput (prints figures, never fails on time): a one-layer workload (a binary
 # 256 -> 256 dense layer, 100 samples) swept over every hierarchy pattern of 256 rows at every
 # gating level (218 points) with --jobs 2.
-#   benchmarks/bench_sweep.sh [CIMSIM]     (default build/cimsim)
+#   benchmarks/bench_sweep.sh [CIMSIM]     (default build/cimsim; KEEP=1 keeps the work folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cimsim=$(realpath "${1:-build/cimsim}")
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+if [ -n "${KEEP:-}" ]; then echo "kept: $work" >&2; else trap 'rm -rf "$work"' EXIT; fi
 /usr/bin/python3 - "$work/one_layer" <<'PY'
 import os, sys, numpy as np, onnx
 from onnx import helper as oh, numpy_helper as nh, TensorProto as TP

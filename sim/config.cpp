@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 
 #include "workloads/errors.hpp"
 
@@ -128,15 +130,23 @@ class Reader {
     return v;
   }
 
+  // Keys arrive section by section, so the section last written to is kept and reused.
   template <class T>
   void set_resolved(const std::string& path, const T& v) {
-    auto parts = split_path(path);
-    YAML::Node cur = m_resolved;
-    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-      YAML::Node next = cur[parts[i]];
-      cur.reset(next);
+    const auto dot = path.rfind('.');
+    const std::string section = dot == std::string::npos ? std::string() : path.substr(0, dot);
+    if (!m_section_valid || section != m_section_path) {
+      YAML::Node cur = m_resolved;
+      if (!section.empty())
+        for (const auto& part : split_path(section)) {
+          YAML::Node next = cur[part];
+          cur.reset(next);
+        }
+      m_section.reset(cur);
+      m_section_path = section;
+      m_section_valid = true;
     }
-    cur[parts.back()] = v;
+    m_section[dot == std::string::npos ? path : path.substr(dot + 1)] = v;
   }
 
   // Every key in the tree must have been read.
@@ -165,6 +175,9 @@ class Reader {
   std::function<std::string(const std::string&)> m_origin;
   std::set<std::string> m_seen;
   YAML::Node m_resolved{YAML::NodeType::Map};
+  YAML::Node m_section;  // the resolved section at m_section_path ("" = the top level)
+  std::string m_section_path;
+  bool m_section_valid = false;
 };
 
 // Reads a config through the parameters' declarations: keys relative to the current section.
@@ -499,11 +512,114 @@ RunConfig load_config(const fs::path& file, const Overrides& o) {
     apply_circuit_timing(cfg.tech, cfg.chip.macro, double(cfg.chip.period_ps()) * 1e-3);
   if (cfg.chip.macro.noise.on) apply_noise(cfg.tech, cfg.chip.readout, cfg.chip.macro, double(cfg.chip.period_ps()) * 1e-3);
 
-  YAML::Emitter out;
-  out << r.resolved();
-  cfg.resolved_yaml = std::string("# Resolved cimsim configuration: every key with its effective value.\n") +
-                      out.c_str() + "\n";
+  cfg.resolved_yaml = "# Resolved cimsim configuration: every key with its effective value.\n" + emit_yaml(r.resolved());
   return cfg;
+}
+
+namespace {
+
+// A scalar that reads back as itself when written plain: letters, digits and a few marks, no
+// leading or trailing space, no ": " or " #", nothing that starts an indicator; in a flow
+// sequence also no ",". Anything else is double-quoted (never wrong, only less pretty).
+bool plain_safe(const std::string& s, bool flow) {
+  if (s.empty() || s.front() == ' ' || s.back() == ' ' || s.back() == ':') return false;
+  if (s == "null" || s == "Null" || s == "NULL") return false;  // would read back as a null
+  const unsigned char c0 = static_cast<unsigned char>(s.front());
+  if (!(std::isalnum(c0) || c0 == '.' || c0 == '/' || c0 == '_' || c0 == '(' ||
+        (c0 == '-' && s.size() > 1 && s[1] != ' ') || (c0 == '+' && s.size() > 1))) {
+    return false;
+  }
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (std::isalnum(c) || c == ' ' || c == '.' || c == '_' || c == '/' || c == '-' || c == '+' || c == '(' ||
+        c == ')' || c == '=' || c == ';' || c == '^' || c == '*' || c == '~' || c == '<' || c == '>' || c == '%')
+      continue;
+    if (c == ',' && !flow) continue;
+    if (c == ':' && !flow && s[i + 1] != ' ') continue;  // s.back() is not ':', so s[i + 1] exists
+    return false;
+  }
+  return true;
+}
+
+void emit_scalar(std::string& out, const std::string& s, bool flow) {
+  if (plain_safe(s, flow)) {
+    out += s;
+    return;
+  }
+  out += '"';
+  for (const char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += ch;  // UTF-8 bytes stand for themselves in a double-quoted scalar
+    }
+  }
+  out += '"';
+}
+
+void emit_flow(std::string& out, const YAML::Node& n) {
+  if (n.IsScalar()) {
+    emit_scalar(out, n.Scalar(), true);
+  } else if (n.IsSequence()) {
+    out += '[';
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      if (i) out += ", ";
+      emit_flow(out, n[i]);
+    }
+    out += ']';
+  } else if (n.IsMap()) {
+    out += '{';
+    bool first = true;
+    for (const auto& kv : n) {
+      if (!first) out += ", ";
+      first = false;
+      emit_scalar(out, kv.first.Scalar(), true);
+      out += ": ";
+      emit_flow(out, kv.second);
+    }
+    out += '}';
+  } else {
+    out += '~';
+  }
+}
+
+void emit_block(std::string& out, const YAML::Node& map, int indent) {
+  for (const auto& kv : map) {
+    out.append(std::size_t(indent), ' ');
+    emit_scalar(out, kv.first.Scalar(), false);
+    out += ':';
+    const YAML::Node& v = kv.second;
+    if (v.IsMap() && v.size() > 0) {
+      out += '\n';
+      emit_block(out, v, indent + 2);
+      continue;
+    }
+    out += ' ';
+    if (v.IsScalar()) {
+      emit_scalar(out, v.Scalar(), false);
+    } else {
+      emit_flow(out, v);  // sequences (and empty maps) in flow style
+    }
+    out += '\n';
+  }
+}
+
+}  // namespace
+
+std::string emit_yaml(const YAML::Node& map) {
+  if (!map.IsMap()) throw std::logic_error("emit_yaml: expected a mapping");
+  std::string out;
+  out.reserve(16384);
+  emit_block(out, map, 0);
+  return out;
 }
 
 }  // namespace cimsim

@@ -44,6 +44,12 @@ struct RunConfig {
 // InputError naming the file on anything else or on a syntax error.
 YAML::Node load_yaml(const std::filesystem::path& file);
 
+// A mapping as block YAML (nested mappings indented by two, sequences in flow style, scalars
+// plain where that reads back as the same text, else double-quoted): what resolved.yaml holds.
+// yaml-cpp's emitter gives the same tree but tests every scalar with regular expressions, which
+// was a seventh of a sweep point's time.
+std::string emit_yaml(const YAML::Node& map);
+
 // Throws InputError naming the file, the key path and what was expected.
 RunConfig load_config(const std::filesystem::path& file, const Overrides& o);
 

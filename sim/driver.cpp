@@ -780,7 +780,7 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
 }
 
 void write_folder_atomic(const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& files,
-                         const std::vector<std::string>& markers) {
+                         const std::vector<std::string>& markers, bool sync) {
   std::error_code ec;
   if (fs::exists(dir) && !fs::is_directory(dir)) throw InputError(fmt::format("--out {}: exists and is not a folder", dir.string()));
   if (fs::is_directory(dir) && !fs::is_empty(dir, ec) &&
@@ -793,7 +793,12 @@ void write_folder_atomic(const fs::path& dir, const std::vector<std::pair<std::s
   fs::remove_all(stage, ec);
   try {
     fs::create_directories(stage);
-    for (const auto& [name, content] : files) write_file_atomic(stage / name, content);
+    // The stage is private and renamed into place whole, so each file is written in place.
+    for (const auto& [name, content] : files) {
+      const fs::path f = stage / name;
+      if (fs::path(name).has_parent_path()) fs::create_directories(f.parent_path());
+      write_file_in_place(f, content, sync);
+    }
     if (stop_requested()) throw Interrupted("interrupted while writing results; nothing was written");
     // Swap the finished folder in place of the old one.
     const fs::path old = abs.parent_path() / fmt::format(".{}.old-{}", abs.filename().string(), ::getpid());
@@ -809,22 +814,16 @@ void write_folder_atomic(const fs::path& dir, const std::vector<std::pair<std::s
   }
 }
 
-void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w, const RunResult& r,
-                   const std::vector<std::pair<std::string, std::string>>& extra, ResultFiles which) {
+std::vector<std::pair<std::string, std::string>> result_files(const RunConfig& cfg, const Workload& w, const RunResult& r,
+                                                              ResultFiles which) {
   const std::string text = report_json(r.report);
-  if (which == ResultFiles::ReportOnly) {
-    std::vector<std::pair<std::string, std::string>> files = {{"report.json", text}, {"resolved.yaml", cfg.resolved_yaml}};
-    files.insert(files.end(), extra.begin(), extra.end());
-    write_folder_atomic(out, files, {"report.json", "resolved.yaml"});
-    return;
-  }
+  if (which == ResultFiles::ReportOnly) return {{"report.json", text}, {"resolved.yaml", cfg.resolved_yaml}};
   const Json j = Json::parse(text);
   std::vector<std::pair<std::string, std::string>> files = {{"report.json", text},
                                                             {"layers.csv", layers_csv(j)},
                                                             {"components.csv", components_csv(j)},
                                                             {"report.html", report_html(j)},
                                                             {"resolved.yaml", cfg.resolved_yaml}};
-  files.insert(files.end(), extra.begin(), extra.end());
   const int64_t n = w.is_ttfs ? int64_t(r.chip.outputs.size()) / std::max<int64_t>(1, w.samples) : w.net.output_numel();
   const std::vector<int64_t> out_shape = w.is_ttfs ? w.ttfs.output_shape : w.net.output_shape();
   int64_t s0 = 0;
@@ -838,6 +837,13 @@ void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w,
                        float_tensor_bytes(w.is_ttfs ? w.ttfs.output_name : w.net.out().name, shape, vals));
     s0 += b;
   }
+  return files;
+}
+
+void write_results(const fs::path& out, const RunConfig& cfg, const Workload& w, const RunResult& r,
+                   const std::vector<std::pair<std::string, std::string>>& extra, ResultFiles which) {
+  auto files = result_files(cfg, w, r, which);
+  files.insert(files.end(), extra.begin(), extra.end());
   write_folder_atomic(out, files, {"report.json", "resolved.yaml"});
 }
 

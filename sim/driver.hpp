@@ -60,13 +60,20 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
 // Writes a folder of files (relative path, content) all at once: into a staging folder beside
 // `dir`, which then replaces `dir`. Refuses (InputError) to replace a non-empty folder that holds
 // none of `markers`, so that it never deletes a folder that is not an earlier result.
+// With `sync` each file is fsync'd before the rename; without, the caller syncs later (a sweep
+// syncs its file system once at the end and checks each point's file sizes when it resumes).
 void write_folder_atomic(const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files,
-                         const std::vector<std::string>& markers);
+                         const std::vector<std::string>& markers, bool sync = true);
 
 // What a results folder holds: everything `cimsim run` writes, or (a sweep point's default)
 // report.json and resolved.yaml alone; `cimsim report DIR` renders the rest from report.json.
 enum class ResultFiles { All, ReportOnly };
 
+// The files of a results folder, named by their paths inside it.
+std::vector<std::pair<std::string, std::string>> result_files(const RunConfig& cfg, const Workload& w, const RunResult& r,
+                                                              ResultFiles which);
+
+// result_files and `extra`, written with write_folder_atomic (synced).
 void write_results(const std::filesystem::path& out, const RunConfig& cfg, const Workload& w,
                    const RunResult& r, const std::vector<std::pair<std::string, std::string>>& extra = {},
                    ResultFiles which = ResultFiles::All);

@@ -1,6 +1,7 @@
 #include "sim/sweep.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,10 +11,12 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <csignal>
 #include <functional>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -234,8 +237,35 @@ json manifest_of(const SweepSpec& spec) {
   return m;
 }
 
+// A point's folder is written without an fsync per file (the sweep syncs its file system once at
+// the end), so after a power cut a renamed folder may hold files the disk never received in full.
+// point.json, written last, records the size of every other file: a folder is a finished point
+// only when its point.json parses and every file has its recorded size.
+std::optional<json> finished_point(const fs::path& points, int64_t id) {
+  const fs::path dir = points / point_name(id);
+  std::error_code ec;
+  if (!fs::exists(dir / "point.json", ec)) return std::nullopt;
+  json j = json::parse(read_text(dir / "point.json"), nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("files") || !j["files"].is_object()) return std::nullopt;
+  for (const auto& [name, size] : j["files"].items()) {
+    if (!size.is_number_unsigned() || fs::file_size(dir / name, ec) != size.get<uint64_t>() || ec) return std::nullopt;
+  }
+  return j;
+}
+
 bool complete(const fs::path& points, int64_t id) {
-  return fs::exists(points / point_name(id) / "point.json") || fs::exists(points / (point_name(id) + ".error"));
+  return finished_point(points, id) || fs::exists(points / (point_name(id) + ".error"));
+}
+
+// Flushes the file system that holds `dir` (one syncfs for all the points written unsynced).
+void sync_file_system(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || ::syncfs(fd) != 0) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    throw SimulationError(fmt::format("cannot flush the sweep's results in {} to disk: {}", dir.string(), std::strerror(err)));
+  }
+  ::close(fd);
 }
 
 // One point, in a worker process.
@@ -268,8 +298,12 @@ int run_point(const SweepSpec& spec, const SweepPoint& p, const fs::path& points
     pj["area"] = {{"precharge_um2", area.precharge_um2}, {"switches_um2", area.switches_um2},
                   {"gating_um2", area.gating_um2}, {"wires_um2", area.wires_um2}, {"segments", area.segments},
                   {"switches", area.switches}, {"domains", area.domains}};
-    write_results(dir, cfg, w, r, {{"point.json", pj.dump(2) + "\n"}},
-                  full_reports ? ResultFiles::All : ResultFiles::ReportOnly);
+    auto files = result_files(cfg, w, r, full_reports ? ResultFiles::All : ResultFiles::ReportOnly);
+    json sizes = json::object();
+    for (const auto& [name, content] : files) sizes[name] = content.size();
+    pj["files"] = sizes;
+    files.emplace_back("point.json", pj.dump(2) + "\n");
+    write_folder_atomic(dir, files, {"report.json", "resolved.yaml"}, /*sync=*/false);
     return 0;
   } catch (const Interrupted&) {
     return 3;
@@ -291,10 +325,9 @@ std::vector<SweepRow> collect(const SweepSpec& spec, const fs::path& out, int sh
     r.id = p.id;
     for (const auto& s : p.sets) r.values.push_back(s.value);
     r.report = "points/" + point_name(p.id);
-    const fs::path pj = points / point_name(p.id) / "point.json";
     const fs::path err = points / (point_name(p.id) + ".error");
-    if (fs::exists(pj)) {
-      const json j = json::parse(read_text(pj));
+    if (const std::optional<json> point = finished_point(points, p.id)) {
+      const json& j = *point;
       r.status = "ok";
       r.cycles = j["cycles"].get<uint64_t>();
       r.time_ns = j["time_ns"].get<double>();
@@ -443,6 +476,7 @@ int run_sweep(const SweepSpec& spec, const fs::path& out, const SweepOptions& o)
   const int failed = sh->failed.load();
   if (tty) progress(sh->done.load(), pending.size(), failed, t0);
   if (tty) fmt::print(stderr, "\n");
+  sync_file_system(points);  // the points are on disk before sweep.csv says so
   write_outputs(spec, out, o.shard, o.shards);
   if (stop_requested()) {
     std::size_t complete_now = 0;  // workers stopped mid-point left nothing: count what is there

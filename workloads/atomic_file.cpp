@@ -1,6 +1,7 @@
 #include "workloads/atomic_file.hpp"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +12,27 @@
 
 namespace cimsim {
 
+void write_file_in_place(const std::filesystem::path& path, const std::string& content, bool sync) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw SimulationError(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
+  std::size_t done = 0;
+  bool ok = true;
+  while (ok && done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += std::size_t(n);
+  }
+  ok = ok && (!sync || ::fsync(fd) == 0);
+  const int err = errno;
+  ::close(fd);
+  if (!ok) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    throw SimulationError(fmt::format("cannot write {}: {}", path.string(), std::strerror(err)));
+  }
+}
+
 void write_file_atomic(const std::filesystem::path& path, const std::string& content) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -20,16 +42,7 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& con
         fmt::format("cannot create directory {}: {}", path.parent_path().string(), ec.message()));
   }
   const fs::path tmp = path.string() + fmt::format(".tmp.{}", ::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw SimulationError(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
-  const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() &&
-                  std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-  const int err = errno;
-  std::fclose(f);
-  if (!ok) {
-    fs::remove(tmp, ec);
-    throw SimulationError(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(err)));
-  }
+  write_file_in_place(tmp, content, true);
   fs::rename(tmp, path, ec);
   if (ec) {
     fs::remove(tmp, ec);

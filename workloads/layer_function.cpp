@@ -101,11 +101,13 @@ TileImage LayerFunction::tile_image(const Tile& t) const {
       const int64_t c = m_order[std::size_t(q)];
       if (m_dw && c != n) continue;  // block-diagonal: a channel's taps meet only its own column
       const int8_t* wc = wn + (m_dw ? 0 : c * taps);
+      // Without a branch: random weight bits would mispredict every other one.
+      uint64_t* column = &img.bits.bits[std::size_t(col) * img.bits.words];
       for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
-        if (weight_bit(wc[tap], j)) {
-          img.bits.set(col, t.row(tap, q));
-          ++ones[tap - t.t0];
-        }
+        const uint64_t bit = weight_bit(wc[tap], j) ? 1u : 0u;
+        const int64_t r = t.row(tap, q);
+        column[std::size_t(r >> 6)] |= bit << (r & 63);
+        ones[tap - t.t0] += int64_t(bit);
       }
     }
   }
