@@ -72,16 +72,9 @@ class CellArray {
   // Ones of (stored column c) AND `input`.
   int64_t and_popcount(int64_t c, const uint64_t* input) const {
     const uint64_t* col = &m_cells[std::size_t(c) * m_words];
-    // Rows beyond the tile hold 0. Two words a step into two sums: the popcounts do not wait on
-    // one another.
-    int64_t p0 = 0, p1 = 0;
-    std::size_t w = 0;
-    for (; w + 2 <= m_used_words; w += 2) {
-      p0 += __builtin_popcountll(col[w] & input[w]);
-      p1 += __builtin_popcountll(col[w + 1] & input[w + 1]);
-    }
-    if (w < m_used_words) p0 += __builtin_popcountll(col[w] & input[w]);
-    return p0 + p1;
+    int64_t p = 0;
+    for (std::size_t w = 0; w < m_used_words; ++w) p += __builtin_popcountll(col[w] & input[w]);  // rows beyond the tile hold 0
+    return p;
   }
   // Sum over the rows [r0, r1) where (stored column c) AND `input` is 1 of `delta[row]`.
   double and_sum(int64_t c, const uint64_t* input, int64_t r0, int64_t r1, const float* delta) const {

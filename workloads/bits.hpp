@@ -40,6 +40,7 @@ struct PackedColumns {
   PackedColumns() = default;
   PackedColumns(int64_t r, int64_t c) : rows(r), cols(c), words(words_for(std::size_t(r))), bits(words * std::size_t(c), 0) {}
   void set(int64_t c, int64_t r) { bits[std::size_t(c) * words + std::size_t(r >> 6)] |= uint64_t{1} << (r & 63); }
+  void put(int64_t c, int64_t r, uint64_t bit) { bits[std::size_t(c) * words + std::size_t(r >> 6)] |= bit << (r & 63); }  // bit: 0 or 1
   bool get(int64_t c, int64_t r) const { return (bits[std::size_t(c) * words + std::size_t(r >> 6)] >> (r & 63)) & 1u; }
   const uint64_t* column(int64_t c) const { return &bits[std::size_t(c) * words]; }
 };

@@ -102,11 +102,9 @@ TileImage LayerFunction::tile_image(const Tile& t) const {
       if (m_dw && c != n) continue;  // block-diagonal: a channel's taps meet only its own column
       const int8_t* wc = wn + (m_dw ? 0 : c * taps);
       // Without a branch: random weight bits would mispredict every other one.
-      uint64_t* column = &img.bits.bits[std::size_t(col) * img.bits.words];
       for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
         const uint64_t bit = weight_bit(wc[tap], j) ? 1u : 0u;
-        const int64_t r = t.row(tap, q);
-        column[std::size_t(r >> 6)] |= bit << (r & 63);
+        img.bits.put(col, t.row(tap, q), bit);
         ones[tap - t.t0] += int64_t(bit);
       }
     }
@@ -212,33 +210,12 @@ void LayerFunction::accumulate_stored(const Tile& t, const AppliedWeights& a, st
 
 void LayerFunction::epilogue(std::size_t s, std::vector<double>& out) const {
   const LayerSpec& L = m_L;
-  const std::size_t N = std::size_t(m_N), P = std::size_t(m_P);
-  if (out.size() != N * P) out.assign(N * P, 0.0);  // every element is written below
-  const int64_t* acc = &m_acc[s * P * N];            // [pixel][out channel]
-  // out is [channel][pixel], acc [pixel][channel]: blocks of pixels keep both sides in cache.
-  constexpr std::size_t kBlock = 16;
-  const double lo = bit_value(L.out_code, false), hi = bit_value(L.out_code, true);
-  for (std::size_t p0 = 0; p0 < P; p0 += kBlock) {
-    const std::size_t p1 = std::min(P, p0 + kBlock);
-    for (std::size_t n = 0; n < N; ++n) {
-      double* o = &out[n * P];
-      if (!L.binarized) {
-        const double a = L.scale[n], b = L.bias[n];
-        for (std::size_t p = p0; p < p1; ++p) o[p] = a * double(acc[p * N + n]) + b;  // LayerSpec::output_value
-        continue;
-      }
-      // LayerSpec::output_bit, its direction taken out of the pixel loop.
-      const int dir = L.dir[n];
-      const int64_t thr = L.thr[n];
-      if (dir > 0) {
-        for (std::size_t p = p0; p < p1; ++p) o[p] = acc[p * N + n] >= thr ? hi : lo;
-      } else if (dir < 0) {
-        for (std::size_t p = p0; p < p1; ++p) o[p] = acc[p * N + n] <= thr ? hi : lo;
-      } else {
-        for (std::size_t p = p0; p < p1; ++p) o[p] = thr != 0 ? hi : lo;
-      }
+  out.assign(std::size_t(m_N * m_P), 0.0);
+  for (int64_t p = 0; p < m_P; ++p)
+    for (int64_t n = 0; n < m_N; ++n) {
+      const int64_t dot = m_acc[(s * std::size_t(m_P) + std::size_t(p)) * std::size_t(m_N) + std::size_t(n)];
+      out[std::size_t(n * m_P + p)] = L.binarized ? bit_value(L.out_code, L.output_bit(n, dot)) : L.output_value(n, dot);
     }
-  }
 }
 
 }  // namespace cimsim
