@@ -233,6 +233,7 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 }  // namespace
 
 int sc_main(int argc, char** argv) {
+  keep_freed_memory();  // the allocator setting run_chip uses, for the floor as well
   const int images = argc > 1 ? std::max(1, std::atoi(argv[1])) : 8;
   std::mt19937 rng(1);
   const Network net = vgg8(rng);

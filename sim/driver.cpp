@@ -1,6 +1,7 @@
 #include "sim/driver.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -258,8 +259,18 @@ void close_trace(sc_core::sc_trace_file* tf, const TraceOptions& t, const ChipPa
 
 }  // namespace
 
+void keep_freed_memory() {
+  static const bool once = [] {
+    ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    return true;
+  }();
+  (void)once;
+}
+
 ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vector<std::vector<double>>& inputs,
                      const TraceOptions& trace, Progress* progress) {
+  keep_freed_memory();
   ChipOutcome o;
   {
     const ScContext context;
