@@ -219,6 +219,10 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
   h += card(energy_text(t["energy_pj"].get<double>()), fmt::format("energy ({} per sample)", energy_text(t["energy_pj"].get<double>() / samples)));
   h += card(readable(t["cycles"].get<double>()), "cycles (" + time_text(t["time_ns"].get<double>()) + ")");
   h += card(fmt::format("{:.3g}", t["tops_per_w"].get<double>()), "TOPS/W (1 MAC = 2 ops)");
+  const bool has_area = j.contains("area") && j["area"].is_object();
+  if (has_area)
+    h += card(fmt::format("{:.3g}", t["tops_per_mm2"].get<double>()),
+              fmt::format("TOPS/mm&sup2; over the run's time, on {:.3g} mm&sup2; of chip", j["area"]["chip_mm2"].get<double>()));
   if (is_ttfs) h += card(fmt::format("{:.3f}", j["ttfs"]["spikes_per_neuron"].get<double>()), "spikes per neuron");
   else {
     h += card(pct(t["gated_fraction_ops"].get<double>()) + " / " + pct(t["gated_fraction_time"].get<double>()), "gated fraction: operations / time");
@@ -277,6 +281,26 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
                                       : fmt::format(", one per level-{} segment, summed digitally", ro_level)));
   row("channel reordering", a["reorder_channels"].get<bool>() ? "on" : "off");
   h += "</table>";
+  }
+  if (has_area) {
+    // Area by block and part (docs/area.md).
+    h += "<h2>Area</h2><table><tr><th style='text-align:left'>block</th><th style='text-align:left'>part</th><th>count</th>"
+         "<th>each (um&sup2;)</th><th>total (mm&sup2;)</th><th>share</th></tr>";
+    const double chip = j["area"]["chip_mm2"].get<double>();
+    for (const auto& b : j["area"]["blocks"]) {
+      const int64_t n = b["count"].get<int64_t>();
+      const std::string name = escape(b["name"].get<std::string>()) + (n > 1 ? fmt::format(" (x {})", n) : "");
+      h += fmt::format("<tr><th style='text-align:left'>{}</th><td class='t'>all</td><td>{}</td><td>{}</td><td>{:.4g}</td><td>{}</td></tr>",
+                       name, n, readable(b["each_um2"].get<double>()), b["um2"].get<double>() * 1e-6,
+                       pct(chip > 0 ? b["um2"].get<double>() * 1e-6 / chip : 0.0));
+      for (const auto& p : b["parts"])
+        h += fmt::format("<tr><td></td><td class='t'>{}</td><td>{}</td><td>{}</td><td>{:.4g}</td><td>{}</td></tr>",
+                         escape(p["name"].get<std::string>()), p["count"].get<int64_t>(), readable(p["each_um2"].get<double>()),
+                         p["um2"].get<double>() * 1e-6 * double(n), pct(chip > 0 ? p["um2"].get<double>() * 1e-6 * double(n) / chip : 0.0));
+    }
+    h += fmt::format("<tr><th style='text-align:left'>chip</th><td></td><td></td><td></td><td>{:.4g}</td><td>100%</td></tr></table>", chip);
+    h += "<p class='sub'>From the layout's parts at the technology's sizes (docs/area.md); no routing between blocks and no "
+         "controller are counted. A part's total is over all the block's copies.</p>";
   }
 
   // Energy by component per step.
@@ -475,6 +499,12 @@ std::string compare_table(const Json& a, const Json& b, const std::string& na, c
   line("energy", ta["energy_pj"].get<double>(), tb["energy_pj"].get<double>(), energy_text(ta["energy_pj"].get<double>()), energy_text(tb["energy_pj"].get<double>()));
   line("TOPS/W", ta["tops_per_w"].get<double>(), tb["tops_per_w"].get<double>(), fmt::format("{:.3g}", ta["tops_per_w"].get<double>()),
        fmt::format("{:.3g}", tb["tops_per_w"].get<double>()));
+  if (ta.contains("area_mm2") && ta["area_mm2"].is_number() && tb.contains("area_mm2") && tb["area_mm2"].is_number()) {
+    line("chip area (mm^2)", ta["area_mm2"].get<double>(), tb["area_mm2"].get<double>(), fmt::format("{:.4g}", ta["area_mm2"].get<double>()),
+       fmt::format("{:.4g}", tb["area_mm2"].get<double>()));
+    line("TOPS/mm^2", ta["tops_per_mm2"].get<double>(), tb["tops_per_mm2"].get<double>(), fmt::format("{:.3g}", ta["tops_per_mm2"].get<double>()),
+       fmt::format("{:.3g}", tb["tops_per_mm2"].get<double>()));
+  }
   s += fmt::format("  {:<24}{:>16}{:>16}{:>10}\n", "gated fraction (ops)", pct(ta["gated_fraction_ops"].get<double>()),
                    pct(tb["gated_fraction_ops"].get<double>()),
                    diff_pts(ta["gated_fraction_ops"].get<double>(), tb["gated_fraction_ops"].get<double>()));
@@ -506,6 +536,12 @@ std::string compare_html(const Json& a, const Json& b, const std::string& na, co
   row("energy", ta["energy_pj"].get<double>(), tb["energy_pj"].get<double>(), energy_text(ta["energy_pj"].get<double>()), energy_text(tb["energy_pj"].get<double>()));
   row("TOPS/W", ta["tops_per_w"].get<double>(), tb["tops_per_w"].get<double>(), fmt::format("{:.3g}", ta["tops_per_w"].get<double>()),
       fmt::format("{:.3g}", tb["tops_per_w"].get<double>()));
+  if (ta.contains("area_mm2") && ta["area_mm2"].is_number() && tb.contains("area_mm2") && tb["area_mm2"].is_number()) {
+    row("chip area (mm^2)", ta["area_mm2"].get<double>(), tb["area_mm2"].get<double>(), fmt::format("{:.4g}", ta["area_mm2"].get<double>()),
+       fmt::format("{:.4g}", tb["area_mm2"].get<double>()));
+    row("TOPS/mm^2", ta["tops_per_mm2"].get<double>(), tb["tops_per_mm2"].get<double>(), fmt::format("{:.3g}", ta["tops_per_mm2"].get<double>()),
+       fmt::format("{:.3g}", tb["tops_per_mm2"].get<double>()));
+  }
   for (const char* k : {"gated_fraction_ops", "gated_fraction_time"}) {
     const double x = ta[k].get<double>(), y = tb[k].get<double>();
     h += fmt::format("<tr><td class='t'>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

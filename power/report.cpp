@@ -171,7 +171,21 @@ std::string report_json(const Report& r) {
                  {"gated_fraction_ops_without_reorder", opt(r.gated_fraction_ops_without_reorder)},
                  {"gated_fraction_time_without_reorder", opt(r.gated_fraction_time_without_reorder)},
                  {"stall_cycles", stalls_json(r.stalls)},
-                 {"unattributed_energy_pj", r.unattributed_pj}};
+                 {"unattributed_energy_pj", r.unattributed_pj},
+                 {"area_mm2", r.area ? Json(r.area->mm2()) : Json(nullptr)},
+                 {"tops_per_mm2", r.area ? Json(r.tops_per_mm2) : Json(nullptr)}};
+  if (r.area) {
+    Json blocks = Json::array();
+    for (const auto& b : r.area->blocks) {
+      Json parts = Json::array();
+      for (const auto& p : b.parts)
+        parts.push_back({{"name", p.name}, {"count", p.count}, {"each_um2", p.each_um2}, {"um2", p.um2()}});
+      blocks.push_back({{"name", b.name}, {"count", b.count}, {"each_um2", b.each_um2()}, {"um2", b.um2()}, {"parts", parts}});
+    }
+    j["area"] = {{"chip_mm2", r.area->mm2()}, {"blocks", blocks}};
+  } else {
+    j["area"] = nullptr;
+  }
   j["energy_breakdown_pj"] = breakdown_json(r.energy);
   j["actions"] = groups_json(r.actions);
   j["prices"] = prices_json(r.prices);

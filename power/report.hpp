@@ -12,6 +12,7 @@
 
 #include "arch/analog_noise.hpp"
 #include "power/energy.hpp"
+#include "power/area.hpp"
 #include "power/tech.hpp"
 
 namespace cimsim {
@@ -154,6 +155,10 @@ struct Report {
   std::vector<LayerReport> layers;
   FunctionReport function;
   std::optional<TtfsSummary> ttfs;  // TTFS networks only
+  // The chip's area from its parts (power/area); absent for TTFS arrays, which have no area model.
+  std::optional<ChipArea> area;
+  // Throughput over the run (2 ops per MAC over its time) per mm^2 of the chip; 0 without an area.
+  double tops_per_mm2 = 0;
 };
 
 using Json = nlohmann::ordered_json;

@@ -140,14 +140,14 @@ std::string sweep_html(const std::string& title, const std::vector<std::string>&
                   "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#eee}.plots{display:flex;gap:24px;"
                   "flex-wrap:wrap}figure{margin:0}figcaption{font-size:13px;color:#555;max-width:560px}</style></head><body>";
   h += fmt::format("<h1>Sweep {}</h1><p>{} points: {} complete, {} failed, {} on the Pareto front over energy, cycles and "
-                   "hierarchy area (red).</p>", html_escape(title), rows.size(), ok, failed, front);
+                   "chip area (red).</p>", html_escape(title), rows.size(), ok, failed, front);
   h += "<div class='plots'><figure>" + scatter(rows, columns, cycles, energy_nj, "cycles", "energy (nJ)") +
        "<figcaption>Energy against cycles. Each dot is a point; red dots are Pareto-optimal in energy, cycles and area "
        "together, so a red dot may sit above another dot that needs more area. Hover a red dot for its settings."
        "</figcaption></figure><figure>" +
-       scatter(rows, columns, area, energy_nj, "hierarchy area (um^2)", "energy (nJ)") +
-       "<figcaption>Energy against the estimated area of the bit-line hierarchy and gating (drivers, switches, control "
-       "lines, extra wire tracks).</figcaption></figure></div>";
+       scatter(rows, columns, area, energy_nj, "chip area (um^2)", "energy (nJ)") +
+       "<figcaption>Energy against the chip's area from its parts: cells, bit-line periphery and gating, read-outs, "
+       "adders, drivers, buffers and digital units (docs/area.md).</figcaption></figure></div>";
   h += "<h2>Pareto front</h2><table><tr><th>point</th>";
   for (const auto& c : columns) h += "<th>" + html_escape(c) + "</th>";
   h += "<th>cycles</th><th>energy (nJ)</th><th>area (um^2)</th><th>gated ops</th><th>TOPS/W</th></tr>";

@@ -47,6 +47,10 @@ const std::array<TechKeyInfo, kTechKeys>& tech_keys() {
        "readout.kind sar, flash, sense)", true},
       {Tech::DacUnitCap, "dac_unit_cap", "fF", 0.0, 1000.0,
        "unit capacitor of a SAR read-out's binary-weighted capacitive DAC (readout.kind sar)", true},
+      {Tech::GateArea, "gate_area", "um^2", 0.001, 100.0, "area of a two-input NAND gate, the unit of digital logic area (docs/area.md)"},
+      {Tech::SarAdcArea, "sar_adc_area", "um^2", 1.0, 1.0e6, "area of one 8-bit SAR ADC (other resolutions: docs/area.md)"},
+      {Tech::BufferArrayEfficiency, "buffer_array_efficiency", "1", 0.1, 1.0,
+       "share of an SRAM buffer macro's area that is bit cells"},
   }};
   return keys;
 }

@@ -39,6 +39,9 @@ enum class Tech : std::size_t {
   OffCurrentN,
   ComparatorWidth,
   DacUnitCap,
+  GateArea,
+  SarAdcArea,
+  BufferArrayEfficiency,
   Count_
 };
 inline constexpr std::size_t kTechKeys = std::size_t(Tech::Count_);

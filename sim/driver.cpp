@@ -28,6 +28,7 @@
 #include "arch/ttfs_array.hpp"
 #include "power/ttfs_energy.hpp"
 #include "arch/readout.hpp"
+#include "power/area.hpp"
 #include "power/tech.hpp"
 #include "sim/chunks.hpp"
 #include "sim/worker_pool.hpp"
@@ -733,6 +734,9 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.unattributed_pj = r.energy_pj - layer_energy;
   // One MAC counts as two operations: ops/J / 1e12 = 2 MACs / (E_pJ 1e-12) / 1e12.
   r.tops_per_w = r.energy_pj > 0 ? 2.0 * double(r.macs) / r.energy_pj : 0.0;
+  r.area = chip_area(cfg.tech, chip, chip_run.readout_bits, chip_run.readout_levels);
+  // TOPS = 2 MACs / (time_ns 1e-9) / 1e12.
+  r.tops_per_mm2 = r.time_ns > 0 ? 2.0 * double(r.macs) / r.time_ns * 1e-3 / r.area->mm2() : 0.0;
   r.gated_fraction_ops = ratio(t[Stat::DomainSkips], t[Stat::DomainEvals]);
   r.gated_fraction_time = ratio(t[Stat::DomainCyclesGated], t[Stat::DomainCyclesOn] + t[Stat::DomainCyclesGated]);
   r.utilisation = ratio(t[Stat::DomainEvalsUsed], t[Stat::DomainEvals]);

@@ -294,8 +294,9 @@ int run_point(const SweepSpec& spec, const SweepPoint& p, const fs::path& points
     pj["gated_fraction_ops"] = r.report.gated_fraction_ops;
     pj["gated_fraction_time"] = r.report.gated_fraction_time;
     pj["outputs_match_reference"] = r.report.function.outputs_match_reference;
-    pj["area_um2"] = area.total_um2();
-    pj["area"] = {{"precharge_um2", area.precharge_um2}, {"switches_um2", area.switches_um2},
+    // The chip's area from its parts (the Pareto front's third axis); TTFS runs have none.
+    pj["area_um2"] = r.report.area ? r.report.area->um2() : 0.0;
+    pj["hierarchy_area"] = {{"precharge_um2", area.precharge_um2}, {"switches_um2", area.switches_um2},
                   {"gating_um2", area.gating_um2}, {"wires_um2", area.wires_um2}, {"segments", area.segments},
                   {"switches", area.switches}, {"domains", area.domains}};
     auto files = result_files(cfg, w, r, full_reports ? ResultFiles::All : ResultFiles::ReportOnly);

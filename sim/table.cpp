@@ -85,6 +85,14 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
   s += fmt::format("  {:<22}{} ({} per sample)\n", "energy", format_energy(r.energy_pj), format_energy(per_sample));
   s += fmt::format("  {:<22}{}\n", "MACs", r.macs);
   s += fmt::format("  {:<22}{:.4g} (1 MAC = 2 ops)\n", "TOPS/W", r.tops_per_w);
+  if (r.area) {
+    std::string parts;
+    for (const auto& b : r.area->blocks)
+      parts += fmt::format("{}{}{} {:.3g}", parts.empty() ? "" : ", ", b.count > 1 ? fmt::format("{} x ", b.count) : "",
+                           b.name, b.um2() * 1e-6);
+    s += fmt::format("  {:<22}{:.4g} mm^2 ({})\n", "chip area", r.area->mm2(), parts);
+    s += fmt::format("  {:<22}{:.4g} over the run's time (1 MAC = 2 ops)\n", "TOPS/mm^2", r.tops_per_mm2);
+  }
   s += fmt::format("  {:<22}ops {}   time {}   (utilisation {}, gated by the data {})\n", "gated fraction",
                    pct(r.gated_fraction_ops), pct(r.gated_fraction_time), pct(r.utilisation), pct(r.gated_fraction_data));
   if (r.gated_fraction_ops_without_reorder) {

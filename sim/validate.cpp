@@ -51,7 +51,8 @@ Published read_published(const fs::path& file) {
     return v;
   };
   static const std::vector<std::string> known = {"citation", "node", "tops_per_w", "gops", "input", "input_bits",
-                                                 "weights", "weight_bits", "input_density", "notes"};
+                                                 "weights", "weight_bits", "input_density", "area_mm2",
+                                                 "area_source", "notes"};
   for (const auto& kv : p) {
     if (!kv.first.IsScalar()) fail("(keys)", "a key that is not a plain name");
     const std::string k = kv.first.Scalar();
@@ -72,6 +73,8 @@ Published read_published(const fs::path& file) {
   pub.weight_bits = int64_t(number("weight_bits", pub.weights == "int" ? std::nan("") : 1.0, 1, 8));
   if (pub.weights == "int" && pub.weight_bits < 2) fail("weight_bits", "int weights need at least 2 bits");
   pub.input_density = number("input_density", 0.5, 0.0, 1.0);
+  pub.area_mm2 = number("area_mm2", 0.0, 0.0, 1e4);
+  pub.area_source = text("area_source", pub.area_mm2 > 0);
   pub.notes = text("notes", false);
   return pub;
 }
@@ -149,32 +152,48 @@ ValidationRow validate_preset(const fs::path& preset, int64_t samples, uint64_t 
   row.ratio = row.predicted_tops_per_w / pub.tops_per_w;
   row.gops_ratio = pub.gops > 0 ? row.predicted_gops / pub.gops : 0;
   row.energy_per_mac_fj = row.macs > 0 ? e_macro * 1e3 / double(row.macs) : 0;
+  // Area: one macro of the kind the layer ran on, from its parts; no buffers or periphery (the
+  // published macro figures exclude them).
+  if (r.report.area)
+    for (const auto& b : r.report.area->blocks)
+      if (b.name == L->macro) row.predicted_area_mm2 = b.each_um2() * 1e-6;
+  row.predicted_tops_per_mm2 = row.predicted_area_mm2 > 0 ? row.predicted_gops * 1e-3 / row.predicted_area_mm2 : 0;
+  row.published_tops_per_mm2 = pub.area_mm2 > 0 && pub.gops > 0 ? pub.gops * 1e-3 / pub.area_mm2 : 0;
+  row.area_ratio = row.published_tops_per_mm2 > 0 ? row.predicted_tops_per_mm2 / row.published_tops_per_mm2 : 0;
   return row;
 }
 
 std::string validation_table(const std::vector<ValidationRow>& rows) {
-  std::string s = fmt::format("  {:<20} {:>5}  {:>10} {:>10} {:>6}   {:>10} {:>10} {:>6}   {}\n", "preset", "node",
-                              "TOPS/W pub", "predicted", "ratio", "GOPS pub", "predicted", "ratio", "largest macro energy");
+  std::string s = fmt::format("  {:<20} {:>5}  {:>10} {:>10} {:>6}   {:>10} {:>10} {:>6}   {:>10} {:>10} {:>6}   {}\n",
+                              "preset", "node", "TOPS/W pub", "predicted", "ratio", "GOPS pub", "predicted", "ratio",
+                              "TOPS/mm2 p", "predicted", "ratio", "largest macro energy");
   for (const auto& r : rows) {
     std::string top;
     for (std::size_t i = 0; i < std::min<std::size_t>(2, r.energy_share.size()); ++i)
       top += fmt::format("{}{} {:.0f}%", i ? ", " : "", r.energy_share[i].first, 100 * r.energy_share[i].second);
-    s += fmt::format("  {:<20} {:>5}  {:>10.4g} {:>10.4g} {:>6.2f}   {:>10} {:>10.4g} {:>6}   {}\n", r.preset, r.pub.node,
-                     r.pub.tops_per_w, r.predicted_tops_per_w, r.ratio,
+    const bool area = r.published_tops_per_mm2 > 0;
+    s += fmt::format("  {:<20} {:>5}  {:>10.4g} {:>10.4g} {:>6.2f}   {:>10} {:>10.4g} {:>6}   {:>10} {:>10.4g} {:>6}   {}\n",
+                     r.preset, r.pub.node, r.pub.tops_per_w, r.predicted_tops_per_w, r.ratio,
                      r.pub.gops > 0 ? fmt::format("{:.4g}", r.pub.gops) : "-", r.predicted_gops,
-                     r.pub.gops > 0 ? fmt::format("{:.2f}", r.gops_ratio) : "-", top);
+                     r.pub.gops > 0 ? fmt::format("{:.2f}", r.gops_ratio) : "-",
+                     area ? fmt::format("{:.4g}", r.published_tops_per_mm2) : "-", r.predicted_tops_per_mm2,
+                     area ? fmt::format("{:.2f}", r.area_ratio) : "-", top);
   }
   return s;
 }
 
 std::string validation_csv(const std::vector<ValidationRow>& rows) {
   std::string s = "preset,node,citation,published_tops_per_w,predicted_tops_per_w,ratio,published_gops,predicted_gops,"
-                  "gops_ratio,energy_per_mac_fj,macs,cycles\n";
+                  "gops_ratio,energy_per_mac_fj,macs,cycles,published_area_mm2,predicted_area_mm2,published_tops_per_mm2,"
+                  "predicted_tops_per_mm2,tops_per_mm2_ratio\n";
   for (const auto& r : rows)
-    s += fmt::format("{},{},\"{}\",{:.6g},{:.6g},{:.4f},{},{:.6g},{},{:.6g},{},{}\n", r.preset, r.pub.node,
-                     r.pub.citation, r.pub.tops_per_w, r.predicted_tops_per_w, r.ratio,
+    s += fmt::format("{},{},\"{}\",{:.6g},{:.6g},{:.4f},{},{:.6g},{},{:.6g},{},{},{},{:.6g},{},{:.6g},{}\n", r.preset,
+                     r.pub.node, r.pub.citation, r.pub.tops_per_w, r.predicted_tops_per_w, r.ratio,
                      r.pub.gops > 0 ? fmt::format("{:.6g}", r.pub.gops) : "", r.predicted_gops,
-                     r.pub.gops > 0 ? fmt::format("{:.4f}", r.gops_ratio) : "", r.energy_per_mac_fj, r.macs, r.cycles);
+                     r.pub.gops > 0 ? fmt::format("{:.4f}", r.gops_ratio) : "", r.energy_per_mac_fj, r.macs, r.cycles,
+                     r.pub.area_mm2 > 0 ? fmt::format("{:.6g}", r.pub.area_mm2) : "", r.predicted_area_mm2,
+                     r.published_tops_per_mm2 > 0 ? fmt::format("{:.6g}", r.published_tops_per_mm2) : "",
+                     r.predicted_tops_per_mm2, r.published_tops_per_mm2 > 0 ? fmt::format("{:.4f}", r.area_ratio) : "");
   return s;
 }
 
@@ -191,7 +210,13 @@ std::string validation_json(const std::vector<ValidationRow>& rows, int64_t samp
     e["node"] = r.pub.node;
     e["published"] = {{"tops_per_w", r.pub.tops_per_w}, {"gops", r.pub.gops > 0 ? nlohmann::ordered_json(r.pub.gops) : nullptr}};
     e["predicted"] = {{"tops_per_w", r.predicted_tops_per_w}, {"gops", r.predicted_gops}, {"energy_per_mac_fj", r.energy_per_mac_fj}};
-    e["ratio"] = {{"tops_per_w", r.ratio}, {"gops", r.pub.gops > 0 ? nlohmann::ordered_json(r.gops_ratio) : nullptr}};
+    e["ratio"] = {{"tops_per_w", r.ratio}, {"gops", r.pub.gops > 0 ? nlohmann::ordered_json(r.gops_ratio) : nullptr},
+                  {"tops_per_mm2", r.published_tops_per_mm2 > 0 ? nlohmann::ordered_json(r.area_ratio) : nullptr}};
+    e["published"]["area_mm2"] = r.pub.area_mm2 > 0 ? nlohmann::ordered_json(r.pub.area_mm2) : nullptr;
+    e["published"]["area_source"] = r.pub.area_source;
+    e["published"]["tops_per_mm2"] = r.published_tops_per_mm2 > 0 ? nlohmann::ordered_json(r.published_tops_per_mm2) : nullptr;
+    e["predicted"]["area_mm2"] = r.predicted_area_mm2;
+    e["predicted"]["tops_per_mm2"] = r.predicted_tops_per_mm2;
     e["workload"] = {{"input", r.pub.input}, {"input_bits", r.pub.input_bits}, {"weights", r.pub.weights},
                      {"weight_bits", r.pub.weight_bits}, {"input_density", r.pub.input_density},
                      {"macs", r.macs}, {"cycles", r.cycles}};

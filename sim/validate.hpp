@@ -20,6 +20,8 @@ struct Published {
   std::string weights;         // "signed" (+-1), "binary01" or "int" (two's complement, bit-sliced)
   int64_t weight_bits = 1;     // for "int"
   double input_density = 0.5;  // fraction of input bits at 1 in the measurement
+  double area_mm2 = 0;         // published macro area; 0 = the paper gives none we can cite
+  std::string area_source;     // what the area covers and where it is given
   std::string notes;
 };
 
@@ -30,6 +32,10 @@ struct ValidationRow {
   double predicted_tops_per_w = 0, predicted_gops = 0;
   double ratio = 0;                // predicted / published energy efficiency
   double gops_ratio = 0;           // 0 when no published throughput
+  double predicted_area_mm2 = 0;   // one macro from its parts (power/area), without buffers or periphery
+  double predicted_tops_per_mm2 = 0;
+  double published_tops_per_mm2 = 0;  // published throughput / published area; 0 when either is missing
+  double area_ratio = 0;              // predicted / published TOPS/mm^2; 0 when not published
   double energy_per_mac_fj = 0;
   std::vector<std::pair<std::string, double>> energy_share;  // macro components, largest first
   uint64_t macs = 0, cycles = 0;

@@ -58,7 +58,7 @@ case_ "architecture file is a device" "not a regular file" --arch /dev/zero
 case_ "layer forced onto a macro kind does not exist" "is not a macro layer" --set 'mapping.force={nosuch: cim3x3}'
 case_ "a sense amplifier asked for more than 1 bit" "a sense amplifier resolves 1 bit, not 3" --set arch.readout.kind=sense --set arch.readout.bits=3
 case_ "divider cells with analog accumulation" "need arch.macro.cell: and" --set arch.macro.cell=xnor --set arch.readout.accumulate=analog
-sed '/^comparator_width:/,$d' "$src/configs/tech/65nm.yaml" > "$work/tech_nocmp.yaml"
+sed '/^comparator_width:/,+3d' "$src/configs/tech/65nm.yaml" > "$work/tech_nocmp.yaml"
 printf 'tech: tech_nocmp.yaml\nreadout:\n  kind: flash\n' > "$work/arch_nocmp.yaml"
 case_ "a circuit read-out without the technology's comparator" "arch.tech.comparator_width" --arch "$work/arch_nocmp.yaml"
 

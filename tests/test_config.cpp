@@ -157,7 +157,7 @@ TEST_CASE("config errors name the file, the key path and what was expected", "[c
     // A table without the comparator's width cannot price a SAR's decisions.
     std::ifstream in(test::source_dir() / "configs" / "tech" / "65nm.yaml");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    text = text.substr(0, text.find("comparator_width:"));
+    text = text.substr(0, text.find("comparator_width:")) + text.substr(text.find("dac_unit_cap:"));
     const auto t = write(dir, "nocmp.yaml", text);
     const auto f = write(dir, "g.yaml", "workload: x\narch:\n  tech: " + t.string() + "\n  readout: {kind: sar}\n");
     CHECK_THAT(error_of(f), Catch::Contains("arch.tech.comparator_width") && Catch::Contains("arch.readout.kind sar"));
