@@ -4,8 +4,10 @@
 
 namespace cimsim {
 
-Buffer::Buffer(sc_core::sc_module_name name, const BufferParams& p, sc_core::sc_time period, Act read_action)
-    : sc_core::sc_module(name), port("port"), m_p(p), m_period(period), m_read_action(read_action) {
+Buffer::Buffer(sc_core::sc_module_name name, const BufferParams& p, sc_core::sc_time period, Act read_action,
+               Act write_action)
+    : sc_core::sc_module(name), port("port"), m_p(p), m_period(period), m_read_action(read_action),
+      m_write_action(write_action) {
   port.bind(*this);
 }
 

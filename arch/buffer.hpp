@@ -17,6 +17,8 @@ class BufferIf : public virtual sc_core::sc_interface {
   // Reserves the port for `bits` from now; returns the cycle the transfer ends.
   virtual uint64_t read(uint64_t bits, MacroCounters& sink) = 0;  // counted as the buffer's read action
   virtual uint64_t write(uint64_t bits, MacroCounters& sink) = 0;
+  // A transfer counted as action `a` (the off-chip memory's one-time weight loads).
+  virtual uint64_t move(uint64_t bits, Act a, MacroCounters& sink) = 0;
   virtual uint64_t capacity_bits() const = 0;  // 0: not checked
   virtual uint64_t busy_cycles() const = 0;     // cycles the port moved data so far
 };
@@ -24,11 +26,14 @@ class BufferIf : public virtual sc_core::sc_interface {
 class Buffer : public sc_core::sc_module, public BufferIf {
  public:
   sc_core::sc_export<BufferIf> port;
-  // `read_action`: what a read counts (BufferReadBit; WeightReadBit for the weight path).
-  Buffer(sc_core::sc_module_name name, const BufferParams& p, sc_core::sc_time period, Act read_action = Act::BufferReadBit);
+  // `read_action` / `write_action`: what a read and a write count (BufferReadBit; WeightReadBit for
+  // the weight path; DramReadBit and DramWriteBit for the off-chip memory).
+  Buffer(sc_core::sc_module_name name, const BufferParams& p, sc_core::sc_time period, Act read_action = Act::BufferReadBit,
+         Act write_action = Act::BufferWriteBit);
 
   uint64_t read(uint64_t bits, MacroCounters& sink) override { return transfer(bits, m_read_action, sink); }
-  uint64_t write(uint64_t bits, MacroCounters& sink) override { return transfer(bits, Act::BufferWriteBit, sink); }
+  uint64_t write(uint64_t bits, MacroCounters& sink) override { return transfer(bits, m_write_action, sink); }
+  uint64_t move(uint64_t bits, Act a, MacroCounters& sink) override { return transfer(bits, a, sink); }
   uint64_t capacity_bits() const override { return uint64_t(m_p.kib) * 8192; }
   uint64_t busy_cycles() const override { return m_busy; }
 
@@ -36,7 +41,7 @@ class Buffer : public sc_core::sc_module, public BufferIf {
   uint64_t transfer(uint64_t bits, Act a, MacroCounters& sink);
   const BufferParams& m_p;
   sc_core::sc_time m_period;
-  Act m_read_action;
+  Act m_read_action, m_write_action;
   uint64_t m_next_free = 0, m_busy = 0;
 };
 

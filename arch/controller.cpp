@@ -66,6 +66,7 @@ Controller::Controller(sc_core::sc_module_name name, const Network& net, const s
       weight_buffer("weight_buffer"),
       vector_unit("vector_unit"),
       mac_unit("mac_unit"),
+      memory("memory"),
       m_net(net),
       m_samples(inputs.size()),
       m_chip(chip),
@@ -79,7 +80,8 @@ Controller::Controller(sc_core::sc_module_name name, const Network& net, const s
     r.at.assign(m_samples, 0);
     r.done.assign(m_samples, 0);
   }
-  m_ready[std::size_t(net.input)].count = m_samples;
+  // Inputs are there from the start, unless they come from the off-chip memory (load_inputs).
+  if (!chip.memory.on()) m_ready[std::size_t(net.input)].count = m_samples;
   SC_THREAD(sequence);
 }
 
@@ -185,12 +187,18 @@ void Controller::sequence() {
   m_done.assign(m_net.steps.size(), 0);
   m_step_counts.assign(m_net.steps.size(), MacroCounters(m_chip.macro.hierarchy.size()));
   m_run.layers.resize(m_net.steps.size());
+  if (memory.size() > 0) {
+    m_outputs_stored = false;
+    sc_core::sc_spawn([this] { load_inputs(); });
+    sc_core::sc_spawn([this] { store_outputs(); });
+  }
   for (std::size_t i = 0; i < m_net.steps.size(); ++i) sc_core::sc_spawn([this, i] { run_step(i); });
   for (;;) {
-    if (std::all_of(m_done.begin(), m_done.end(), [](uint8_t d) { return d != 0; })) break;
+    if (std::all_of(m_done.begin(), m_done.end(), [](uint8_t d) { return d != 0; }) && m_outputs_stored) break;
     if (stop_requested()) return;
     wait(m_step_done);
   }
+  wait_until(m_memory_end);
   m_run.outputs.clear();
   for (const auto& o : m_values[std::size_t(m_net.output)]) m_run.outputs.insert(m_run.outputs.end(), o.begin(), o.end());
   m_run.cycles = now_cycles();
@@ -251,6 +259,51 @@ void Controller::run_step(std::size_t i) {
     m_progress->steps_done = uint32_t(std::count(m_done.begin(), m_done.end(), uint8_t(1)));
   }
   m_step_done.notify(sc_core::SC_ZERO_TIME);
+}
+
+namespace {
+// The step that first reads value v, and the one that writes it (the memory's traffic is
+// counted with them); the first step when none does.
+std::size_t step_reading(const std::vector<std::vector<int>>& inputs, int v) {
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (std::find(inputs[i].begin(), inputs[i].end(), v) != inputs[i].end()) return i;
+  return 0;
+}
+}  // namespace
+
+void Controller::load_inputs() {
+  std::vector<std::vector<int>> inputs;
+  for (const auto& p : m_plans) inputs.push_back(p.inputs);
+  MacroCounters& sink = m_step_counts[step_reading(inputs, m_net.input)];
+  const uint64_t bits = value_bits(m_net.input);
+  for (std::size_t s = 0; s < m_samples; ++s) {
+    if (stop_requested()) return;
+    wait_until(memory->read(bits, sink));
+    publish(m_net.input, s, input_buffer->write(bits, sink));
+  }
+}
+
+void Controller::store_outputs() {
+  std::size_t producer = 0;
+  for (std::size_t i = 0; i < m_plans.size(); ++i)
+    if (m_plans[i].output == m_net.output) producer = i;
+  MacroCounters& sink = m_step_counts[producer];
+  const uint64_t bits = value_bits(m_net.output);
+  for (std::size_t s = 0; s < m_samples; ++s) {
+    if (!wait_sample(m_net.output, s)) return;
+    m_memory_end = std::max(m_memory_end, memory->write(bits, sink));
+  }
+  m_outputs_stored = true;
+  m_step_done.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Controller::fetch_weights(uint64_t bits, bool one_time, MacroCounters& sink) {
+  if (memory.size() == 0) return;
+  const uint64_t arrive = memory->move(bits, one_time ? Act::DramWeightLoadBit : Act::DramWeightFetchBit, sink);
+  if (arrive > now_cycles()) {
+    sink[Stat::StallMemory] += arrive - now_cycles();
+    wait_until(arrive);
+  }
 }
 
 bool Controller::wait_sample(int v, std::size_t s) {
@@ -519,7 +572,9 @@ void Controller::work_tiles(LayerWork& w, int g, const std::vector<std::size_t>&
       m_written.insert({plan.kind, slot});
       m_holds[std::size_t(g)] = {w.step, ti};
     } else if (!held) {
-      // The tile's weights come through the weight path while the macro writes them.
+      // The tile comes from the off-chip memory first (once when resident), then through the
+      // weight path while the macro writes it.
+      fetch_weights(uint64_t(img.rows_used * img.cols_used), slot >= 0, sink);
       const uint64_t arrive = weight_buffer->read(uint64_t(img.rows_used * img.cols_used), sink);
       wait(m_period * double(mac.write_weights(img.bits, img.needed)));
       if (arrive > now_cycles()) {
@@ -614,6 +669,9 @@ void Controller::work_blocks(LayerWork& w, int g, const std::vector<std::size_t>
     const Tile& t = map.tiles[bi];
     const int64_t rows_used = t.nt * t.tap_rows;
     const AppliedWeights a = w.fn.applied_weights(t);
+    // The block's weight slices come from the off-chip memory once per block and sample chunk:
+    // the weight path holds them while they are applied on the rows.
+    fetch_weights(uint64_t(a.vec.size()) * uint64_t(rows_used), false, sink);
     // The stored side: windows of the batch chunk, `cols` per write.
     std::vector<std::tuple<std::size_t, int64_t, int64_t>> windows;
     for (std::size_t s = s0; s < s1; ++s)

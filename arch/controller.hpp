@@ -70,6 +70,10 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_port<BufferIf> input_buffer, output_buffer, weight_buffer;
   sc_core::sc_port<VectorUnitIf> vector_unit;
   sc_core::sc_port<VectorUnitIf> mac_unit;  // multiply-accumulates of digital-mac layers
+  // The off-chip memory (arch.memory), bound only when the chip has one: every sample's input is
+  // read from it and its output written to it, and weight tiles are fetched from it before they
+  // are written.
+  sc_core::sc_port<BufferIf, 1, sc_core::SC_ZERO_OR_MORE_BOUND> memory;
 
   SC_HAS_PROCESS(Controller);
   // `kinds[i]`: the kind of the i-th bound macro.
@@ -107,6 +111,12 @@ class Controller : public sc_core::sc_module {
   // are released.
   void abandon();
   void publish(int v, std::size_t s, uint64_t at);
+  // Off-chip memory: reads each sample's input and writes it into the input buffer, publishing
+  // it when it is there; writes each output sample as it is produced.
+  void load_inputs();
+  void store_outputs();
+  // Fetches a weight tile of `bits` before it is written, waiting for it (a memory stall).
+  void fetch_weights(uint64_t bits, bool one_time, MacroCounters& sink);
   uint64_t now_cycles() const;
   void wait_until(uint64_t cycle);
   uint64_t value_bits(int v) const;  // bits of one sample of value v as stored
@@ -122,6 +132,8 @@ class Controller : public sc_core::sc_module {
   std::vector<Plan> m_plans;                // per step
   std::vector<std::vector<std::size_t>> m_macro_queue;  // per macro: the steps that use it, in program order
   sc_core::sc_event m_macro_released, m_step_done;
+  bool m_outputs_stored = true;  // the off-chip writes of every output sample are issued
+  uint64_t m_memory_end = 0;     // the cycle the last of them ends
   std::vector<uint8_t> m_done;
   std::vector<int> m_consumers_left;        // per value: steps still to read it
   std::set<std::pair<const MacroKind*, int>> m_written;  // resident slots already written

@@ -23,6 +23,10 @@ enum class Act : std::size_t {
   InputPulse,      // a pulse of a row's pulse-count input (analog accumulation: plane b gives 2^b per 1)
   DividerUnits,    // divider cells: sum over operations of (sum over read-out nodes of k (n - k) / n driven
                    // cells) x the cycles their rows stay on, in 1/kDividerUnit unit-cycles
+  DramReadBit,       // one bit of a network input read from the off-chip memory
+  DramWeightFetchBit, // one bit of a weight tile fetched from the off-chip memory for a rewrite
+  DramWriteBit,      // one bit written to the off-chip memory (a network output)
+  DramWeightLoadBit, // one bit of a resident weight tile fetched once, before its first write (a one-time cost)
   Count_
 };
 
@@ -47,6 +51,8 @@ enum class Stat : std::size_t {
   ReadErrNeg,         // sum of their negative errors' magnitudes
   ReadErrSq,          // sum of squared errors
   ReadErrNonzero,     // columns read with any error
+  StallMemory,        // cycles waiting for weight tiles fetched from the off-chip memory
+  MemoryBusyCycles,   // cycles the off-chip interface moved data (totals only)
   Count_
 };
 

@@ -1,5 +1,8 @@
 #include "arch/params.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "arch/macro_kinds.hpp"
@@ -101,6 +104,65 @@ void declare_buffer(ParamVisitor& v, BufferParams& b, const char* what_kib, cons
 
 }  // namespace
 
+namespace {
+
+struct MemoryKind {
+  const char* name;
+  double pj_per_bit, gb_per_s;
+  const char* source;
+};
+
+// Energy per bit moved (array, I/O and interface together) and peak bandwidth of one interface.
+const std::vector<MemoryKind>& memory_kinds() {
+  static const std::vector<MemoryKind> kinds = {
+      {"lpddr4", 8.0, 6.4,
+       "8 pJ/bit: LPDDR4 access and I/O as tabulated by Accelergy's DRAM plug-in (after Malladi et al., ISCA 2012, and "
+       "O'Connor, Chatterjee et al., MICRO 2017); 6.4 GB/s: one x16 channel at 3200 MT/s (JEDEC JESD209-4), 3.2 Gb/s x 16 / 8"},
+      {"hbm2", 3.9, 256.0,
+       "3.9 pJ/bit: HBM2 as tabulated by Accelergy's DRAM plug-in (O'Connor, Chatterjee et al., MICRO 2017); 256 GB/s: "
+       "one stack's 1024 data pins at 2 Gb/s (JEDEC JESD235), 2 x 1024 / 8"},
+      {"gddr5", 14.0, 32.0,
+       "14 pJ/bit: GDDR5 as tabulated by Accelergy's DRAM plug-in (O'Connor, Chatterjee et al., MICRO 2017); 32 GB/s: one "
+       "x32 device at 8 Gb/s per pin, 8 x 32 / 8"},
+      {"ddr3", 70.0, 12.8,
+       "70 pJ/bit: DDR3 as tabulated by Accelergy's DRAM plug-in (Malladi et al., ISCA 2012); 12.8 GB/s: one 64-bit "
+       "DDR3-1600 channel, 1.6 Gb/s x 64 / 8"},
+  };
+  return kinds;
+}
+
+const MemoryKind* find_memory(const std::string& k) {
+  for (const auto& m : memory_kinds())
+    if (k == m.name) return &m;
+  return nullptr;
+}
+
+}  // namespace
+
+double MemoryParams::energy_pj_per_bit() const {
+  if (pj_per_bit > 0 || !on()) return pj_per_bit;
+  const MemoryKind* m = find_memory(kind);
+  return m ? m->pj_per_bit : 0.0;
+}
+
+double MemoryParams::bandwidth_gb_per_s() const {
+  if (gb_per_s > 0 || !on()) return gb_per_s;
+  const MemoryKind* m = find_memory(kind);
+  return m ? m->gb_per_s : 0.0;
+}
+
+std::string MemoryParams::source() const {
+  const MemoryKind* m = find_memory(kind);
+  std::string s = m ? m->source : "";
+  if (pj_per_bit > 0) s = fmt::format("arch.memory.pj_per_bit = {} (configured); ", pj_per_bit) + s;
+  if (gb_per_s > 0) s = fmt::format("arch.memory.gb_per_s = {} (configured); ", gb_per_s) + s;
+  return s;
+}
+
+int64_t MemoryParams::bits_per_cycle(double clock_mhz) const {
+  return std::max<int64_t>(1, int64_t(std::floor(bandwidth_gb_per_s() * 8000.0 / clock_mhz)));
+}
+
 ChipParams::ChipParams() {
   for (const auto& k : macro_kinds())
     if (k.make_params) kind_params[k.name] = k.make_params();
@@ -165,6 +227,15 @@ void ChipParams::declare_arch(ParamVisitor& v) {
       declare_buffer(v, weight_buffer, "", "weight path: weights read for macro writes (weight-stationary) or "
                      "applied on the rows (input-stationary)", false);
     });
+  });
+  v.section("memory", "off-chip memory: network inputs read, outputs written, weight tiles fetched (docs/memory.md)", [&] {
+    v.choice("kind", memory.kind, "none", {"none", "lpddr4", "hbm2", "gddr5", "ddr3"},
+             {"", "none: inputs and weights are on chip already and outputs stay there (the macro-and-buffer figures); "
+                  "otherwise every sample's input is read and its output written, and each weight tile is fetched before "
+                  "it is written (once when all fit), at the kind's energy per bit and bandwidth (docs/memory.md)"});
+    v.real("pj_per_bit", memory.pj_per_bit, 0.0, 0.0, 1.0e4,
+           {"pJ/bit", "energy per bit moved; 0 = the kind's", Affects::Price});
+    v.real("gb_per_s", memory.gb_per_s, 0.0, 0.0, 1.0e6, {"GB/s", "peak bandwidth; 0 = the kind's"});
   });
   v.section("digital", "the periphery's vector unit for digital steps and its MAC unit", [&] {
     v.integer("lanes", digital_lanes, 64, 1, 1 << 20, {"elements/cycle", "the periphery's vector unit, for digital steps"});

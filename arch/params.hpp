@@ -93,6 +93,21 @@ struct ReadoutParams {
   void declare(ParamVisitor& v, int64_t cols);
 };
 
+// Off-chip memory (arch.memory): where the network's inputs come from, its outputs go and
+// weight tiles are fetched before they are written (docs/memory.md). Energy per bit and
+// bandwidth from the kind's published figures unless given.
+struct MemoryParams {
+  std::string kind = "none";  // none | lpddr4 | hbm2 | gddr5 | ddr3
+  double pj_per_bit = 0;   // as configured; 0 = the kind's
+  double gb_per_s = 0;     // as configured; 0 = the kind's
+  bool on() const { return kind != "none"; }
+  double energy_pj_per_bit() const;  // the price of one bit moved
+  double bandwidth_gb_per_s() const;
+  std::string source() const;        // where the kind's figures come from
+  // Bits the interface moves per clock cycle at `clock_mhz`: GB/s x 8000 / MHz, rounded down (at least 1).
+  int64_t bits_per_cycle(double clock_mhz) const;
+};
+
 struct BufferParams {
   int64_t kib;         // capacity (0: not checked, for the weight path)
   int64_t width_bits;  // bits per cycle through its port
@@ -107,6 +122,7 @@ struct ChipParams {
   std::map<std::string, int64_t> macros;
   std::map<std::string, std::any> kind_params;
   BufferParams input_buffer, output_buffer, weight_buffer;
+  MemoryParams memory;
   int64_t digital_lanes;  // elements per cycle of the digital periphery's vector unit
   int64_t digital_width;  // bits of a real-valued operand in the periphery and the buffers
   int64_t mac_lanes;      // multiply-accumulates per cycle of the digital MAC unit

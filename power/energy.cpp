@@ -60,11 +60,19 @@ Counts macro_counts(const MacroCounters& c) {
 }
 
 Counts periphery_counts(const MacroCounters& c) {
-  return {{"digital_add_bit", double(c[Act::DigitalAddBit])},
+  Counts n = {{"digital_add_bit", double(c[Act::DigitalAddBit])},
           {"buffer_read_bit", double(c[Act::BufferReadBit])},
           {"weight_read_bit", double(c[Act::WeightReadBit])},
           {"buffer_write_bit", double(c[Act::BufferWriteBit])},
           {"digital_mac_bit", double(c[Act::DigitalMacBit])}};
+  // The off-chip memory's traffic, only on a chip that has one (arch.memory).
+  if (c[Act::DramReadBit] + c[Act::DramWriteBit] + c[Act::DramWeightFetchBit] + c[Act::DramWeightLoadBit] > 0) {
+    n.emplace_back("offchip_read_bit", double(c[Act::DramReadBit]));
+    n.emplace_back("offchip_write_bit", double(c[Act::DramWriteBit]));
+    n.emplace_back("offchip_weight_fetch_bit", double(c[Act::DramWeightFetchBit]));
+    n.emplace_back("offchip_weight_load_bit", double(c[Act::DramWeightLoadBit]));
+  }
+  return n;
 }
 
 PriceTable macro_prices(const TechTable& t, const MacroParams& g, int64_t readout_bits, int64_t readout_levels,
@@ -144,10 +152,10 @@ PriceTable macro_prices(const TechTable& t, const MacroParams& g, int64_t readou
   return tab;
 }
 
-PriceTable periphery_prices(const TechTable& t, double supply_v) {
+PriceTable periphery_prices(const TechTable& t, double supply_v, const MemoryParams& memory) {
   const double v = supply_v > 0 ? supply_v : t[Tech::Vdd];
   const double tab = v * v / (t[Tech::Vdd] * t[Tech::Vdd]);
-  return {{"digital_add_bit", "digital", t[Tech::DigitalAddBit] * tab * 1e-3,
+  PriceTable p = {{"digital_add_bit", "digital", t[Tech::DigitalAddBit] * tab * 1e-3,
            fmt::format("digital_add_bit {} fJ x (V/vdd)^2 at {} V ({})", t[Tech::DigitalAddBit], v,
                        t.source[std::size_t(Tech::DigitalAddBit)])},
           {"buffer_read_bit", "buffer", t[Tech::BufferBit] * tab * 1e-3,
@@ -159,6 +167,16 @@ PriceTable periphery_prices(const TechTable& t, double supply_v) {
           {"digital_mac_bit", "digital_mac", t[Tech::DigitalAddBit] * tab * 1e-3,
            fmt::format("one full-adder cell of the MAC unit: digital_add_bit {} fJ x (V/vdd)^2 at {} V ({})",
                        t[Tech::DigitalAddBit], v, t.source[std::size_t(Tech::DigitalAddBit)])}};
+  if (memory.on()) {
+    const double e = memory.energy_pj_per_bit();
+    const std::string src = fmt::format("arch.memory.kind {}: {} pJ per bit moved ({})", memory.kind, e, memory.source());
+    p.push_back({"offchip_read_bit", "offchip", e, src});
+    p.push_back({"offchip_write_bit", "offchip", e, src});
+    p.push_back({"offchip_weight_fetch_bit", "offchip", e, src});
+    // Resident weights fetched once: a cost of loading the chip, kept apart from the per-sample traffic.
+    p.push_back({"offchip_weight_load_bit", "offchip_weight_load", e, src});
+  }
+  return p;
 }
 
 void charge(EnergyBreakdown& e, const Counts& counts, const PriceTable& table) {

@@ -40,7 +40,7 @@ Counts periphery_counts(const MacroCounters& c);
 // powers become energies per cycle of `period_ns`.
 PriceTable macro_prices(const TechTable& t, const MacroParams& geometry, int64_t readout_bits, int64_t readout_levels,
                         double period_ns, const std::string& readout_kind = "adc");
-PriceTable periphery_prices(const TechTable& t, double supply_v);
+PriceTable periphery_prices(const TechTable& t, double supply_v, const MemoryParams& memory = {});
 
 // Adds counts x prices into e (every priced component appears, at 0 when not counted); an
 // action without a price adds nothing.

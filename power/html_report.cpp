@@ -282,6 +282,24 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
   row("channel reordering", a["reorder_channels"].get<bool>() ? "on" : "off");
   h += "</table>";
   }
+  if (j.contains("memory") && j["memory"].is_object()) {
+    const auto& m = j["memory"];
+    h += "<h2>Off-chip memory</h2><table>";
+    auto mrow = [&](const std::string& k, const std::string& v) {
+      h += "<tr><th style='text-align:left'>" + k + "</th><td class='t'>" + v + "</td></tr>";
+    };
+    mrow("interface", fmt::format("{}, {:g} pJ/bit, {:g} GB/s ({} bits per cycle)", escape(m["kind"].get<std::string>()),
+                                  m["pj_per_bit"].get<double>(), m["gb_per_s"].get<double>(), m["bits_per_cycle"].get<int64_t>()));
+    mrow("traffic", fmt::format("inputs {} bits read, outputs {} bits written, weight tiles {} bits fetched for rewrites: {}",
+                                readable(m["input_read_bits"].get<double>()), readable(m["output_write_bits"].get<double>()),
+                                readable(m["weight_fetch_bits"].get<double>()), energy_text(m["traffic_energy_pj"].get<double>())));
+    mrow("one-time weight load", fmt::format("{} bits: {} (resident weights, fetched before their first write)",
+                                             readable(m["weight_load_bits"].get<double>()),
+                                             energy_text(m["one_time_energy_pj"].get<double>())));
+    mrow("cycles", fmt::format("interface busy {} cycles; steps waited {} cycles for weight tiles",
+                               readable(m["busy_cycles"].get<double>()), readable(m["stall_cycles"].get<double>())));
+    h += "</table>";
+  }
   if (has_area) {
     // Area by block and part (docs/area.md).
     h += "<h2>Area</h2><table><tr><th style='text-align:left'>block</th><th style='text-align:left'>part</th><th>count</th>"
@@ -315,7 +333,7 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
     if (l["energy_pj"].get<double>() <= 0) continue;
     labels.push_back(l["name"].get<std::string>());
     std::vector<double> r;
-    for (const auto& c : comps) r.push_back(l["energy_breakdown_pj"][c].get<double>() * ef);
+    for (const auto& c : comps) r.push_back(l["energy_breakdown_pj"].value(c, 0.0) * ef);
     ev.push_back(r);
   }
   h += "<h2>Energy by component</h2><figure>" + stacked_bars(labels, comps, ev, "energy (" + eu + ")") +
@@ -332,7 +350,8 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
                               "each). Hover a segment for its value.</figcaption></figure>"));
 
   // Cycles with stall causes.
-  const std::vector<std::string> cyc_series = {"operations", "wake-up stall", "read-out sharing stall", "buffer stall", "weight-write stall"};
+  const std::vector<std::string> cyc_series = {"operations", "wake-up stall", "read-out sharing stall", "buffer stall", "weight-write stall",
+                                                "off-chip memory stall"};
   std::vector<std::string> clabels;
   std::vector<std::vector<double>> cv;
   for (const auto& l : j["layers"]) {
@@ -340,9 +359,9 @@ std::string report_html(const Json& j, const std::string& heat_layer) {
     if (cycles <= 0) continue;
     const auto& st = l["stall_cycles"];
     const double w = st["wakeup"].get<double>(), r = st["readout_share"].get<double>(), b = st["buffer"].get<double>(),
-                 wr = st["weight_write"].get<double>();
+                 wr = st["weight_write"].get<double>(), m = st.value("memory", 0.0);
     clabels.push_back(l["name"].get<std::string>());
-    cv.push_back({std::max(0.0, cycles - (w + r + b + wr)), w, r, b, wr});
+    cv.push_back({std::max(0.0, cycles - (w + r + b + wr + m)), w, r, b, wr, m});
   }
   // The schedule: when each step ran, from its first input sample to its last output written.
   {

@@ -21,7 +21,8 @@ nlohmann::ordered_json breakdown_json(const EnergyBreakdown& e) {
 }
 
 nlohmann::ordered_json stalls_json(const Stalls& s) {
-  return {{"wakeup", s.wakeup}, {"readout_share", s.readout_share}, {"buffer", s.buffer}, {"weight_write", s.weight_write}};
+  return {{"wakeup", s.wakeup}, {"readout_share", s.readout_share}, {"buffer", s.buffer}, {"weight_write", s.weight_write},
+          {"memory", s.memory}};
 }
 
 template <class T>
@@ -185,6 +186,17 @@ std::string report_json(const Report& r) {
     j["area"] = {{"chip_mm2", r.area->mm2()}, {"blocks", blocks}};
   } else {
     j["area"] = nullptr;
+  }
+  if (r.memory) {
+    const MemoryReport& m = *r.memory;
+    j["memory"] = {{"kind", m.kind}, {"pj_per_bit", m.pj_per_bit}, {"gb_per_s", m.gb_per_s},
+                   {"bits_per_cycle", m.bits_per_cycle}, {"input_read_bits", m.input_read_bits},
+                   {"output_write_bits", m.output_write_bits}, {"weight_fetch_bits", m.weight_fetch_bits},
+                   {"weight_load_bits", m.weight_load_bits}, {"traffic_energy_pj", m.traffic_pj},
+                   {"one_time_energy_pj", m.one_time_pj}, {"busy_cycles", m.busy_cycles},
+                   {"stall_cycles", m.stall_cycles}};
+  } else {
+    j["memory"] = nullptr;
   }
   j["energy_breakdown_pj"] = breakdown_json(r.energy);
   j["actions"] = groups_json(r.actions);

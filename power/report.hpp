@@ -19,6 +19,7 @@ namespace cimsim {
 
 struct Stalls {
   uint64_t wakeup = 0, readout_share = 0, buffer = 0, weight_write = 0;
+  uint64_t memory = 0;  // waiting for weight tiles from the off-chip memory
 };
 
 // Counted actions by price table: energy = sum over groups of counts x the group's prices.
@@ -138,6 +139,17 @@ struct TtfsSummary {
   std::vector<TtfsLayerSummary> layers;
 };
 
+// Off-chip memory traffic of a run (arch.memory), docs/memory.md.
+struct MemoryReport {
+  std::string kind;
+  double pj_per_bit = 0, gb_per_s = 0;
+  int64_t bits_per_cycle = 0;
+  uint64_t input_read_bits = 0, output_write_bits = 0, weight_fetch_bits = 0, weight_load_bits = 0;
+  double traffic_pj = 0;   // inputs, outputs and weight fetches for rewrites
+  double one_time_pj = 0;  // resident weights loaded once
+  uint64_t busy_cycles = 0, stall_cycles = 0;
+};
+
 struct Report {
   std::string workload;
   ArchSummary arch;
@@ -157,6 +169,7 @@ struct Report {
   std::optional<TtfsSummary> ttfs;  // TTFS networks only
   // The chip's area from its parts (power/area); absent for TTFS arrays, which have no area model.
   std::optional<ChipArea> area;
+  std::optional<MemoryReport> memory;  // absent without off-chip memory (arch.memory.kind: none)
   // Throughput over the run (2 ops per MAC over its time) per mm^2 of the chip; 0 without an area.
   double tops_per_mm2 = 0;
 };

@@ -206,9 +206,10 @@ How to read it:
   full-adder-equivalent of logic per decision; no number is fitted to a published macro. The
   measured column ADC of the node spends 4.6 times these terms (docs/tech.md), so read-out
   shares here are the model's floor, not a measurement.
-- *Area* is what the hierarchy and gating add to the cell array (precharge drivers, merge switches,
-  wires of upper levels, domain headers; docs/sweeps.md). It does **not** include the converters:
-  their number per macro is shown instead (a leaf read-out multiplies it by the leaves per column).
+- *Area* is the chip's, from its parts (docs/area.md): cells, the hierarchy's drivers, switches,
+  wires and domain headers, the converters (their number per macro is shown too; a leaf read-out
+  multiplies it by the leaves per column) and the partial-sum adders, drivers, buffers and
+  digital units.
 - The flat `[256]` line's leaf is its root: its leaf points repeat the root ones and are shown once.
 - *Gated ops*: the share of domain evaluations gated; *gated by the data*: of those the mapping
   uses, the share gated because of zeros (docs/report.md).

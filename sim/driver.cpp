@@ -51,7 +51,7 @@ namespace {
 double ratio(uint64_t a, uint64_t b) { return b ? double(a) / double(b) : 0.0; }
 
 Stalls stalls_of(const MacroCounters& c) {
-  return {c[Stat::StallWakeup], c[Stat::StallReadout], c[Stat::StallBuffer], c[Stat::StallWeightWrite]};
+  return {c[Stat::StallWakeup], c[Stat::StallReadout], c[Stat::StallBuffer], c[Stat::StallWeightWrite], c[Stat::StallMemory]};
 }
 
 // Index of the largest value; the first one on ties.
@@ -288,6 +288,10 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
         weights("weight_buffer", chip.weight_buffer, period, Act::WeightReadBit);
     VectorUnit vector("vector_unit", chip.digital_lanes, period);
     VectorUnit mac("mac_unit", chip.mac_lanes, period, Act::DigitalMacBit);
+    // The off-chip memory: a port of its bandwidth in bits per cycle (arch.memory).
+    const BufferParams memory_port{0, chip.memory.on() ? chip.memory.bits_per_cycle(chip.clock_mhz) : 1};
+    std::optional<Buffer> memory;
+    if (chip.memory.on()) memory.emplace("offchip_memory", memory_port, period, Act::DramReadBit, Act::DramWriteBit);
     auto ctrl = std::make_unique<Controller>("controller", net, inputs, chip, kinds, progress);
     for (auto& m : macros) ctrl->macros.bind(m->op_target);
     ctrl->input_buffer.bind(input.port);
@@ -295,12 +299,14 @@ ChipOutcome run_chip(const ChipParams& chip, const Network& net, const std::vect
     ctrl->weight_buffer.bind(weights.port);
     ctrl->vector_unit.bind(vector.port);
     ctrl->mac_unit.bind(mac.port);
+    if (memory) ctrl->memory.bind(memory->port);
     sc_core::sc_trace_file* tf = open_trace(trace, chip);
     if (tf)
       for (auto& m : macros) m->enable_trace(tf, trace.from, trace.to);
     sc_core::sc_start();
     if (tf) close_trace(tf, trace, chip);
     o.run = ctrl->result();
+    if (memory) o.run.total[Stat::MemoryBusyCycles] = memory->busy_cycles();
     for (const auto& m : macros) {
       const auto& h = m->count_histogram();
       if (h.size() > o.count_histogram.size()) o.count_histogram.resize(h.size(), 0);
@@ -343,6 +349,9 @@ namespace {
 // TTFS networks: the chip of TTFS arrays, priced from the circuit values, checked against the
 // exported spike times (first spike wins; ties go to the larger v(1)).
 RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w, const TraceOptions& trace) {
+  if (cfg.chip.memory.on())
+    throw InputError(fmt::format("key 'arch.memory.kind': {}: the off-chip memory is modelled for macro chips, not for "
+                                 "TTFS arrays; use none with a TTFS workload", cfg.chip.memory.kind));
   const TtfsNetwork& net = w.ttfs;
   const std::vector<SampleChunk> chunks = sample_chunks(w.samples, cfg.chunk);
   std::vector<WorkerTask> tasks;
@@ -492,7 +501,7 @@ std::vector<std::pair<std::string, PriceTable>> run_prices(const RunConfig& cfg,
     tables.emplace_back(k.name, macro_prices(cfg.tech, g, bits, levels, period_ns,
                                              k.adc_readout && chip.readout.converter() ? chip.readout.kind : "adc"));
   }
-  tables.emplace_back("periphery", periphery_prices(cfg.tech, chip.macro.supply_v));
+  tables.emplace_back("periphery", periphery_prices(cfg.tech, chip.macro.supply_v, chip.memory));
   return tables;
 }
 
@@ -687,7 +696,9 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   r.arch.converters = chip_run.converters;
   r.arch.adc_share = chip.readout.converter() ? chip.readout.share : 0;
   r.prices = run_prices(cfg, false);
-  const EnergyBreakdown zero = empty_breakdown(chip.macro.hierarchy.size());
+  EnergyBreakdown zero = empty_breakdown(chip.macro.hierarchy.size());
+  if (chip.memory.on())  // every step lists the off-chip components, as the totals do
+    for (const char* c : {"offchip", "offchip_weight_load"}) zero.items.emplace_back(c, 0.0);
   double layer_energy = 0;
   for (const auto& l : res.chip.layers) {
     LayerReport lr;
@@ -735,6 +746,24 @@ RunResult simulate(const RunConfig& cfg, const Workload& w, const TraceOptions& 
   // One MAC counts as two operations: ops/J / 1e12 = 2 MACs / (E_pJ 1e-12) / 1e12.
   r.tops_per_w = r.energy_pj > 0 ? 2.0 * double(r.macs) / r.energy_pj : 0.0;
   r.area = chip_area(cfg.tech, chip, chip_run.readout_bits, chip_run.readout_levels);
+  if (chip.memory.on()) {
+    MemoryReport m;
+    m.kind = chip.memory.kind;
+    m.pj_per_bit = chip.memory.energy_pj_per_bit();
+    m.gb_per_s = chip.memory.bandwidth_gb_per_s();
+    m.bits_per_cycle = chip.memory.bits_per_cycle(chip.clock_mhz);
+    m.input_read_bits = t[Act::DramReadBit];
+    m.output_write_bits = t[Act::DramWriteBit];
+    m.weight_fetch_bits = t[Act::DramWeightFetchBit];
+    m.weight_load_bits = t[Act::DramWeightLoadBit];
+    for (const auto& [k, v] : r.energy.items) {
+      if (k == "offchip") m.traffic_pj = v;
+      if (k == "offchip_weight_load") m.one_time_pj = v;
+    }
+    m.busy_cycles = t[Stat::MemoryBusyCycles];
+    m.stall_cycles = t[Stat::StallMemory];
+    r.memory = m;
+  }
   // TOPS = 2 MACs / (time_ns 1e-9) / 1e12.
   r.tops_per_mm2 = r.time_ns > 0 ? 2.0 * double(r.macs) / r.time_ns * 1e-3 / r.area->mm2() : 0.0;
   r.gated_fraction_ops = ratio(t[Stat::DomainSkips], t[Stat::DomainEvals]);

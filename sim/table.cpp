@@ -93,6 +93,14 @@ std::string summary_table(const Report& r, const std::string& out_dir) {
     s += fmt::format("  {:<22}{:.4g} mm^2 ({})\n", "chip area", r.area->mm2(), parts);
     s += fmt::format("  {:<22}{:.4g} over the run's time (1 MAC = 2 ops)\n", "TOPS/mm^2", r.tops_per_mm2);
   }
+  if (r.memory) {
+    const MemoryReport& m = *r.memory;
+    s += fmt::format("  {:<22}{}, {:g} pJ/bit, {:g} GB/s ({} bits/cycle): busy {} cycles, stalls {}\n", "off-chip memory",
+                     m.kind, m.pj_per_bit, m.gb_per_s, m.bits_per_cycle, m.busy_cycles, m.stall_cycles);
+    s += fmt::format("  {:<22}inputs {} bits, outputs {} bits, weight fetches {} bits: {}; weights loaded once {} bits: "
+                     "{}\n", "", m.input_read_bits, m.output_write_bits, m.weight_fetch_bits, format_energy(m.traffic_pj),
+                     m.weight_load_bits, format_energy(m.one_time_pj));
+  }
   s += fmt::format("  {:<22}ops {}   time {}   (utilisation {}, gated by the data {})\n", "gated fraction",
                    pct(r.gated_fraction_ops), pct(r.gated_fraction_time), pct(r.utilisation), pct(r.gated_fraction_data));
   if (r.gated_fraction_ops_without_reorder) {

@@ -56,6 +56,7 @@ printf 'macro:\n  rows: 256\n  hierarchy: [16, 16]\ntech: tech.yaml\n' > "$work/
 case_ "technology number without a source" "arch.tech.vdd.source" --arch "$work/arch_notech.yaml"
 case_ "architecture file is a device" "not a regular file" --arch /dev/zero
 case_ "layer forced onto a macro kind does not exist" "is not a macro layer" --set 'mapping.force={nosuch: cim3x3}'
+case_ "off-chip memory with a TTFS workload" "not for TTFS arrays" --workload "$src/models/fmnist_ttfs_sky130" --set arch.memory.kind=lpddr4
 case_ "a sense amplifier asked for more than 1 bit" "a sense amplifier resolves 1 bit, not 3" --set arch.readout.kind=sense --set arch.readout.bits=3
 case_ "divider cells with analog accumulation" "need arch.macro.cell: and" --set arch.macro.cell=xnor --set arch.readout.accumulate=analog
 sed '/^comparator_width:/,+3d' "$src/configs/tech/65nm.yaml" > "$work/tech_nocmp.yaml"
