@@ -44,6 +44,19 @@ TEST_CASE("the preset whose operating point is all from its paper is predicted w
   CHECK(r.ratio >= 1.0 / 1.5);
   CHECK(r.gops_ratio <= 1.5);
   CHECK(r.gops_ratio >= 1.0 / 1.5);
+  // Area: the paper's three parts (0.002556 mm^2) against one macro from its parts, within 2x
+  // in TOPS/mm^2 (docs/area.md).
+  CHECK(r.pub.area_mm2 == Approx(0.002556));
+  CHECK(r.published_tops_per_mm2 == Approx(372.4e-3 / 0.002556));
+  CHECK(r.area_ratio <= 2.0);
+  CHECK(r.area_ratio >= 0.5);
+}
+
+TEST_CASE("a preset without a published area predicts one but sets no ratio", "[validate]") {
+  const ValidationRow r = validate_preset(data_dir() / "configs" / "arch" / "published" / "khwa2018.yaml", 8, 1);
+  CHECK(r.pub.area_mm2 == 0);
+  CHECK(r.predicted_area_mm2 > 0);
+  CHECK(r.area_ratio == 0);
 }
 
 TEST_CASE("divider-cell macros spend most of their energy in the static current of their lines", "[validate]") {
