@@ -261,20 +261,13 @@ void Controller::run_step(std::size_t i) {
   m_step_done.notify(sc_core::SC_ZERO_TIME);
 }
 
-namespace {
-// The step that first reads value v, and the one that writes it (the memory's traffic is
-// counted with them); the first step when none does.
-std::size_t step_reading(const std::vector<std::vector<int>>& inputs, int v) {
-  for (std::size_t i = 0; i < inputs.size(); ++i)
-    if (std::find(inputs[i].begin(), inputs[i].end(), v) != inputs[i].end()) return i;
-  return 0;
-}
-}  // namespace
-
 void Controller::load_inputs() {
-  std::vector<std::vector<int>> inputs;
-  for (const auto& p : m_plans) inputs.push_back(p.inputs);
-  MacroCounters& sink = m_step_counts[step_reading(inputs, m_net.input)];
+  // The traffic is counted with the first step that reads the input (the first step if none does).
+  std::size_t reader = 0;
+  while (reader < m_plans.size() &&
+         std::find(m_plans[reader].inputs.begin(), m_plans[reader].inputs.end(), m_net.input) == m_plans[reader].inputs.end())
+    ++reader;
+  MacroCounters& sink = m_step_counts[reader < m_plans.size() ? reader : 0];
   const uint64_t bits = value_bits(m_net.input);
   for (std::size_t s = 0; s < m_samples; ++s) {
     if (stop_requested()) return;
@@ -284,7 +277,7 @@ void Controller::load_inputs() {
 }
 
 void Controller::store_outputs() {
-  std::size_t producer = 0;
+  std::size_t producer = 0;  // the step that writes the output counts its traffic
   for (std::size_t i = 0; i < m_plans.size(); ++i)
     if (m_plans[i].output == m_net.output) producer = i;
   MacroCounters& sink = m_step_counts[producer];

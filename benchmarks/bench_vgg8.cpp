@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "arch/readout.hpp"
+#include "power/energy.hpp"
+#include "power/report.hpp"
 #include "sim/driver.hpp"
 #include "workloads/builder.hpp"
 #include "workloads/digital.hpp"
@@ -250,7 +252,8 @@ int sc_main(int argc, char** argv) {
   // (its weights do not fit on two macros: every tile is fetched before each rewrite).
   std::vector<std::string> sets = {"arch.memory.kind=lpddr4"};
   for (int i = 2; i < argc; ++i) sets.emplace_back(argv[i]);
-  const ChipParams chip = load_config(default_config_path(), {"", "", sets}).chip;
+  const RunConfig cfg = load_config(default_config_path(), {"", "", sets});
+  const ChipParams& chip = cfg.chip;
   auto t0 = Clock::now();
   const ChipOutcome sim = run_chip(chip, net, x);
   const double t_sim = seconds_since(t0) / images;
@@ -279,12 +282,17 @@ int sc_main(int argc, char** argv) {
   fmt::print("  simulation cost per MAC      {:.3g} ns\n", t_sim / double(macs) * 1e9);
   fmt::print("  outputs identical            {}\n", floor_out == sim.run.outputs ? "yes" : "NO");
   const MacroCounters& t = sim.run.total;
-  const double pj = chip.memory.energy_pj_per_bit();
+  // The traffic priced as a run prices it: the periphery's counts and price table.
+  double offchip_pj = 0;
+  for (const auto& [k, v] : price_groups({{"periphery", periphery_counts(sim.run.periphery_total)}},
+                                         {{"periphery", periphery_prices(cfg.tech, chip.macro.supply_v, chip.memory)}}, {})
+                                .items)
+    if (k == "offchip") offchip_pj = v;
   fmt::print("  off-chip memory ({}, {:g} GB/s) per image: inputs {} bits, outputs {} bits, weight fetches {} bits, "
              "{:.1f} uJ; busy {} cycles, weight stalls {} cycles\n",
              chip.memory.kind, chip.memory.bandwidth_gb_per_s(), t[Act::DramReadBit] / uint64_t(images),
              t[Act::DramWriteBit] / uint64_t(images), t[Act::DramWeightFetchBit] / uint64_t(images),
-             pj * double(t[Act::DramReadBit] + t[Act::DramWriteBit] + t[Act::DramWeightFetchBit]) * 1e-6 / images,
+             offchip_pj * 1e-6 / images,
              t[Stat::MemoryBusyCycles] / uint64_t(images), t[Stat::StallMemory] / uint64_t(images));
   // Machine-readable lines.
   fmt::print("simulation_s_per_image {:.6f}\nfloor_s_per_image {:.6f}\nratio {:.3f}\n", t_sim, t_floor, t_sim / t_floor);
