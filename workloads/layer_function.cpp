@@ -35,7 +35,7 @@ LayerFunction::LayerFunction(const LayerSpec& L, const ValueInfo& in, const Laye
       m_ic(L.in_kind == ValueKind::Bits ? L.in_code : BitCode::Unsigned01),
       m_order(std::move(order)),
       m_planes(samples),
-      m_acc(samples * std::size_t(m_P * m_N), 0) {
+      m_acc(samples) {
   m_pos.resize(m_order.size());
   for (std::size_t q = 0; q < m_order.size(); ++q) m_pos[std::size_t(m_order[q])] = int64_t(q);
   int64_t wmax = 1;
@@ -61,6 +61,10 @@ std::vector<int64_t> LayerFunction::zero_first_order(const LayerSpec& L, const V
 void LayerFunction::load_sample(std::size_t s, const std::vector<double>& x) {
   const int64_t C = m_L.in_channels, HW = m_L.in_h * m_L.in_w, planes = m_L.in_bits;
   m_planes[s].assign(std::size_t(planes), BitVec(std::size_t(HW * C)));
+  // The sample's accumulators live from its first operation to its epilogue: blocks of one
+  // sample's size, which the allocator reuses from layer to layer (one block for all samples
+  // would be mapped afresh, and its pages faulted in, by every layer).
+  m_acc[s].assign(std::size_t(m_P * m_N), 0);
   for (int64_t c = 0; c < C; ++c)
     for (int64_t i = 0; i < HW; ++i) {
       const int64_t lvl = layer_input_level(m_L, m_in, x[std::size_t(c * HW + i)]);
@@ -96,17 +100,28 @@ TileImage LayerFunction::tile_image(const Tile& t) const {
     img.needed[std::size_t(col)] = L.column_needed(n);
     int64_t* ones = &img.w_ones[std::size_t(col * t.nt)];
     const int8_t* wn = &L.weights[std::size_t(n * K)];  // output channel n's weights, [k_per_out]
-    // Channel by channel, its taps side by side: the weights are read in their memory order.
-    for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
-      const int64_t c = m_order[std::size_t(q)];
-      if (m_dw && c != n) continue;  // block-diagonal: a channel's taps meet only its own column
-      const int8_t* wc = wn + (m_dw ? 0 : c * taps);
-      // Without a branch: random weight bits would mispredict every other one.
-      for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
-        const uint64_t bit = weight_bit(wc[tap], j) ? 1u : 0u;
-        img.bits.put(col, t.row(tap, q), bit);
-        ones[tap - t.t0] += int64_t(bit);
+    // Tap block by tap block, its channels down consecutive rows: each word of the column is
+    // built in a register and stored once (random weight bits: no branch on them).
+    uint64_t* colw = &img.bits.bits[std::size_t(col) * img.bits.words];
+    for (int64_t tap = t.t0; tap < t.t0 + t.nt; ++tap) {
+      const int64_t row = t.row(tap, t.c0);
+      std::size_t w = std::size_t(row >> 6);
+      int sh = int(row & 63);
+      uint64_t word = 0, tap_ones = 0;
+      for (int64_t q = t.c0; q < t.c0 + t.cc; ++q) {
+        const int64_t c = m_order[std::size_t(q)];
+        // Depthwise, block-diagonal: a channel's taps meet only its own column.
+        const uint64_t bit = (!m_dw || c == n) && weight_bit(wn[(m_dw ? 0 : c * taps) + tap], j) ? 1u : 0u;
+        word |= bit << sh;
+        tap_ones += bit;
+        if (++sh == 64) {
+          colw[w++] |= word;
+          word = 0;
+          sh = 0;
+        }
       }
+      if (sh) colw[w] |= word;
+      ones[tap - t.t0] += int64_t(tap_ones);
     }
   }
   return img;
@@ -164,13 +179,20 @@ int64_t LayerFunction::accumulate(const Tile& t, const TileImage& img, const Bit
   const bool need_w_ones = m_ic == BitCode::Signed || m_dw;
   int64_t kept = 0;
   if (!need_w_ones) {  // every column sees the same input ones over the same valid rows
-    int64_t* a = &m_acc[(s * std::size_t(m_P) + std::size_t(pix)) * std::size_t(m_N)];
+    int64_t* a = &m_acc[s][std::size_t(pix) * std::size_t(m_N)];
+    // signed_dot with unsigned inputs, d = mul x count - sub, hoisted out of the column loop
+    // (and the tile's arrays held in locals: the stores into `a` could alias them otherwise).
     const int64_t rows_valid = int64_t(valid_taps.size()) * t.cc;
-    for (int64_t col = 0; col < img.cols_used; ++col) {
-      if (!img.needed[std::size_t(col)]) continue;
+    const int64_t mul = signed_dot(m_wc, m_ic, 1, ones, 0, rows_valid) - signed_dot(m_wc, m_ic, 0, ones, 0, rows_valid);
+    const int64_t sub = -signed_dot(m_wc, m_ic, 0, ones, 0, rows_valid);
+    const int64_t shift = int64_t{1} << plane;
+    const uint8_t* needed = img.needed.data();
+    const int64_t *col_n = img.col_n.data(), *coef = img.coef.data(), *o = out.data();
+    const int64_t cols = img.cols_used;
+    for (int64_t col = 0; col < cols; ++col) {
+      if (!needed[col]) continue;
       ++kept;
-      const int64_t d = signed_dot(m_wc, m_ic, out[std::size_t(col)], ones, 0, rows_valid);
-      a[img.col_n[std::size_t(col)]] += (int64_t{1} << plane) * img.coef[std::size_t(col)] * d;
+      a[col_n[col]] += shift * coef[col] * (mul * o[col] - sub);
     }
     return kept;
   }
@@ -210,12 +232,32 @@ void LayerFunction::accumulate_stored(const Tile& t, const AppliedWeights& a, st
 
 void LayerFunction::epilogue(std::size_t s, std::vector<double>& out) const {
   const LayerSpec& L = m_L;
-  out.assign(std::size_t(m_N * m_P), 0.0);
-  for (int64_t p = 0; p < m_P; ++p)
+  const std::vector<int64_t>& acc = m_acc[s];
+  out.resize(std::size_t(m_N * m_P));
+  if (acc.empty()) {  // never loaded: nothing summed, every dot product is 0
+    for (int64_t n = 0; n < m_N; ++n)
+      std::fill_n(out.begin() + n * m_P, m_P, L.binarized ? bit_value(L.out_code, L.output_bit(n, 0)) : L.output_value(n, 0));
+    return;
+  }
+  // [pixel][channel] accumulators into NCHW outputs, in blocks of pixels that stay in cache.
+  constexpr int64_t kBlock = 64;
+  for (int64_t p0 = 0; p0 < m_P; p0 += kBlock) {
+    const int64_t p1 = std::min(m_P, p0 + kBlock);
     for (int64_t n = 0; n < m_N; ++n) {
-      const int64_t dot = m_acc[(s * std::size_t(m_P) + std::size_t(p)) * std::size_t(m_N) + std::size_t(n)];
-      out[std::size_t(n * m_P + p)] = L.binarized ? bit_value(L.out_code, L.output_bit(n, dot)) : L.output_value(n, dot);
+      double* o = &out[std::size_t(n * m_P)];
+      const int64_t* a = &acc[std::size_t(n)];
+      if (L.binarized) {  // LayerSpec::output_bit with the channel's threshold held
+        const int64_t dir = L.dir[std::size_t(n)], thr = L.thr[std::size_t(n)];
+        const double one = bit_value(L.out_code, true), zero = bit_value(L.out_code, false);
+        for (int64_t p = p0; p < p1; ++p) {
+          const int64_t dot = a[p * m_N];
+          o[p] = (dir > 0 ? dot >= thr : dir < 0 ? dot <= thr : thr != 0) ? one : zero;
+        }
+      } else {
+        for (int64_t p = p0; p < p1; ++p) o[p] = L.output_value(n, a[p * m_N]);
+      }
     }
+  }
 }
 
 }  // namespace cimsim

@@ -48,10 +48,14 @@ class LayerFunction {
                                                const std::vector<const std::vector<double>*>& samples);
 
   // Bit planes of sample s's input (its values `x`), pixel-major so that a tap block's channels
-  // are contiguous; call once per sample before gathering from it.
+  // are contiguous; call once per sample before gathering from it (it also zeroes the sample's
+  // accumulators).
   void load_sample(std::size_t s, const std::vector<double>& x);
   bool loaded(std::size_t s) const { return !m_planes[s].empty(); }
-  void drop_sample(std::size_t s) { std::vector<BitVec>().swap(m_planes[s]); }
+  void drop_sample(std::size_t s) {
+    std::vector<BitVec>().swap(m_planes[s]);
+    std::vector<int64_t>().swap(m_acc[s]);
+  }
 
   TileImage tile_image(const Tile& t) const;
   AppliedWeights applied_weights(const Tile& t) const;
@@ -77,7 +81,7 @@ class LayerFunction {
 
  private:
   int64_t& acc(std::size_t s, int64_t pix, int64_t n) {
-    return m_acc[(s * std::size_t(m_P) + std::size_t(pix)) * std::size_t(m_N) + std::size_t(n)];
+    return m_acc[s][std::size_t(pix) * std::size_t(m_N) + std::size_t(n)];
   }
   const LayerSpec& m_L;
   const ValueInfo& m_in;
@@ -87,7 +91,7 @@ class LayerFunction {
   BitCode m_wc, m_ic;
   std::vector<int64_t> m_order, m_pos;          // position -> channel, channel -> position
   std::vector<std::vector<BitVec>> m_planes;    // [sample][plane]
-  std::vector<int64_t> m_acc;                   // [sample][pixel][out channel]
+  std::vector<std::vector<int64_t>> m_acc;      // [sample][pixel][out channel], from load_sample to drop_sample
 };
 
 }  // namespace cimsim
