@@ -80,6 +80,26 @@ void TtfsCircuit::declare(ParamVisitor& v) {
          {"fF", "gate and wire capacitance a spike drives per synapse it feeds", Affects::Price});
   v.real("comparator_fj", comparator_fj, 20.0, 0.0, 1e6, {"fJ", "comparator energy per neuron per firing window", Affects::Price});
   v.real("leak_nw_per_neuron", leak_nw_per_neuron, 0.5, 0.0, 1e6, {"nW", "leakage per neuron", Affects::Price});
+  // Layout sizes for the area (docs/area.md); the defaults are SKY130's.
+  v.integer("synapse_bits", synapse_bits, 4, 1, 12,
+            {"bits", "weight magnitude bits a synapse stores (and a sign bit): binary-weighted legs of unit "
+                     "devices (estimate: the Kyushu group's 250 nm time-domain chip reports above 4 bits)"});
+  v.real("sram_bit_um2", sram_bit_um2, 1.896, 0.001, 1e4,
+         {"um^2", "a stored bit: SKY130's 6T cell sram_sp_cell_opt1 at its abutted pitch, 1.2 x 1.58 um"});
+  v.real("unit_device_um2", unit_device_um2, 0.307, 0.001, 1e4,
+         {"um^2", "a unit transistor: SKY130's minimum width 0.42 um x (minimum L 0.15 + two 0.29 um "
+                  "source/drain extensions)"});
+  v.real("mim_ff_per_um2", mim_ff_per_um2, 2.0, 0.01, 1e3,
+         {"fF/um^2", "membrane capacitor's area density: SKY130 cap_mim_m3_1 model, camimc"});
+  v.real("mim_ff_per_um", mim_ff_per_um, 0.19, 0.0, 1e3,
+         {"fF/um", "membrane capacitor's perimeter term: SKY130 cap_mim_m3_1 model, cpmimc"});
+  v.real("comparator_um2", comparator_um2, 550.0, 0.0, 1e6,
+         {"um^2", "a neuron's continuous-time comparator (estimate: a SKY130 five-transistor OTA layout of "
+                  "547 um^2; a 65 nm time-domain neuron's 127 um^2 scaled by (130/65)^2 gives 508)"});
+  v.real("std_cell_um2", std_cell_um2, 3.7536, 0.001, 1e4,
+         {"um^2", "a spike line driver: SKY130 sky130_fd_sc_hd inv_1, 1.38 x 2.72 um"});
+  v.real("flip_flop_um2", flip_flop_um2, 20.02, 0.001, 1e4,
+         {"um^2", "a neuron's spike latch: SKY130 sky130_fd_sc_hd dfxtp_1, 7.36 x 2.72 um"});
 }
 
 bool circuit_e_rev(const TtfsCircuit& c, double& e_pos, double& e_neg) {

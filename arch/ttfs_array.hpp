@@ -43,6 +43,10 @@ struct TtfsCircuit {
   double spike_line_cap_ff;           // per synapse gate a spike drives (gate + wire)
   double comparator_fj;               // per neuron per firing window
   double leak_nw_per_neuron;
+  // Layout (the area model, docs/area.md): a programmable synapse stores `synapse_bits`
+  // magnitude bits and a sign bit; SKY130 sizes by default.
+  int64_t synapse_bits;
+  double sram_bit_um2, unit_device_um2, mim_ff_per_um2, mim_ff_per_um, comparator_um2, std_cell_um2, flip_flop_um2;
 
   TtfsCircuit() { DefaultsVisitor d; declare(d); }
   void declare(ParamVisitor& v);

@@ -175,4 +175,39 @@ ChipArea chip_area(const TechTable& t, const ChipParams& chip, int64_t bits, int
   return a;
 }
 
+double mim_cap_um2(const TtfsCircuit& c, double c_ff) {
+  // density s^2 + 4 perimeter s = c_ff, solved for the side s.
+  const double a = c.mim_ff_per_um2, b = 4.0 * c.mim_ff_per_um;
+  const double side = (-b + std::sqrt(b * b + 4.0 * a * c_ff)) / (2.0 * a);
+  return side * side;
+}
+
+BlockArea ttfs_array_area(const TtfsParams& p, const TtfsCircuit& c) {
+  BlockArea b;
+  b.name = "ttfs_array";
+  b.count = 1;
+  // A programmable synapse: `synapse_bits` magnitude bits and a sign bit stored; per polarity
+  // (NMOS legs toward E+, PMOS legs toward E-) binary-weighted legs of 2^bits - 1 unit devices in
+  // all, the spike on their gates, each leg in series with a switch its stored bit closes.
+  const int64_t bits = c.synapse_bits;
+  const double legs = double(2 * ((int64_t{1} << bits) - 1) + 2 * bits);
+  add(b, "synapses", p.rows * p.cols, double(bits + 1) * c.sram_bit_um2 + legs * c.unit_device_um2);
+  // A neuron: its membrane capacitor, comparator, reset and discharger devices, spike latch.
+  add(b, "membrane capacitors", p.cols, mim_cap_um2(c, c.c_mem_ff));
+  add(b, "comparators", p.cols, c.comparator_um2);
+  add(b, "reset and discharger devices", p.cols, 2.0 * c.unit_device_um2);
+  add(b, "spike latches", p.cols, c.flip_flop_um2);
+  // A row's spike line runs across the array's neurons: one driver per row.
+  add(b, "spike line drivers", p.rows, c.std_cell_um2);
+  return b;
+}
+
+ChipArea ttfs_chip_area(const TtfsParams& p, const TtfsCircuit& c) {
+  ChipArea a;
+  BlockArea b = ttfs_array_area(p, c);
+  b.count = p.arrays;
+  a.blocks.push_back(std::move(b));
+  return a;
+}
+
 }  // namespace cimsim

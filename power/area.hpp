@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "arch/params.hpp"
+#include "arch/ttfs_array.hpp"
 #include "power/tech.hpp"
 
 namespace cimsim {
@@ -71,5 +72,11 @@ BlockArea analog_macro_area(const TechTable& tech, const ChipParams& chip, int64
 
 // The chip: every macro kind it holds, its buffers and its digital periphery.
 ChipArea chip_area(const TechTable& tech, const ChipParams& chip, int64_t readout_bits, int64_t readout_levels);
+
+// A membrane capacitor of `c_ff` as a square MIM plate: c = density s^2 + perimeter 4 s.
+double mim_cap_um2(const TtfsCircuit& c, double c_ff);
+// One TTFS array (array_rows synapses x array_cols neurons) and the TTFS chip (`arrays` of them).
+BlockArea ttfs_array_area(const TtfsParams& p, const TtfsCircuit& c);
+ChipArea ttfs_chip_area(const TtfsParams& p, const TtfsCircuit& c);
 
 }  // namespace cimsim

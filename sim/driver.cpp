@@ -446,6 +446,8 @@ RunResult simulate_ttfs(const RunConfig& cfg, const Workload& w, const TraceOpti
   for (const auto& l : r.layers) layer_energy += l.energy_pj;
   r.unattributed_pj = r.energy_pj - layer_energy;
   r.tops_per_w = r.energy_pj > 0 ? 2.0 * double(r.macs) / r.energy_pj : 0.0;
+  r.area = ttfs_chip_area(cfg.ttfs, cfg.ttfs_circuit);
+  r.tops_per_mm2 = r.time_ns > 0 ? 2.0 * double(r.macs) / r.time_ns * 1e-3 / r.area->mm2() : 0.0;
   r.ttfs = t;
 
   // Function: spike times against the reference, and the class that spikes first.

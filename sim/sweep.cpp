@@ -294,7 +294,8 @@ int run_point(const SweepSpec& spec, const SweepPoint& p, const fs::path& points
     pj["gated_fraction_ops"] = r.report.gated_fraction_ops;
     pj["gated_fraction_time"] = r.report.gated_fraction_time;
     pj["outputs_match_reference"] = r.report.function.outputs_match_reference;
-    // The chip's area from its parts (the Pareto front's third axis); TTFS runs have none.
+    // The chip's area from its parts (the Pareto front's third axis): macros and their periphery,
+    // or a TTFS chip's arrays.
     pj["area_um2"] = r.report.area ? r.report.area->um2() : 0.0;
     pj["hierarchy_area"] = {{"precharge_um2", area.precharge_um2}, {"switches_um2", area.switches_um2},
                   {"gating_um2", area.gating_um2}, {"wires_um2", area.wires_um2}, {"segments", area.segments},

@@ -44,6 +44,13 @@ std::string ttfs_table(const Report& r, const std::string& out_dir) {
   s += fmt::format("  {:<22}{:.3f} per neuron, {:.3f} per hidden neuron ({} spikes)\n", "spikes", t.spikes_per_neuron,
                    t.spikes_per_hidden_neuron, t.spikes);
   s += fmt::format("  {:<22}{}\n", "synaptic events", t.synaptic_events);
+  if (r.area) {
+    const BlockArea& b = r.area->blocks.front();
+    s += fmt::format("  {:<22}{:.4g} mm^2 ({} arrays of {:.3g} mm^2 built, {} used)\n", "chip area", r.area->mm2(), b.count,
+                     b.each_um2() * 1e-6, t.arrays_needed);
+    s += fmt::format("  {:<22}{:.4g} over the run's time (1 MAC = 2 ops); TOPS/W {:.4g}\n", "TOPS/mm^2", r.tops_per_mm2,
+                     r.tops_per_w);
+  }
   s += fmt::format("  {:<22}{}\n", "outputs", f.outputs_match_reference
                                                      ? fmt::format("match the reference spike times (max |error| {:.3g})", f.max_abs_error)
                                                      : fmt::format("DIFFER from the reference in {} of {} samples (max |error| {:.3g})",

@@ -124,3 +124,50 @@ TEST_CASE("flash, sense and digital read-outs from their comparators and adders"
   CHECK(sar_adc_um2(t, 8) == Approx(1000));
   CHECK(sar_adc_um2(t, 9) / sar_adc_um2(t, 8) == Approx(2 * std::pow(10.0, -0.0369)));
 }
+
+TEST_CASE("a TTFS array's area from its synapses, neurons and row drivers, worked by hand", "[area][ttfs]") {
+  // 4 synapse rows x 2 neurons, 3 arrays; round sizes.
+  TtfsParams p;
+  p.rows = 4;
+  p.cols = 2;
+  p.arrays = 3;
+  TtfsCircuit c;
+  c.synapse_bits = 2;
+  c.sram_bit_um2 = 2.0;
+  c.unit_device_um2 = 0.5;
+  c.mim_ff_per_um2 = 2.0;
+  c.mim_ff_per_um = 0.5;
+  c.c_mem_ff = 40.0;
+  c.comparator_um2 = 100.0;
+  c.std_cell_um2 = 4.0;
+  c.flip_flop_um2 = 20.0;
+  // Membrane: 2 s^2 + 4 x 0.5 s = 40 -> s^2 + s - 20 = 0 -> s = 4: 16 um^2.
+  CHECK(mim_cap_um2(c, 40.0) == Approx(16.0));
+  const BlockArea a = ttfs_array_area(p, c);
+  auto part = [&](const std::string& name) {
+    for (const auto& q : a.parts)
+      if (q.name == name) return q;
+    FAIL("no part " << name);
+    return AreaPart{};
+  };
+  // Synapse: (2 + 1 sign) stored bits x 2 = 6; legs: two polarities x (2^2 - 1) units + 2 x 2
+  // switches = 10 devices x 0.5 = 5: 11 um^2, for 4 x 2 synapses.
+  CHECK(part("synapses").count == 8);
+  CHECK(part("synapses").each_um2 == Approx(11.0));
+  CHECK(part("membrane capacitors").count == 2);
+  CHECK(part("membrane capacitors").each_um2 == Approx(16.0));
+  CHECK(part("comparators").each_um2 == Approx(100.0));
+  CHECK(part("reset and discharger devices").each_um2 == Approx(1.0));
+  CHECK(part("spike latches").each_um2 == Approx(20.0));
+  CHECK(part("spike line drivers").count == 4);
+  CHECK(part("spike line drivers").each_um2 == Approx(4.0));
+  // 8 x 11 + 2 x (16 + 100 + 1 + 20) + 4 x 4 = 88 + 274 + 16 = 378 um^2 an array.
+  CHECK(a.each_um2() == Approx(378.0));
+  const ChipArea chip = ttfs_chip_area(p, c);
+  REQUIRE(chip.blocks.size() == 1);
+  CHECK(chip.blocks[0].count == 3);
+  CHECK(chip.um2() == Approx(3 * 378.0));
+  // One more magnitude bit: one more stored bit, 2 x 4 more leg units and 2 more switches.
+  c.synapse_bits = 3;
+  CHECK(ttfs_array_area(p, c).parts.front().each_um2 == Approx(11.0 + 2.0 + (8 + 2) * 0.5));
+}

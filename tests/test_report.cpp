@@ -8,6 +8,7 @@
 
 #include "helpers.hpp"
 #include "arch/stop.hpp"
+#include "power/area.hpp"
 #include "sim/driver.hpp"
 #include "sim/reprice.hpp"
 #include "workloads/errors.hpp"
@@ -237,6 +238,11 @@ TEST_CASE("cimsim reprice re-prices a TTFS run's circuit energies", "[report][re
                                                             {"run.samples=20"}});
   const Workload w = load_workload(cfg.workload_dir, cfg.samples);
   const RunResult r = simulate(cfg, w);
+  // The arrays' area (docs/area.md) and TOPS/mm^2 over the run's time.
+  REQUIRE(r.report.area);
+  CHECK(r.report.area->um2() == Approx(ttfs_chip_area(cfg.ttfs, cfg.ttfs_circuit).um2()));
+  CHECK(r.report.area->blocks.at(0).count == cfg.ttfs.arrays);
+  CHECK(r.report.tops_per_mm2 == Approx(2.0 * double(r.report.macs) / r.report.time_ns * 1e-3 / r.report.area->mm2()));
   const fs::path base = test::temp_dir("reprice-ttfs");
   write_results(base / "run", cfg, w, r);
   reprice(base / "run", {"", "", {"arch.ttfs.comparator_fj=40"}}, base / "repriced");

@@ -39,8 +39,8 @@ def main():
             r = json.load(open(os.path.join(out, "report.json")))
             rows.append((name, m, r))
     print("| bundle | network | test accuracy, 10k (PyTorch) | cimsim / PyTorch on the bundle | "
-          "spikes per hidden neuron | energy per inference (cimsim) | training |")
-    print("|---|---|---|---|---|---|---|")
+          "spikes per hidden neuron | energy per inference (cimsim) | chip area, TOPS/mm^2 (cimsim) | training |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, m, r in rows:
         f = r["function"]
         n = f["samples"]
@@ -48,6 +48,7 @@ def main():
         energy = r["totals"]["energy_pj"] / n
         energy = f"{energy / 1e6:.2f} uJ" if energy > 1e5 else f"{energy:.0f} pJ"
         minutes = f"{m['train_seconds'] / 60:.0f} min, {m['epochs']} epochs"
+        area = f"{r['totals']['area_mm2']:.3g} mm^2, {r['totals']['tops_per_mm2']:.3g}"
         if m["kind"] == "ttfs":
             net = f"TTFS 784-200-200-10, E {e_rev(m)}" + (f", SSR {m['ssr']:g}" if m["ssr"] else "")
             acc = f"{100 * m['test_accuracy_exact']:.2f}% (DSTD {100 * m['test_accuracy_dstd']:.2f}%)"
@@ -56,7 +57,7 @@ def main():
             net = f"binarized SE-ResNet, {m['variant']}, width {m['width']}"
             acc = f"{100 * m['test_accuracy']:.2f}%"
             spikes = "-"
-        print(f"| `{name}` | {net} | {acc} | {same} | {spikes} | {energy} | {minutes} |")
+        print(f"| `{name}` | {net} | {acc} | {same} | {spikes} | {energy} | {area} | {minutes} |")
 
 
 if __name__ == "__main__":
