@@ -165,6 +165,10 @@ void TtfsChip::layer_thread(std::size_t l) {
     for (std::size_t i = 0; i < t_in.size(); ++i)
       if (t_in[i] < 1.0) heap.push({std::max(0.0, t_in[i]), int64_t(i)});
     c.input_spikes += heap.size();
+    // The network's input spikes: their drivers switch the first layer's synapse gates, on
+    // average synapses / inputs each (a later layer's inputs are the previous layer's spikes).
+    if (l == 0 && !t_in.empty())
+      c.input_fanout_switches += double(heap.size()) * double(L.neurons()) * double(L.in) / double(t_in.size());
     std::vector<double> sorted_t;  // the layer's spikes in time order (shared by all its neurons)
     std::vector<int64_t> order;
     while (!heap.empty()) {

@@ -62,6 +62,7 @@ struct TtfsCounters {
   uint64_t input_spikes = 0;     // spikes arriving at the layer
   uint64_t synaptic_events = 0;  // synapses switched on by an arriving spike
   double fanout_switches = 0;    // synapse gates driven by the layer's output spikes (spikes x fanout)
+  double input_fanout_switches = 0;  // first layer: synapse gates the network's input spikes drive
   double q_exc = 0, q_inh = 0;   // normalised charge integrals (x C_mem V_th gives coulombs)
   double ramp_charge = 0;        // normalised charge the firing ramp adds (x C_mem V_th)
   double below_rest = 0;         // normalised charge to restore membranes left below rest

@@ -9,6 +9,7 @@ namespace cimsim {
 Counts ttfs_counts(const TtfsCounters& c, int64_t neurons) {
   return {{"exc_charge", c.q_exc},
           {"synapse_gate_switch", c.fanout_switches},
+          {"input_gate_switch", c.input_fanout_switches},
           {"reset_charge", c.below_rest},
           {"comparator_window", double(c.neurons_windows)},
           {"ramp_charge", c.ramp_charge},
@@ -25,6 +26,10 @@ PriceTable ttfs_prices(const TtfsCircuit& k, double period_ns) {
       // A spike drives the gates of the synapses it feeds: C V^2 each.
       {"synapse_gate_switch", "ttfs_spike", k.spike_line_cap_ff * k.vdd_v * k.vdd_v * 1e-3,
        fmt::format("spike_line_cap {} fF x Vdd^2 ({} V) per synapse gate a spike drives", k.spike_line_cap_ff, k.vdd_v)},
+      // The network's input spikes drive the first layer's synapse gates the same way.
+      {"input_gate_switch", "ttfs_input_spike", k.spike_line_cap_ff * k.vdd_v * k.vdd_v * 1e-3,
+       fmt::format("spike_line_cap {} fF x Vdd^2 ({} V) per first-layer synapse gate an input spike drives", k.spike_line_cap_ff,
+                   k.vdd_v)},
       // Reset restores membranes left below rest from the resting supply.
       {"reset_charge", "ttfs_reset", cv_fc * k.v_rest_v * 1e-3,
        fmt::format("C_mem V_th x V_rest = {} fF x {} V x {} V per unit of charge below rest", k.c_mem_ff, k.v_th_v, k.v_rest_v)},

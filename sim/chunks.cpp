@@ -91,6 +91,7 @@ void append_chunk(TtfsRun& a, TtfsRun&& b) {
     l.input_spikes += m.input_spikes;
     l.synaptic_events += m.synaptic_events;
     l.fanout_switches += m.fanout_switches;
+    l.input_fanout_switches += m.input_fanout_switches;
     l.q_exc += m.q_exc;
     l.q_inh += m.q_inh;
     l.ramp_charge += m.ramp_charge;

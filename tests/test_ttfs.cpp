@@ -328,6 +328,12 @@ TEST_CASE("TTFS pipeline timing and energy terms, worked by hand", "[ttfs][chip]
     // inputs / 3 outputs = 2 per spike, each C V^2.
     CHECK(r.layers[0].fanout_switches == Approx(double(r.layers[0].spikes) * 2.0));
     CHECK(e0.get("ttfs_spike") == Approx(double(r.layers[0].spikes) * 2.0 * k.spike_line_cap_ff * k.vdd_v * k.vdd_v * 1e-3));
+    // The network's input spikes (times under 1: 3 + 4 + 4 = 11) drive the first layer's gates:
+    // 3 neurons x 4 inputs / 4 inputs = 3 each, C V^2 each; a later layer has none of its own.
+    CHECK(r.layers[0].input_spikes == 11);
+    CHECK(r.layers[0].input_fanout_switches == Approx(33.0));
+    CHECK(r.layers[1].input_fanout_switches == 0.0);
+    CHECK(e0.get("ttfs_input_spike") == Approx(33.0 * k.spike_line_cap_ff * k.vdd_v * k.vdd_v * 1e-3));
   }
   SECTION("one array for two layers: they take turns, 50 cycles each per sample") {
     p.arrays = 1;
