@@ -43,7 +43,6 @@ import tempfile
 import numpy as np
 import yaml
 
-THRESHOLD_V = [0.0]  # the membrane's threshold in volts (set from the preset)
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "workloads", "export"))
 from cimsim_export import write_ttfs_bundle  # noqa: E402
@@ -145,7 +144,7 @@ def netlist(layers, t_in, e_pos, e_neg, cir):
     return lines, comps
 
 
-def run_spice(lines, comps, work, name, T):
+def run_spice(lines, comps, work, name, T, vth):
     """Spike times per layer: when each membrane reaches the threshold in its firing window."""
     cir = os.path.join(work, name + ".cir")
     meas = []
@@ -153,7 +152,7 @@ def run_spice(lines, comps, work, name, T):
         for n in range(len(cs)):
             start, end = (l + 1) * T, (l + 2) * T
             meas.append(f"meas tran v{l}_{n} find v(m{l}_{n}) at={start}")
-            meas.append(f"meas tran t{l}_{n} when v(m{l}_{n})={THRESHOLD_V[0]} rise=1 from={start} to={end}")
+            meas.append(f"meas tran t{l}_{n} when v(m{l}_{n})={vth} rise=1 from={start} to={end}")
     control = [".control", "set noaskquit", "run"] + meas + ["quit 0", ".endc", ".end"]
     open(cir, "w").write("\n".join(lines + control) + "\n")
     res = subprocess.run(["ngspice", "-b", cir], capture_output=True, text=True)
@@ -174,7 +173,7 @@ def run_spice(lines, comps, work, name, T):
             v0, t = got.get(f"v{l}_{n}"), got.get(f"t{l}_{n}")
             if v0 is None:
                 sys.exit(f"spice_ttfs: {cir}: no membrane potential for layer {l} neuron {n} in ngspice's output")
-            if v0 >= THRESHOLD_V[0]:
+            if v0 >= vth:
                 row.append(0.0)  # at or above the threshold when the firing window opens
             elif t is None:
                 row.append(1.0)  # does not reach it in the firing window: no spike
@@ -198,7 +197,6 @@ def main():
         print("spice_ttfs: ngspice not found (Debian package ngspice; ./scripts/setup.sh installs it)", file=sys.stderr)
         return 77
     cir = circuit(args.arch)
-    THRESHOLD_V[0] = cir["v_th"]
     work = args.keep or tempfile.mkdtemp()
     os.makedirs(work, exist_ok=True)
     rng = np.random.default_rng(args.seed)
@@ -218,7 +216,7 @@ def main():
             t_in = (1.0 - np.float32(x[0])).astype(np.float64)
             e_pos, e_neg = float(rep["e_rev_pos"]), float(rep["e_rev_neg"])  # report.json writes an infinity as text
             lines, comps = netlist(l32, t_in, e_pos, e_neg, cir)
-            spice = run_spice(lines, comps, work, f"case{case}", cir["T"])
+            spice = run_spice(lines, comps, work, f"case{case}", cir["T"], cir["v_th"])
             for l in range(len(layers)):
                 for n, (a, b) in enumerate(zip(sim[l], spice[l])):
                     d = abs(a - b)
